@@ -1,0 +1,2 @@
+def parse_criteria(text: str):
+    raise NotImplementedError

@@ -1,0 +1,116 @@
+"""A patient's message to a study site, and the outbox of emails we send."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .trials import Site, Trial
+
+
+class Inquiry(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        CONTACTED = "contacted", _("Contacted")
+        SCREENING = "screening", _("Screening")
+        ENROLLED = "enrolled", _("Enrolled")
+        NOT_ELIGIBLE = "not_eligible", _("Not eligible")
+
+    class Routing(models.TextChoices):
+        NEAREST = "nearest", _("Nearest recruiting site")
+        CHOSEN = "chosen", _("Chosen by the patient")
+        PRIMARY = "primary", _("Primary contact (no location given or found)")
+
+    trial = models.ForeignKey(Trial, on_delete=models.PROTECT, related_name="inquiries")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="inquiries")
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    email = models.EmailField(_("email"))
+    phone = models.CharField(_("phone number"), max_length=32, help_text=_("E.164"))
+    preferred_language = models.CharField(_("preferred language"), max_length=16, blank=True)
+    location_text = models.CharField(_("where the patient is"), max_length=200, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    distance_km = models.FloatField(_("distance (km)"), null=True, blank=True)
+    routing = models.CharField(_("routed by"), max_length=16, choices=Routing.choices)
+    message = models.TextField(_("message"), blank=True)
+    consent_at = models.DateTimeField(_("consent given at"))
+    notify_other_trials = models.BooleanField(_("wants to hear about other trials"), default=False)
+    # Answers to the trial's pre-screening questions, as shown to the site.
+    prescreen_answers = models.JSONField(_("pre-screening answers"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    # Identical submissions within a few minutes share this key: one inquiry.
+    dedupe_key = models.CharField(max_length=64, db_index=True, editable=False)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("inquiry")
+        verbose_name_plural = _("inquiries")
+        permissions = [("view_contact_details", _("Can see patients' contact details"))]
+
+    def __str__(self) -> str:
+        return f"{self.trial.nct_id} → {self.site.facility} ({self.created_at:%Y-%m-%d})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class OutgoingEmail(models.Model):
+    """One email we owe somebody: a row first, sent by a worker later.
+
+    The row is written in the same transaction as what caused it, so an email
+    is never lost to a crashed worker or an unreachable broker: the sweeper
+    re-queues whatever stays queued or sending for too long.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    class Kind(models.TextChoices):
+        SITE_INQUIRY = "site_inquiry", _("Inquiry to the study site")
+        PATIENT_COPY = "patient_copy", _("Copy to the patient")
+        SITE_REMINDER = "site_reminder", _("Reminder to the study site")
+        SUBSCRIPTION_CONFIRM = "subscription_confirm", _("Confirm a subscription")
+        TRIAL_DIGEST = "trial_digest", _("New trials digest")
+
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    inquiry = models.ForeignKey(
+        Inquiry, on_delete=models.CASCADE, null=True, blank=True, related_name="emails"
+    )
+    to = models.EmailField(_("recipient"))
+    reply_to = models.EmailField(_("reply to"), blank=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField(_("text body"))
+    body_html = models.TextField(_("HTML body"), blank=True)
+    # Extra headers such as List-Unsubscribe; never built from raw user input.
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=200, unique=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # When the row last changed state; the sweeper's clock.
+    status_changed_at = models.DateTimeField(_("status changed"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        indexes = [models.Index(fields=["status", "status_changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.to} ({self.get_status_display()})"

@@ -1,0 +1,352 @@
+"""Trials, their conditions and study sites, and the FAQ."""
+
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+NCT_ID_RE = r"^NCT\d{8}$"
+nct_id_validator = RegexValidator(
+    NCT_ID_RE, _("An NCT number is “NCT” followed by eight digits, e.g. NCT06760221.")
+)
+
+DAYS_PER_UNIT = {"year": 365, "month": 30, "week": 7, "day": 1, "hour": 0, "minute": 0}
+
+
+class RecruitmentStatus(models.TextChoices):
+    """The registry's overall status values, in words a patient understands."""
+
+    RECRUITING = "RECRUITING", _("Recruiting")
+    NOT_YET_RECRUITING = "NOT_YET_RECRUITING", _("Not yet recruiting")
+    ENROLLING_BY_INVITATION = "ENROLLING_BY_INVITATION", _("Enrolling by invitation only")
+    ACTIVE_NOT_RECRUITING = "ACTIVE_NOT_RECRUITING", _("Ongoing, no longer recruiting")
+    SUSPENDED = "SUSPENDED", _("Paused (suspended)")
+    TERMINATED = "TERMINATED", _("Stopped early (terminated)")
+    COMPLETED = "COMPLETED", _("Completed")
+    WITHDRAWN = "WITHDRAWN", _("Withdrawn before enrolling")
+    AVAILABLE = "AVAILABLE", _("Available (expanded access)")
+    NO_LONGER_AVAILABLE = "NO_LONGER_AVAILABLE", _("No longer available")
+    TEMPORARILY_NOT_AVAILABLE = "TEMPORARILY_NOT_AVAILABLE", _("Temporarily not available")
+    APPROVED_FOR_MARKETING = "APPROVED_FOR_MARKETING", _("Approved for marketing")
+    WITHHELD = "WITHHELD", _("Withheld")
+    UNKNOWN = "UNKNOWN", _("Status unknown")
+
+
+OPEN_STATUSES = (RecruitmentStatus.RECRUITING,)
+
+
+class Phase(models.TextChoices):
+    NA = "NA", _("Phase N/A")
+    EARLY_PHASE1 = "EARLY_PHASE1", _("Early phase 1")
+    PHASE1 = "PHASE1", _("Phase 1")
+    PHASE2 = "PHASE2", _("Phase 2")
+    PHASE3 = "PHASE3", _("Phase 3")
+    PHASE4 = "PHASE4", _("Phase 4")
+
+
+class StudyType(models.TextChoices):
+    INTERVENTIONAL = "INTERVENTIONAL", _("Interventional (tests a treatment)")
+    OBSERVATIONAL = "OBSERVATIONAL", _("Observational (watches, does not treat)")
+    EXPANDED_ACCESS = "EXPANDED_ACCESS", _("Expanded access")
+
+
+class Sex(models.TextChoices):
+    ALL = "ALL", _("All")
+    FEMALE = "FEMALE", _("Female")
+    MALE = "MALE", _("Male")
+
+
+class Allocation(models.TextChoices):
+    RANDOMIZED = "RANDOMIZED", _("Randomized")
+    NON_RANDOMIZED = "NON_RANDOMIZED", _("Non-randomized")
+    NA = "NA", _("Not applicable")
+
+
+class Condition(models.Model):
+    name = models.CharField(_("name"), max_length=300, unique=True)
+    slug = models.SlugField(_("slug"), max_length=300, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("condition")
+        verbose_name_plural = _("conditions")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def slug_for(name: str) -> str:
+        return slugify(name, allow_unicode=True)[:300] or "condition"
+
+
+class TrialQuerySet(models.QuerySet):
+    def published(self) -> TrialQuerySet:
+        return self.filter(published=True)
+
+    def visible_to(self, user) -> TrialQuerySet:
+        """Staff see unpublished trials too; the public sees published ones."""
+        if user is not None and user.is_active and user.is_staff:
+            return self.all()
+        return self.published()
+
+    def recruiting(self) -> TrialQuerySet:
+        return self.filter(overall_status=RecruitmentStatus.RECRUITING)
+
+    def with_card_data(self) -> TrialQuerySet:
+        """What a trial card shows, in a fixed number of queries."""
+        return self.prefetch_related(
+            "conditions",
+            models.Prefetch("sites", queryset=Site.objects.order_by("-is_primary_contact", "pk")),
+        )
+
+
+class Trial(models.Model):
+    nct_id = models.CharField(
+        _("NCT number"), max_length=11, unique=True, validators=[nct_id_validator]
+    )
+    slug = models.SlugField(_("slug"), max_length=120, blank=True)
+    brief_title = models.CharField(_("title"), max_length=500)
+    official_title = models.TextField(_("official title"), blank=True)
+    overall_status = models.CharField(
+        _("recruitment status"),
+        max_length=32,
+        choices=RecruitmentStatus.choices,
+        default=RecruitmentStatus.UNKNOWN,
+        db_index=True,
+    )
+    # Registry codes, e.g. ["NA"] or ["PHASE1", "PHASE2"].
+    phases = models.JSONField(_("phases"), default=list, blank=True)
+    study_type = models.CharField(
+        _("study type"), max_length=20, choices=StudyType.choices, blank=True
+    )
+    # Ages in days so that "6 Months" and "18 Years" compare; None is open-ended.
+    minimum_age_days = models.PositiveIntegerField(_("minimum age (days)"), null=True, blank=True)
+    maximum_age_days = models.PositiveIntegerField(_("maximum age (days)"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices, default=Sex.ALL)
+    healthy_volunteers = models.BooleanField(_("accepts healthy volunteers"), default=False)
+    overview = models.TextField(_("plain-language summary"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    eligibility_criteria = models.TextField(_("eligibility criteria (registry text)"), blank=True)
+    conditions = models.ManyToManyField(
+        Condition, related_name="trials", blank=True, verbose_name=_("conditions")
+    )
+    keywords = models.JSONField(_("keywords"), default=list, blank=True)
+    lead_sponsor = models.CharField(_("lead sponsor"), max_length=300, blank=True)
+    enrollment = models.PositiveIntegerField(_("participants"), null=True, blank=True)
+    allocation = models.CharField(
+        _("allocation"), max_length=16, choices=Allocation.choices, blank=True
+    )
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    last_updated = models.DateField(_("last updated"), null=True, blank=True, db_index=True)
+    published = models.BooleanField(_("published"), default=True, db_index=True)
+    source_record = models.JSONField(_("registry record"), default=dict, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TrialQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_updated", "nct_id"]
+        verbose_name = _("trial")
+        verbose_name_plural = _("trials")
+        indexes = [models.Index(fields=["published", "overall_status"])]
+
+    def __str__(self) -> str:
+        return f"{self.nct_id}: {self.brief_title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("trials:detail", args=[self.nct_id])
+
+    @property
+    def registry_url(self) -> str:
+        return f"https://clinicaltrials.gov/study/{self.nct_id}"
+
+    @property
+    def is_recruiting(self) -> bool:
+        return self.overall_status == RecruitmentStatus.RECRUITING
+
+    @property
+    def phase_label(self) -> str:
+        labels = dict(Phase.choices)
+        known = [str(labels.get(code, code)) for code in self.phases or []]
+        if not known:
+            return str(Phase.NA.label)
+        if len(known) > 1:
+            # ["PHASE1", "PHASE2"] reads as "Phase 1/2".
+            return "/".join([known[0]] + [k.replace(str(_("Phase")) + " ", "") for k in known[1:]])
+        return known[0]
+
+    @property
+    def age_range_label(self) -> str:
+        return age_range_label(self.minimum_age_days, self.maximum_age_days)
+
+    @cached_property
+    def eligibility(self):
+        """The criteria as nested lists: see trials.eligibility.parse_criteria."""
+        from trials.eligibility import parse_criteria
+
+        return parse_criteria(self.eligibility_criteria)
+
+    @property
+    def primary_site(self) -> Site | None:
+        """The site marked primary contact, else the first; uses prefetched sites."""
+        sites = list(self.sites.all())
+        for site in sites:
+            if site.is_primary_contact:
+                return site
+        return sites[0] if sites else None
+
+    @property
+    def site_cities(self) -> list[str]:
+        seen: list[str] = []
+        for site in self.sites.all():
+            if site.city and site.city not in seen:
+                seen.append(site.city)
+        return seen
+
+
+def age_in_days(quantity: int, unit: str) -> int:
+    return quantity * DAYS_PER_UNIT[unit.lower().rstrip("s")]
+
+
+def _age_text(days: int) -> tuple[int, str]:
+    for unit in ("year", "month", "week"):
+        size = DAYS_PER_UNIT[unit]
+        if days % size == 0 and days >= size:
+            return days // size, unit
+    return days, "day"
+
+
+def _age_with_unit(days: int) -> str:
+    amount, unit = _age_text(days)
+    words = {
+        "year": ngettext("%(n)d year", "%(n)d years", amount),
+        "month": ngettext("%(n)d month", "%(n)d months", amount),
+        "week": ngettext("%(n)d week", "%(n)d weeks", amount),
+        "day": ngettext("%(n)d day", "%(n)d days", amount),
+    }
+    return words[unit] % {"n": amount}
+
+
+def age_range_label(minimum: int | None, maximum: int | None) -> str:
+    """'18-80 years', '18 years and older', 'Up to 17 years' or 'All ages'."""
+    if minimum is None and maximum is None:
+        return str(_("All ages"))
+    if minimum is None:
+        return str(_("Up to %(age)s") % {"age": _age_with_unit(maximum)})
+    if maximum is None:
+        return str(_("%(age)s and older") % {"age": _age_with_unit(minimum)})
+    low, low_unit = _age_text(minimum)
+    high, high_unit = _age_text(maximum)
+    if low_unit == high_unit:
+        # "18-80 years", as the source pages show it.
+        amount_range = f"{low}-{high}"
+        words = {
+            "year": _("%(range)s years"),
+            "month": _("%(range)s months"),
+            "week": _("%(range)s weeks"),
+            "day": _("%(range)s days"),
+        }
+        return str(words[high_unit] % {"range": amount_range})
+    return f"{_age_with_unit(minimum)} – {_age_with_unit(maximum)}"
+
+
+class Language(models.TextChoices):
+    """Languages a study site can speak with patients in."""
+
+    ZH_HANS = "zh-hans", _("Chinese (Simplified)")
+    ZH_HANT = "zh-hant", _("Chinese (Traditional)")
+    EN = "en", _("English")
+    YUE = "yue", _("Cantonese")
+    JA = "ja", _("Japanese")
+    KO = "ko", _("Korean")
+    ES = "es", _("Spanish")
+    FR = "fr", _("French")
+    DE = "de", _("German")
+    AR = "ar", _("Arabic")
+    RU = "ru", _("Russian")
+
+
+class SiteQuerySet(models.QuerySet):
+    def recruiting(self) -> SiteQuerySet:
+        return self.filter(status=RecruitmentStatus.RECRUITING)
+
+    def located(self) -> SiteQuerySet:
+        return self.filter(latitude__isnull=False, longitude__isnull=False)
+
+
+class Site(models.Model):
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="sites")
+    facility = models.CharField(_("facility"), max_length=300)
+    address = models.CharField(_("street address"), max_length=300, blank=True)
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    state = models.CharField(_("state or province"), max_length=120, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    country = models.CharField(_("country"), max_length=80, blank=True, db_index=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    status = models.CharField(
+        _("site recruitment status"),
+        max_length=32,
+        choices=RecruitmentStatus.choices,
+        default=RecruitmentStatus.UNKNOWN,
+    )
+    contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    # Language codes from Language, e.g. ["zh-hans", "en"].
+    languages = models.JSONField(_("languages supported"), default=list, blank=True)
+    is_primary_contact = models.BooleanField(_("primary contact"), default=False)
+
+    objects = SiteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["trial", "-is_primary_contact", "facility"]
+        verbose_name = _("study site")
+        verbose_name_plural = _("study sites")
+        indexes = [models.Index(fields=["latitude", "longitude"])]
+
+    def __str__(self) -> str:
+        return ", ".join(part for part in (self.facility, self.city, self.country) if part)
+
+    @property
+    def is_recruiting(self) -> bool:
+        return self.status == RecruitmentStatus.RECRUITING
+
+    @property
+    def language_labels(self) -> list[str]:
+        labels = dict(Language.choices)
+        return [str(labels.get(code, code)) for code in self.languages or []]
+
+    @property
+    def contact_initials(self) -> str:
+        """For the avatar on the contact card: 'SC' for 'Study Coordinator'."""
+        words = [w for w in (self.contact_name or self.facility).split() if w[:1].isalpha()]
+        return "".join(w[0] for w in words[:2]).upper() or "?"
+
+
+class FaqEntryQuerySet(models.QuerySet):
+    def published(self) -> FaqEntryQuerySet:
+        return self.filter(published=True)
+
+
+class FaqEntry(models.Model):
+    question = models.CharField(_("question"), max_length=300)
+    answer = models.TextField(_("answer"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    published = models.BooleanField(_("published"), default=True)
+
+    objects = FaqEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("FAQ entry")
+        verbose_name_plural = _("FAQ entries")
+
+    def __str__(self) -> str:
+        return self.question
