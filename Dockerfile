@@ -1,0 +1,25 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    VAR_DIR=/app/var
+
+WORKDIR /app
+
+RUN useradd --create-home --uid 1000 trialfinder
+
+COPY pyproject.toml README.md ./
+COPY trialfinder ./trialfinder
+COPY trials ./trials
+RUN pip install .
+
+COPY . .
+# collectstatic reads the settings, which refuse to start without a real
+# secret and host list; these build-time values exist only in this step.
+RUN SECRET_KEY=build-only ALLOWED_HOSTS=build python manage.py collectstatic --noinput \
+    && mkdir -p /app/var && chown -R trialfinder /app/var
+
+USER trialfinder
+EXPOSE 8000
+CMD ["gunicorn", "trialfinder.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

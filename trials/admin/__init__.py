@@ -1,0 +1,3 @@
+"""Staff admin, one module per area."""
+
+from . import inquiries, trials  # noqa: F401

@@ -1,0 +1,1 @@
+"""Admin for inquiries and the outbox."""

@@ -1,0 +1,1 @@
+"""Admin for trials, their sites, conditions and the FAQ."""
