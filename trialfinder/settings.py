@@ -94,6 +94,8 @@ if not DEBUG:
 # The public address of the site, used for links in emails (no request there).
 SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = os.getenv("SITE_NAME", "Trialfinder")
+# Where patients write with questions about their data (shown on the privacy page).
+CONTACT_EMAIL = os.getenv("CONTACT_EMAIL", "privacy@example.org")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -1,0 +1,193 @@
+"""Time a fixed mix of searches through the code the list view calls.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/trialfinder_bench \\
+        .venv/bin/python bench/search_bench.py [--repeat 7] [--json out.json]
+
+For each query: the server time of one results page (trials_search: count,
+page of cards, prefetches, suggestion) and, as the floor, the match-only
+query of the same words and status (first page of ids, no ranking, no
+count). Then p50/p95 over the whole mix and over the distance-sorted part,
+and the SQL queries one rendered results page costs (compare that column
+between a 2-study and a 500,000-study database with --queries-only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trialfinder.settings")
+os.environ.setdefault("DEBUG", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import RequestFactory  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from trials.search import Criteria, Origin, filtered_trials, trials_search  # noqa: E402
+from trials.views.search import trial_list  # noqa: E402
+
+BOSTON = Origin(42.3601, -71.0589, "Boston")
+LONDON = Origin(51.5072, -0.1276, "London")
+NEW_YORK = Origin(40.7128, -74.0060, "New York")
+PARIS = Origin(48.8566, 2.3522, "Paris")
+HANGZHOU = Origin(30.2741, 120.1551, "Hangzhou")
+TOKYO = Origin(35.6762, 139.6503, "Tokyo")
+CHICAGO = Origin(41.8781, -87.6298, "Chicago")
+
+MIX: list[tuple[str, Criteria]] = [
+    # rare terms
+    ("osteosarcoma", Criteria(q="osteosarcoma")),
+    ("sickle cell", Criteria(q="sickle cell")),
+    ("glioblastoma", Criteria(q="glioblastoma")),
+    ("cystic fibrosis", Criteria(q="cystic fibrosis")),
+    ("amyotrophic lateral sclerosis", Criteria(q="amyotrophic lateral sclerosis")),
+    ("hemophilia", Criteria(q="hemophilia")),
+    ("preeclampsia", Criteria(q="preeclampsia")),
+    ("sarcomma (typo)", Criteria(q="sarcomma")),
+    # common terms
+    ("cancer", Criteria(q="cancer")),
+    ("pain", Criteria(q="pain")),
+    ("breast cancer", Criteria(q="breast cancer")),
+    ("diabetes", Criteria(q="diabetes")),
+    ("depression", Criteria(q="depression")),
+    ("covid-19", Criteria(q="covid-19")),
+    ("hypertension", Criteria(q="hypertension")),
+    # websearch syntax
+    ('"soft tissue sarcoma"', Criteria(q='"soft tissue sarcoma"')),
+    ("cancer -pediatric", Criteria(q="cancer -pediatric")),
+    ("melanoma OR lymphoma", Criteria(q="melanoma OR lymphoma")),
+    ("soft tissue sarcoma radiotherapy", Criteria(q="soft tissue sarcoma radiotherapy")),
+    ("bone metastases", Criteria(q="bone metastases")),
+    # filters
+    ("cancer, age 45, female", Criteria(q="cancer", age=45, sex="FEMALE")),
+    ("pain, phase 3", Criteria(q="pain", phase="PHASE3")),
+    (
+        "diabetes, interventional, US",
+        Criteria(q="diabetes", study_type="INTERVENTIONAL", country="United States"),
+    ),
+    ("cancer, any status", Criteria(q="cancer", status="all")),
+    ("pain, any status, age 70", Criteria(q="pain", status="all", age=70)),
+    ("healthy volunteers (no words)", Criteria(healthy_volunteers=True)),
+    ("no words (default list)", Criteria()),
+    ("condition Breast Cancer", Criteria(condition="Breast Cancer")),
+    ("cancer, page 5", Criteria(q="cancer")),
+    # distance
+    ("cancer near Boston 100 km", Criteria(q="cancer", origin=BOSTON, radius_km=100)),
+    ("pain near London 50 km", Criteria(q="pain", origin=LONDON, radius_km=50)),
+    ("anything near New York 50 km", Criteria(origin=NEW_YORK, radius_km=50)),
+    ("breast cancer near Paris 250 km", Criteria(q="breast cancer", origin=PARIS, radius_km=250)),
+    ("sarcoma near Hangzhou 500 km", Criteria(q="sarcoma", origin=HANGZHOU, radius_km=500)),
+    ("diabetes near Tokyo, age 60", Criteria(q="diabetes", origin=TOKYO, radius_km=100, age=60)),
+    ("any status near Chicago 25 km", Criteria(status="all", origin=CHICAGO, radius_km=25)),
+]
+PAGES = {"cancer, page 5": 5}
+
+
+def _ms(func) -> float:
+    started = time.perf_counter()
+    func()
+    return (time.perf_counter() - started) * 1000
+
+
+def _floor(criteria: Criteria) -> None:
+    """The match alone: words and status, first page of ids, no rank, no count."""
+    plain = Criteria(q=criteria.q, status=criteria.status)
+    list(filtered_trials(plain).order_by().values_list("pk", flat=True)[:21])
+
+
+def _query_string(criteria: Criteria, page: int) -> dict:
+    params = {"q": criteria.q, "status": criteria.status, "page": page}
+    for name in ("condition", "phase", "study_type", "sex", "country"):
+        params[name] = getattr(criteria, name)
+    if criteria.age is not None:
+        params["age"] = criteria.age
+    if criteria.healthy_volunteers:
+        params["healthy_volunteers"] = "1"
+    if criteria.origin:
+        params.update(
+            lat=criteria.origin.latitude, lon=criteria.origin.longitude, radius=criteria.radius_km
+        )
+    return {k: v for k, v in params.items() if v not in ("", None)}
+
+
+def page_queries(criteria: Criteria, page: int) -> int:
+    request = RequestFactory().get("/trials/", _query_string(criteria, page))
+    with CaptureQueriesContext(connection) as context:
+        response = trial_list(request)
+    assert response.status_code == 200, response.status_code
+    return len(context.captured_queries)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--queries-only", action="store_true")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM trials_trial")
+        studies = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM trials_site")
+        sites = cursor.fetchone()[0]
+    print(f"{studies:,} studies, {sites:,} sites on {connection.vendor}")
+    rows, all_times, distance_times = [], [], []
+    for label, criteria in MIX:
+        page = PAGES.get(label, 1)
+        queries = page_queries(criteria, page)
+        row = {"query": label, "queries": queries}
+        if not args.queries_only:
+            trials_search(criteria=criteria, page=page)  # warm
+            times = [
+                _ms(lambda c=criteria, p=page: trials_search(criteria=c, page=p))
+                for _ in range(args.repeat)
+            ]
+            floors = [_ms(lambda c=criteria: _floor(c)) for _ in range(args.repeat)]
+            results = trials_search(criteria=criteria, page=page)
+            row.update(
+                count=f"{results.count:,}{'+' if results.count_capped else ''}",
+                p50=statistics.median(times),
+                p95=percentile(times, 0.95),
+                floor=statistics.median(floors),
+            )
+            all_times += times
+            if criteria.origin is not None:
+                distance_times += times
+        rows.append(row)
+        print(json.dumps(row, default=str), flush=True)
+    summary = {"studies": studies, "sites": sites}
+    if all_times:
+        summary.update(
+            p50=percentile(all_times, 0.5),
+            p95=percentile(all_times, 0.95),
+            distance_p50=percentile(distance_times, 0.5),
+            distance_p95=percentile(distance_times, 0.95),
+        )
+    print("\n| query | results | queries/page | p50 ms | p95 ms | match-only ms |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for row in rows:
+        print(
+            f"| {row['query']} | {row.get('count', '')} | {row['queries']} "
+            f"| {row.get('p50', 0):.1f} | {row.get('p95', 0):.1f} | {row.get('floor', 0):.1f} |"
+        )
+    print(json.dumps(summary, default=lambda v: round(v, 1)))
+    if args.json:
+        args.json.write_text(json.dumps({"summary": summary, "rows": rows}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""Search on PostgreSQL: ranking, websearch syntax, typos, filters, distance."""
+
+import pytest
+
+from tests.factories import ConditionFactory, SiteFactory, TrialFactory
+from trials.models import RecruitmentStatus
+from trials.search import Criteria, Origin, matching_trials, trials_search
+
+pytestmark = pytest.mark.django_db
+
+HANGZHOU = Origin(30.2741, 120.1551, "Hangzhou, CN")
+
+
+def titles(criteria: Criteria) -> list[str]:
+    return [trial.brief_title for trial in matching_trials(criteria)]
+
+
+def test_it_ranks_title_and_condition_matches_before_description_matches(postgres):
+    TrialFactory(brief_title="Exercise after surgery", description="Sarcoma patients may join.")
+    TrialFactory(
+        brief_title="Preoperative radiotherapy",
+        conditions=[ConditionFactory(name="Soft Tissue Sarcoma")],
+    )
+    TrialFactory(brief_title="Sarcoma surgery outcomes")
+    found = titles(Criteria(q="sarcoma"))
+    assert found[-1] == "Exercise after surgery"
+    assert set(found[:2]) == {"Preoperative radiotherapy", "Sarcoma surgery outcomes"}
+
+
+def test_it_understands_quotes_or_and_exclusion(postgres):
+    TrialFactory(brief_title="Soft tissue sarcoma radiotherapy")
+    TrialFactory(brief_title="Tissue repair in soft palate")
+    TrialFactory(brief_title="Pediatric sarcoma chemotherapy")
+    TrialFactory(brief_title="Bone metastases pain")
+    assert titles(Criteria(q='"soft tissue"')) == ["Soft tissue sarcoma radiotherapy"]
+    assert sorted(titles(Criteria(q="metastases OR chemotherapy"))) == [
+        "Bone metastases pain",
+        "Pediatric sarcoma chemotherapy",
+    ]
+    assert titles(Criteria(q="sarcoma -pediatric")) == ["Soft tissue sarcoma radiotherapy"]
+
+
+def test_it_finds_by_sponsor_and_keyword(postgres):
+    TrialFactory(brief_title="A", lead_sponsor="Zhejiang University")
+    TrialFactory(brief_title="B", keywords=["SBRT", "neoadjuvant"])
+    assert titles(Criteria(q="zhejiang")) == ["A"]
+    assert titles(Criteria(q="neoadjuvant")) == ["B"]
+
+
+def test_it_tolerates_a_typo_in_a_condition_name(postgres):
+    TrialFactory(brief_title="Radiotherapy study", conditions=[ConditionFactory(name="Sarcoma")])
+    results = trials_search(criteria=Criteria(q="sarcomma"))
+    assert [t.brief_title for t in results.trials] == ["Radiotherapy study"]
+    assert results.corrected_from == "sarcomma"
+
+
+def test_it_filters_by_status_recruiting_by_default(postgres):
+    TrialFactory(brief_title="Open")
+    TrialFactory(brief_title="Soon", overall_status=RecruitmentStatus.NOT_YET_RECRUITING)
+    TrialFactory(brief_title="Done", overall_status=RecruitmentStatus.COMPLETED)
+    TrialFactory(brief_title="Hidden", published=False)
+    assert titles(Criteria()) == ["Open"]
+    assert sorted(titles(Criteria(status="open"))) == ["Open", "Soon"]
+    assert sorted(titles(Criteria(status="all"))) == ["Done", "Open", "Soon"]
+
+
+def test_it_filters_by_condition_phase_type_sex_volunteers_and_country(postgres):
+    sarcoma = ConditionFactory(name="Sarcoma")
+    match = TrialFactory(
+        brief_title="Match",
+        conditions=[sarcoma],
+        phases=["PHASE1", "PHASE2"],
+        study_type="INTERVENTIONAL",
+        sex="FEMALE",
+        healthy_volunteers=True,
+    )
+    SiteFactory(trial=match, country="China")
+    other = TrialFactory(brief_title="Other", phases=["EARLY_PHASE1"], study_type="OBSERVATIONAL")
+    SiteFactory(trial=other, country="France")
+    assert titles(Criteria(condition="sarcoma")) == ["Match"]
+    assert titles(Criteria(phase="PHASE1")) == ["Match"]
+    assert titles(Criteria(phase="EARLY_PHASE1")) == ["Other"]
+    assert titles(Criteria(study_type="OBSERVATIONAL")) == ["Other"]
+    assert titles(Criteria(sex="MALE")) == ["Other"]
+    assert sorted(titles(Criteria(sex="FEMALE"))) == ["Match", "Other"]
+    assert titles(Criteria(healthy_volunteers=True)) == ["Match"]
+    assert titles(Criteria(country="france")) == ["Other"]
+    both = Criteria(condition="Sarcoma", phase="PHASE2", country="China", sex="FEMALE")
+    assert titles(both) == ["Match"]
+    assert titles(Criteria(condition="Sarcoma", country="France")) == []
+
+
+@pytest.mark.parametrize(
+    ("age", "expected"),
+    [
+        (17, ["Any age", "Children", "Up to 17"]),
+        (18, ["Adults", "Any age", "From 18"]),
+        (80, ["Adults", "Any age", "From 18"]),
+        (81, ["Any age", "From 18"]),
+    ],
+)
+def test_it_keeps_trials_whose_age_range_includes_the_patient(postgres, age, expected):
+    TrialFactory(brief_title="Adults", minimum_age_days=18 * 365, maximum_age_days=80 * 365)
+    TrialFactory(brief_title="Children", minimum_age_days=6 * 30, maximum_age_days=17 * 365)
+    TrialFactory(brief_title="From 18", minimum_age_days=18 * 365, maximum_age_days=None)
+    TrialFactory(brief_title="Up to 17", minimum_age_days=None, maximum_age_days=17 * 365)
+    TrialFactory(brief_title="Any age", minimum_age_days=None, maximum_age_days=None)
+    assert sorted(titles(Criteria(age=age))) == expected
+
+
+def test_it_orders_by_the_nearest_recruiting_site_within_the_radius(postgres):
+    near = TrialFactory(brief_title="Near")
+    SiteFactory(trial=near, latitude=30.2588, longitude=120.1693)  # Hangzhou, ~2 km
+    farther = TrialFactory(brief_title="Farther")
+    SiteFactory(trial=farther, latitude=29.8683, longitude=121.5440)  # Ningbo, ~140 km
+    SiteFactory(trial=farther, latitude=39.9042, longitude=116.4074)  # Beijing
+    closed_nearby = TrialFactory(brief_title="Closed nearby")
+    SiteFactory(
+        trial=closed_nearby,
+        latitude=30.27,
+        longitude=120.16,
+        status=RecruitmentStatus.COMPLETED,
+    )
+    far = TrialFactory(brief_title="Far")
+    SiteFactory(trial=far, latitude=39.9042, longitude=116.4074)
+    assert titles(Criteria(origin=HANGZHOU, radius_km=250)) == ["Near", "Farther"]
+    assert titles(Criteria(origin=HANGZHOU, radius_km=50)) == ["Near"]
+    results = trials_search(criteria=Criteria(origin=HANGZHOU, radius_km=250))
+    assert [t.nearest_distance_km for t in results.trials] == [2, 141]
+
+
+def test_it_combines_words_and_distance(postgres):
+    sarcoma = TrialFactory(brief_title="Sarcoma radiotherapy")
+    SiteFactory(trial=sarcoma, latitude=29.8683, longitude=121.5440)
+    other = TrialFactory(brief_title="Breast cancer")
+    SiteFactory(trial=other, latitude=30.2588, longitude=120.1693)
+    assert titles(Criteria(q="sarcoma", origin=HANGZHOU, radius_km=250)) == ["Sarcoma radiotherapy"]
+    # Best match first when asked for, even with a place.
+    criteria = Criteria(q="sarcoma", origin=HANGZHOU, radius_km=250, sort="relevance")
+    assert titles(criteria) == ["Sarcoma radiotherapy"]
+
+
+def test_it_caps_the_count_and_suggests_what_to_loosen(postgres, settings, monkeypatch):
+    monkeypatch.setattr("trials.search.COUNT_CAP", 3)
+    TrialFactory.create_batch(5, brief_title="Pain study")
+    results = trials_search(criteria=Criteria(q="pain"))
+    assert (results.count, results.count_capped) == (3, True)
+    empty = trials_search(criteria=Criteria(q="pain", age=5, phase="PHASE3"))
+    assert empty.count == 0
+    assert empty.loosen == ["status", "age", "phase", "q"]

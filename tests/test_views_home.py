@@ -1,0 +1,88 @@
+"""The home page: search box, the recruiting trials as cards, a way to the FAQ."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import ConditionFactory, SiteFactory, TrialFactory
+from tests.page_text import page_text
+from trials.models import RecruitmentStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sarcoma_trial():
+    trial = TrialFactory(
+        nct_id="NCT06760221",
+        brief_title="Preoperative SBRT for Soft Tissue Sarcoma",
+        lead_sponsor="Second Affiliated Hospital, School of Medicine, Zhejiang University",
+        conditions=[ConditionFactory(name="Soft Tissue Sarcoma")],
+    )
+    SiteFactory(trial=trial, city="Hangzhou", is_primary_contact=True)
+    SiteFactory(trial=trial, city="Ningbo")
+    return trial
+
+
+def test_it_shows_recruiting_trials_as_cards(client, sarcoma_trial):
+    response = client.get("/")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Preoperative SBRT for Soft Tissue Sarcoma" in text
+    for fact in ("Recruiting", "18-80 years", "All", "Phase N/A", "Soft Tissue Sarcoma"):
+        assert fact in text
+    assert "Second Affiliated Hospital, School of Medicine, Zhejiang University" in text
+    assert "Hangzhou, Ningbo" in text
+    assert 'href="/trials/NCT06760221/"' in response.content.decode()
+
+
+def test_it_leaves_out_unpublished_and_closed_trials(client, sarcoma_trial):
+    TrialFactory(brief_title="A hidden draft trial", published=False)
+    TrialFactory(brief_title="A finished trial", overall_status=RecruitmentStatus.COMPLETED)
+    text = page_text(client.get("/"))
+    assert "Preoperative SBRT for Soft Tissue Sarcoma" in text
+    assert "A hidden draft trial" not in text
+    assert "A finished trial" not in text
+
+
+def test_it_says_so_when_no_trial_is_recruiting(client):
+    assert "No trial is recruiting at the moment" in page_text(client.get("/"))
+
+
+def test_it_has_a_search_box_that_asks_the_list_page(client):
+    html = client.get("/").content.decode()
+    form = re.search(r"<form[^>]*role=\"search\"[^>]*>.*?</form>", html, re.S).group(0)
+    assert f'action="{reverse("trials:list")}"' in form
+    assert 'method="get"' in form
+    assert 'name="q"' in form
+    # The box has a visible label tied to it.
+    assert re.search(r'<label[^>]*for="home-q"', form)
+    assert 'id="home-q"' in form
+
+
+def test_it_links_to_the_faq(client):
+    html = client.get("/").content.decode()
+    assert f'href="{reverse("trials:faq")}"' in html
+    assert "Read the frequently asked questions" in page_text(html)
+
+
+def test_it_is_built_for_screen_readers_and_keyboards(client):
+    html = client.get("/").content.decode()
+    assert re.search(r'<html lang="en"', html)
+    assert '<a class="visually-hidden-focusable skip-link" href="#main">' in html
+    assert '<main id="main"' in html
+    assert "<header" in html and "<footer" in html and "<nav" in html
+    headings = re.findall(r"<h([1-6])", html)
+    assert headings[0] == "1" and headings.count("1") == 1
+    # Headings never skip a level on the way down.
+    for before, after in zip(headings, headings[1:], strict=False):
+        assert int(after) <= int(before) + 1
+
+
+def test_it_loads_only_our_own_assets(client):
+    html = client.get("/").content.decode()
+    assert "/static/vendor/bootstrap/bootstrap.min.css" in html
+    assert "/static/css/site.css" in html
+    assert "/static/vendor/bootstrap/bootstrap.bundle.min.js" in html
+    assert not re.search(r"(src|href)=\"(https?:)?//", html)
