@@ -1,5 +1,8 @@
 from .inquiries import Inquiry, OutgoingEmail
+from .notes import Note, ShareLink
 from .places import Place, PlaceName
+from .prescreen import PrescreenQuestion
+from .subscriptions import Subscription, SubscriptionDelivery
 from .trials import (
     Allocation,
     Condition,
@@ -21,14 +24,19 @@ __all__ = [
     "FaqEntry",
     "Inquiry",
     "Language",
+    "Note",
     "OutgoingEmail",
     "Phase",
     "Place",
     "PlaceName",
+    "PrescreenQuestion",
     "RecruitmentStatus",
     "Sex",
+    "ShareLink",
     "Site",
     "StudyType",
+    "Subscription",
+    "SubscriptionDelivery",
     "Trial",
     "age_in_days",
     "age_range_label",

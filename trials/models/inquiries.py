@@ -88,6 +88,13 @@ class OutgoingEmail(models.Model):
     inquiry = models.ForeignKey(
         Inquiry, on_delete=models.CASCADE, null=True, blank=True, related_name="emails"
     )
+    subscription = models.ForeignKey(
+        "trials.Subscription",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="emails",
+    )
     to = models.EmailField(_("recipient"))
     reply_to = models.EmailField(_("reply to"), blank=True)
     subject = models.CharField(_("subject"), max_length=300)

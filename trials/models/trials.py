@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -144,6 +145,9 @@ class Trial(models.Model):
     start_date = models.DateField(_("start date"), null=True, blank=True)
     last_updated = models.DateField(_("last updated"), null=True, blank=True, db_index=True)
     published = models.BooleanField(_("published"), default=True, db_index=True)
+    # When the trial last became published and recruiting: what makes it "new"
+    # for Patient Notification Services.
+    listed_at = models.DateTimeField(_("listed"), null=True, blank=True, db_index=True)
     source_record = models.JSONField(_("registry record"), default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -169,6 +173,16 @@ class Trial(models.Model):
     @property
     def is_recruiting(self) -> bool:
         return self.overall_status == RecruitmentStatus.RECRUITING
+
+    @property
+    def is_open(self) -> bool:
+        """Published and recruiting: what patients can act on."""
+        return self.published and self.is_recruiting
+
+    def note_listing(self, *, was_open: bool) -> None:
+        """Stamp listed_at when the trial has just opened (call before saving)."""
+        if self.is_open and not was_open:
+            self.listed_at = timezone.now()
 
     @property
     def phase_label(self) -> str:

@@ -1,0 +1,39 @@
+"""Pre-screening questions staff write per trial, drawn from its criteria."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .trials import Trial
+
+
+class PrescreenQuestion(models.Model):
+    class Kind(models.TextChoices):
+        YES_NO = "yes_no", _("Yes or no")
+        NUMBER = "number", _("Number")
+        CHOICE = "choice", _("Single choice")
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="prescreen_questions")
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    text = models.CharField(_("question"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    # YES_NO: the answer that qualifies ("yes" or "no").
+    qualifying_answer = models.CharField(_("answer that qualifies"), max_length=3, blank=True)
+    # NUMBER: the qualifying range, either end open.
+    minimum = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    maximum = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    # CHOICE: the options offered, and those that qualify.
+    choices = models.JSONField(_("options"), default=list, blank=True)
+    qualifying_choices = models.JSONField(_("options that qualify"), default=list, blank=True)
+    criterion = models.TextField(_("criterion it comes from"))
+    # What the patient reads when their answer does not qualify, in plain words.
+    reason = models.CharField(_("reason shown when not met"), max_length=300)
+
+    class Meta:
+        ordering = ["trial", "order", "pk"]
+        verbose_name = _("pre-screening question")
+        verbose_name_plural = _("pre-screening questions")
+
+    def __str__(self) -> str:
+        return self.text
