@@ -3,10 +3,10 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/trialfinder_bench \\
         .venv/bin/python bench/search_bench.py [--repeat 7] [--json out.json]
 
-For each query: the server time of one results page (trials_search: count,
-page of cards, prefetches, suggestion) and, as the floor, the match-only
-query of the same words and status (first page of ids, no ranking, no
-count). Then p50/p95 over the whole mix and over the distance-sorted part,
+For each query: the server time of one results page (trials_search: rank
+window or capped count, page of cards, prefetches, suggestion) and, as the
+floor, the match-only query of the same words and status (first page of ids,
+no ranking, no count). Then p50/p95 over the whole mix and over the distance-sorted part,
 and the SQL queries one rendered results page costs (compare that column
 between a 2-study and a 500,000-study database with --queries-only).
 """

@@ -53,3 +53,63 @@ class SiteFactory(factory.django.DjangoModelFactory):
     contact_email = factory.Sequence(lambda n: f"site{n}@example.org")
     languages = factory.LazyFunction(lambda: ["zh-hans", "en"])
     is_primary_contact = False
+
+
+class InquiryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "trials.Inquiry"
+
+    site = factory.SubFactory(SiteFactory)
+    trial = factory.LazyAttribute(lambda o: o.site.trial)
+    first_name = "小明"
+    last_name = "王"
+    email = factory.Sequence(lambda n: f"patient{n}@example.com")
+    phone = "+8613800138000"
+    preferred_language = "zh-hans"
+    location_text = "Hangzhou"
+    distance_km = 3.2
+    routing = "nearest"
+    message = "I would like to know more about this study."
+    consent_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))
+    dedupe_key = factory.Sequence(lambda n: f"dedupe-{n}")
+
+
+class SubscriptionFactory(factory.django.DjangoModelFactory):
+    """A confirmed subscriber; pass status="pending" for one who has not confirmed."""
+
+    class Meta:
+        model = "trials.Subscription"
+
+    email = factory.Sequence(lambda n: f"subscriber{n}@example.com")
+    interests = "sarcoma"
+    language = "en"
+    status = "confirmed"
+    confirmed_at = factory.LazyFunction(
+        lambda: datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=1)
+    )
+
+
+class PrescreenQuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "trials.PrescreenQuestion"
+
+    trial = factory.SubFactory(TrialFactory)
+    order = factory.Sequence(lambda n: n)
+    text = "Are you pregnant or breastfeeding?"
+    kind = "yes_no"
+    qualifying_answer = "no"
+    criterion = "Pregnant or breastfeeding;"
+    reason = "People who are pregnant or breastfeeding cannot take part."
+
+
+class NoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "trials.Note"
+
+    owner_key = "0" * 64
+    trial = factory.SubFactory(TrialFactory)
+    section = "description"
+    quote = "A description"
+    start_offset = 12
+    end_offset = 25
+    body = "Ask about this."

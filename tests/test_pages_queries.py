@@ -7,7 +7,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import ConditionFactory, SiteFactory, TrialFactory
-from tests.test_views_trial_detail import eligibility_parser_missing
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +58,6 @@ def test_the_list_page_search_does_not_query_per_trial(client):
     assert queries_for(client, url) == with_two
 
 
-@pytest.mark.skipif(eligibility_parser_missing(), reason="the eligibility parser is not there yet")
 def test_the_trial_page_does_not_query_per_site_or_trial(client):
     small = make_trials(2, sites_each=2)[0]
     with_two = queries_for(client, small.get_absolute_url())

@@ -1,10 +1,20 @@
 """Search on PostgreSQL: ranking, websearch syntax, typos, filters, distance."""
 
+import datetime
+
 import pytest
+from django.db.models import F
 
 from tests.factories import ConditionFactory, SiteFactory, TrialFactory
-from trials.models import RecruitmentStatus
-from trials.search import Criteria, Origin, matching_trials, trials_search
+from trials.distance import Origin, bounding_box
+from trials.models import Condition, RecruitmentStatus, Trial
+from trials.search import (
+    Criteria,
+    filtered_trials,
+    matching_trials,
+    rank_window,
+    trials_search,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +158,79 @@ def test_it_caps_the_count_and_suggests_what_to_loosen(postgres, settings, monke
     empty = trials_search(criteria=Criteria(q="pain", age=5, phase="PHASE3"))
     assert empty.count == 0
     assert empty.loosen == ["status", "age", "phase", "q"]
+
+
+def test_it_finds_a_trial_by_its_condition_after_a_rename(postgres):
+    condition = ConditionFactory(name="Sarcomma")
+    TrialFactory(brief_title="Radiotherapy study", conditions=[condition])
+    condition.name = "Liposarcoma"
+    condition.save()
+    assert titles(Criteria(q="liposarcoma")) == ["Radiotherapy study"]
+    assert titles(Criteria(q="sarcomma")) == []
+    Condition.objects.filter(pk=condition.pk).update(name="Myxoid liposarcoma")
+    assert titles(Criteria(q="myxoid")) == ["Radiotherapy study"]
+
+
+def test_it_follows_changes_to_a_trials_conditions(postgres):
+    trial = TrialFactory(brief_title="Radiotherapy study")
+    gout, lupus = ConditionFactory(name="Gout"), ConditionFactory(name="Lupus")
+    trial.conditions.add(gout)
+    assert titles(Criteria(q="gout")) == ["Radiotherapy study"]
+    trial.conditions.set([lupus])
+    assert (titles(Criteria(q="gout")), titles(Criteria(q="lupus"))) == ([], ["Radiotherapy study"])
+    other = TrialFactory(brief_title="Diet study")
+    Trial.conditions.through.objects.filter(trial=trial).update(trial=other)
+    assert titles(Criteria(q="lupus")) == ["Diet study"]
+    other.conditions.clear()
+    assert titles(Criteria(q="lupus")) == []
+
+
+@pytest.mark.parametrize(
+    ("origin", "site"),
+    [
+        (Origin(-18.1416, 178.4419, "Suva, FJ"), (-16.80, -179.95)),
+        (Origin(-16.80, -179.95, "Taveuni, FJ"), (-18.1416, 178.4419)),
+    ],
+)
+def test_it_finds_sites_across_the_180th_meridian(origin, site):
+    across = TrialFactory(brief_title="Across the date line")
+    SiteFactory(trial=across, latitude=site[0], longitude=site[1])
+    far = TrialFactory(brief_title="Other side of the world")
+    SiteFactory(trial=far, latitude=site[0], longitude=site[1] + (-170 if site[1] > 0 else 170))
+    assert titles(Criteria(origin=origin, radius_km=300)) == ["Across the date line"]
+    results = trials_search(criteria=Criteria(origin=origin, radius_km=300))
+    assert [t.nearest_distance_km for t in results.trials] == [227]
+
+
+def test_it_spans_every_longitude_near_a_pole():
+    south, north, longitudes = bounding_box(Origin(89.5, 10.0), 100)
+    assert (north, longitudes) == (90.0, [(-180.0, 180.0)])
+    (west, east), (wrapped_west, wrapped_east) = bounding_box(Origin(0.0, 179.0), 222)[2]
+    assert (round(west), east, wrapped_west, round(wrapped_east)) == (177, 180, -180, -179)
+
+
+@pytest.mark.parametrize("size", [1, 3, 7, 12, 30, 61, 100])
+def test_it_ranks_the_newest_matches_read_slice_by_slice(postgres, monkeypatch, size):
+    """With statistics, trials_search_window() reads date slices newest first;
+    the window is still exactly the newest matches, undated ones last."""
+    start = datetime.date(2020, 1, 1)
+    for day in range(0, 120, 2):
+        pain_day, diet_day = start + datetime.timedelta(day), start + datetime.timedelta(day + 1)
+        TrialFactory(brief_title=f"Pain study {day}", last_updated=pain_day)
+        TrialFactory(brief_title=f"Diet study {day}", last_updated=diet_day)
+    TrialFactory(brief_title="Pain study undated", last_updated=None)
+    TrialFactory(brief_title="Pain study closed", overall_status=RecruitmentStatus.COMPLETED)
+    with postgres.cursor() as cursor:
+        cursor.execute("ANALYZE trials_trial")
+        cursor.execute(
+            "SELECT cardinality(histogram_bounds::text::date[]) FROM pg_stats"
+            " WHERE tablename = 'trials_trial' AND attname = 'last_updated'"
+        )
+        assert cursor.fetchone()[0] >= 20  # what the slices are cut from
+    monkeypatch.setattr("trials.search.RANK_WINDOW", size)
+    pain = filtered_trials(Criteria(q="pain"))
+    newest = list(
+        pain.order_by(F("last_updated").desc(nulls_last=True), "pk").values_list("pk", flat=True)
+    )
+    assert rank_window(pain) == newest[:size]
+    assert len(newest) == 61

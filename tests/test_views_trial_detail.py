@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command, get_commands
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 
 from tests.factories import ConditionFactory, SiteFactory, TrialFactory
@@ -16,25 +14,7 @@ from tests.page_text import normalize, page_text
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
-def eligibility_parser_missing() -> bool:
-    """True until the criteria parser and its include land (they come with the importer)."""
-    from trials.eligibility import parse_criteria
-
-    try:
-        parse_criteria("")
-        get_template("trials/includes/criteria_list.html")
-    except (NotImplementedError, TemplateDoesNotExist):
-        return True
-    return False
-
-
-# Temporary: remove once trials/eligibility.py and criteria_list.html are in the tree.
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        eligibility_parser_missing(), reason="the eligibility parser is not there yet"
-    ),
-]
+pytestmark = pytest.mark.django_db
 
 # Every numbered criterion line of the two source pages, verbatim (the
 # second inclusion item of NCT06987370 runs items 3-8 together, as there).

@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -178,6 +179,16 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Rate limits of the contact form (trials/ratelimit.py), counted in the cache
+# above: messages one IP address or one email address may send per window.
+# 0 turns a limit off.
+INQUIRY_RATE_LIMIT_WINDOW_SECONDS = envint("INQUIRY_RATE_LIMIT_WINDOW_SECONDS", 3600)
+INQUIRY_RATE_LIMIT_PER_IP = envint("INQUIRY_RATE_LIMIT_PER_IP", 20)
+INQUIRY_RATE_LIMIT_PER_EMAIL = envint("INQUIRY_RATE_LIMIT_PER_EMAIL", 10)
+# Identical messages (trial, email, names, text) within this many seconds
+# are one inquiry: a double click or a resubmitted form sends nothing twice.
+INQUIRY_DEDUPE_SECONDS = envint("INQUIRY_DEDUPE_SECONDS", 600)
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "False" if REDIS_URL else "True")
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -198,6 +209,47 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TIMEZONE = "UTC"
+
+# The outbox (trials/outbox.py). A transient SMTP error is retried after
+# OUTBOX_RETRY_BASE_SECONDS, doubling up to OUTBOX_RETRY_MAX_SECONDS, at most
+# OUTBOX_MAX_ATTEMPTS sends in all. The sweeper re-queues rows left queued or
+# sending for OUTBOX_STUCK_AFTER_SECONDS. Keep: longest retry delay < stuck
+# threshold < CELERY_VISIBILITY_TIMEOUT, and the threshold well above EMAIL_TIMEOUT.
+OUTBOX_MAX_ATTEMPTS = envint("OUTBOX_MAX_ATTEMPTS", 6)
+OUTBOX_RETRY_BASE_SECONDS = envint("OUTBOX_RETRY_BASE_SECONDS", 30)
+OUTBOX_RETRY_MAX_SECONDS = envint("OUTBOX_RETRY_MAX_SECONDS", 240)
+OUTBOX_STUCK_AFTER_SECONDS = envint("OUTBOX_STUCK_AFTER_SECONDS", 300)
+OUTBOX_SWEEP_EVERY_SECONDS = envint("OUTBOX_SWEEP_EVERY_SECONDS", 60)
+if not OUTBOX_RETRY_MAX_SECONDS < OUTBOX_STUCK_AFTER_SECONDS < CELERY_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured(
+        "Need OUTBOX_RETRY_MAX_SECONDS < OUTBOX_STUCK_AFTER_SECONDS < CELERY_VISIBILITY_TIMEOUT"
+    )
+# Inquiries: the coordinator's signed link lifetime, the one reminder to a
+# site that has not answered, and how long contact details are kept.
+INQUIRY_LINK_MAX_AGE_DAYS = envint("INQUIRY_LINK_MAX_AGE_DAYS", 60)
+INQUIRY_REMINDER_DAYS = envint("INQUIRY_REMINDER_DAYS", 3)
+INQUIRY_RETENTION_DAYS = envint("INQUIRY_RETENTION_DAYS", 365)
+# Where an inquiry goes when its site has no contact email on record.
+INQUIRY_FALLBACK_EMAIL = os.getenv("INQUIRY_FALLBACK_EMAIL", "") or os.getenv(
+    "CONTACT_EMAIL", "privacy@example.org"
+)
+CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {"task": "trials.tasks.outbox_sweep", "schedule": OUTBOX_SWEEP_EVERY_SECONDS},
+    "inquiry-reminders": {"task": "trials.tasks.inquiry_reminders", "schedule": 3600},
+    "inquiries-anonymise": {"task": "trials.tasks.inquiries_anonymise", "schedule": 86400},
+}
+# Patient Notification Services (trials/subscriptions.py): how long the signed
+# confirmation link and the manage/unsubscribe links work, sign-up limits per
+# connection (per hour) and per address (emails per day), and the daily digest.
+SUBSCRIPTION_CONFIRM_MAX_AGE_DAYS = envint("SUBSCRIPTION_CONFIRM_MAX_AGE_DAYS", 7)
+SUBSCRIPTION_LINK_MAX_AGE_DAYS = envint("SUBSCRIPTION_LINK_MAX_AGE_DAYS", 365)
+SUBSCRIPTION_SIGNUPS_PER_IP_PER_HOUR = envint("SUBSCRIPTION_SIGNUPS_PER_IP_PER_HOUR", 10)
+SUBSCRIPTION_EMAILS_PER_ADDRESS_PER_DAY = envint("SUBSCRIPTION_EMAILS_PER_ADDRESS_PER_DAY", 3)
+SUBSCRIPTION_DIGEST_HOUR_UTC = envint("SUBSCRIPTION_DIGEST_HOUR_UTC", 7)
+CELERY_BEAT_SCHEDULE["subscriptions-digest"] = {
+    "task": "trials.tasks.subscriptions_digest",
+    "schedule": crontab(hour=SUBSCRIPTION_DIGEST_HOUR_UTC, minute=0),
+}
 
 # Email: printed to the console unless an SMTP host is given.
 EMAIL_HOST = os.getenv("EMAIL_HOST", "")
@@ -260,7 +312,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "False" if DEBUG else "True")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "False")
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_PROXY") else None
+# Behind a reverse proxy: trust its X-Forwarded-Proto, and take the client's
+# address for rate limits from the last X-Forwarded-For hop it added.
+BEHIND_PROXY = envbool("BEHIND_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
 
 LOGGING = {

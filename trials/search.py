@@ -1,27 +1,57 @@
 """Finding trials: words, filters, distance, sorting and paging.
 
 On PostgreSQL the words are matched with full-text search on columns that
-migration 0003 keeps up to date (search_vector, search_rank_vector; see its
-docstring). Broad terms stay fast because the ranking reads only the small
-title/condition/keyword vector (search_rank_vector), the default search is
-served by a GIN index restricted to recruiting trials, and the count stops at
-COUNT_CAP. On SQLite the words are matched with icontains, with the same
-interface. A results page costs the same queries at any size of registry.
+migration 0003 keeps up to date (search_vector for matching, the small
+title/condition/keyword search_rank_vector for ranking; migration 0006
+refreshes them when a condition is renamed or a trial's conditions change).
+On SQLite they are matched with icontains, with the same interface.
+
+Broad terms ("cancer" matches half the registry) are never ranked or sorted
+whole. A search with words is ordered inside its rank window: the
+RANK_WINDOW (1,001) most recently updated matches, chosen by
+trials_search_window() (migration 0006) in one query. That function reads
+the matches in date slices, newest first (the newest 1%, 5% and 25% of
+trials by last update, from the planner's histogram, then the rest), each
+with bitmap scans that AND the words' GIN index with the last_updated index,
+and stops once the window is full. So a broad term reads about a thousand
+rows and a rare one reads all of its few matches; no plan walks the date
+index testing each row's out-of-line search vector, which costs about ten
+times a bitmap read and is what the planner, not knowing, used to choose.
+The window is exact (the same rows as sorting every match by date): slices
+only decide how much is read. The window is also the count: past COUNT_CAP
+matches the page says "1,000+", and paging stops there (50 pages).
+
+Relevance then orders the window by ts_rank on search_rank_vector, newest
+first among equals; "Recently updated" is the window's own order. Distance
+(trials/distance.py) is a bounding box on recruiting sites' indexed
+coordinates (two longitude ranges across the ±180° meridian, every longitude
+near a pole) and the great-circle distance to each
+trial's nearest recruiting site; one query gives both the count and the
+order, and the page's cards are read by id. Every results page costs the
+same queries at any size of registry.
 """
 
 from __future__ import annotations
 
-import math
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 
 from django.db import connection
-from django.db.models import BooleanField, F, FloatField, Min, Q, QuerySet, Value
+from django.db.models import BooleanField, F, FloatField, Min, Q, QuerySet
 from django.db.models.expressions import Expression, RawSQL
-from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 
-from trials.models import Condition, PlaceName, RecruitmentStatus, Site, Trial
+# Origin, place_find, normalise_place_name and haversine_km are imported from
+# here by the views, forms, routing and subscriptions: re-exported.
+from trials.distance import (  # noqa: F401
+    Origin,
+    bounding_box,
+    haversine_km,
+    haversine_km_sql,
+    nearest_sites,
+    normalise_place_name,
+    place_find,
+)
+from trials.models import Condition, RecruitmentStatus, Site, Trial
 
 NCT_RE = re.compile(r"^\s*(NCT\d{8})\s*$", re.IGNORECASE)
 PER_PAGE = 20
@@ -30,7 +60,6 @@ COUNT_CAP = 1000
 # Relevance ranks this many of the most recently updated matches (one more
 # than the count cap, so that "1,000+" is still known).
 RANK_WINDOW = COUNT_CAP + 1
-EARTH_RADIUS_KM = 6371.0
 DEFAULT_RADIUS_KM = 100
 TSQUERY = "websearch_to_tsquery('english', %s)"
 # How alike a condition name must be to a mistyped word to be suggested.
@@ -46,15 +75,6 @@ STATUS_SCOPES = {
     "all": (),
 }
 SORTS = ("relevance", "distance", "updated")
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where the patient is: a gazetteer place or browser coordinates."""
-
-    latitude: float
-    longitude: float
-    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,61 +129,8 @@ def nct_id_in(text: str) -> str:
     return match.group(1).upper() if match else ""
 
 
-def normalise_place_name(text: str) -> str:
-    """Casefolded, accents removed: how PlaceName.key is stored."""
-    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def place_find(*, name: str) -> Origin | None:
-    """The most populous gazetteer place called `name`, as an origin."""
-    key = normalise_place_name(name)
-    if not key:
-        return None
-    found = (
-        PlaceName.objects.filter(key=key)
-        .select_related("place")
-        .order_by("-place__population")
-        .first()
-    )
-    if found is None:
-        return None
-    place = found.place
-    return Origin(place.latitude, place.longitude, f"{place.name}, {place.country_code}")
-
-
 def is_postgresql() -> bool:
     return connection.vendor == "postgresql"
-
-
-def _haversine_km(origin: Origin, latitude: str, longitude: str):
-    """Great-circle distance in SQL from origin to the fields named."""
-    lat1, lon1 = math.radians(origin.latitude), math.radians(origin.longitude)
-    lat2, lon2 = Radians(F(latitude)), Radians(F(longitude))
-    half_dlat = Sin((lat2 - Value(lat1)) / 2)
-    half_dlon = Sin((lon2 - Value(lon1)) / 2)
-    inner = Power(half_dlat, 2) + Value(math.cos(lat1)) * Cos(lat2) * Power(half_dlon, 2)
-    return Value(2 * EARTH_RADIUS_KM) * ASin(Sqrt(inner), output_field=FloatField())
-
-
-def haversine_km(a_lat: float, a_lon: float, b_lat: float, b_lon: float) -> float:
-    lat1, lat2 = math.radians(a_lat), math.radians(b_lat)
-    dlat, dlon = lat2 - lat1, math.radians(b_lon - a_lon)
-    inner = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(inner)))
-
-
-def bounding_box(origin: Origin, radius_km: float) -> tuple[float, float, float, float]:
-    """(south, north, west, east) around origin; longitudes clamp at ±180."""
-    dlat = radius_km / 111.0
-    cos_lat = max(math.cos(math.radians(origin.latitude)), 0.01)
-    dlon = min(radius_km / (111.32 * cos_lat), 180.0)
-    return (
-        origin.latitude - dlat,
-        origin.latitude + dlat,
-        max(origin.longitude - dlon, -180.0),
-        min(origin.longitude + dlon, 180.0),
-    )
 
 
 class TextSearch(Expression):
@@ -226,8 +193,11 @@ def filtered_trials(criteria: Criteria) -> QuerySet:
     if criteria.q:
         trials = _text_filter(trials, criteria.q)
     if criteria.condition:
+        # The condition's ids first: with them as values, the planner knows how
+        # many trials a common condition has and picks a plan that fits.
+        names = Condition.objects.filter(name__iexact=criteria.condition)
         with_condition = Trial.conditions.through.objects.filter(
-            condition__name__iexact=criteria.condition
+            condition_id__in=list(names.values_list("pk", flat=True))
         )
         trials = trials.filter(pk__in=with_condition.values("trial_id"))
     if criteria.phase:
@@ -258,32 +228,51 @@ def _near(trials: QuerySet, origin: Origin, radius_km: float) -> QuerySet:
     The site filter comes before the annotation, so Min() reads only the
     joined sites in the bounding box (indexed); a recruiting trial whose
     nearby sites are closed is not near."""
-    south, north, west, east = bounding_box(origin, radius_km)
+    south, north, longitudes = bounding_box(origin, radius_km)
+    in_box = Q()
+    for west, east in longitudes:
+        in_box |= Q(sites__longitude__range=(west, east))
     trials = trials.filter(
+        in_box,
         sites__status=RecruitmentStatus.RECRUITING,
         sites__latitude__range=(south, north),
-        sites__longitude__range=(west, east),
     )
-    distance = Min(_haversine_km(origin, "sites__latitude", "sites__longitude"))
+    distance = Min(haversine_km_sql(origin, "sites__latitude", "sites__longitude"))
     return trials.annotate(distance_km=distance).filter(distance_km__lte=radius_km)
 
 
-def _ordered(trials: QuerySet, criteria: Criteria) -> QuerySet:
+def rank_window(trials: QuerySet) -> list[int]:
+    """The ids of the RANK_WINDOW most recently updated of these trials, on
+    PostgreSQL, read by migration 0006's trials_search_window()."""
+    sql, params = trials.order_by().values_list("pk", "last_updated").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM trials_search_window(%s, %s) ORDER BY last_updated DESC NULLS LAST, id",
+            [connection.ops.compose_sql(sql, params), RANK_WINDOW],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _uses_window(criteria: Criteria) -> bool:
+    return bool(criteria.q) and criteria.effective_sort != "distance" and is_postgresql()
+
+
+def _ordered(trials: QuerySet, criteria: Criteria, window: list[int] | None = None) -> QuerySet:
     sort = criteria.effective_sort
+    newest = (F("last_updated").desc(nulls_last=True), "pk")
     if sort == "distance":
         return trials.order_by("distance_km", "-last_updated", "pk")
-    if sort == "relevance" and criteria.q and is_postgresql():
-        # Ranking every match of a broad term ("cancer": a third of the
-        # registry) is too slow: rank the RANK_WINDOW most recently updated
-        # matches, found by index, and nothing else.
-        window = trials.order_by(F("last_updated").desc(nulls_last=True), "pk")
-        rank = TextSearch(
-            "ts_rank({table}.search_rank_vector, {tsquery})", criteria.q, FloatField()
-        )
-        return Trial.objects.filter(pk__in=window.values("pk")[:RANK_WINDOW]).order_by(
-            rank.desc(), F("last_updated").desc(nulls_last=True), "pk"
-        )
-    return trials.order_by(F("last_updated").desc(nulls_last=True), "pk")
+    if _uses_window(criteria):
+        # Ranking or date-sorting every match of a broad term ("cancer": half
+        # the registry) is too slow: only the rank window is ordered.
+        in_window = Trial.objects.filter(pk__in=rank_window(trials) if window is None else window)
+        if sort == "relevance":
+            rank = TextSearch(
+                "ts_rank({table}.search_rank_vector, {tsquery})", criteria.q, FloatField()
+            )
+            return in_window.order_by(rank.desc(), *newest)
+        return in_window.order_by(*newest)
+    return trials.order_by(*newest)
 
 
 def condition_suggestion(q: str) -> str:
@@ -306,31 +295,30 @@ def condition_suggestion(q: str) -> str:
     return found[0]
 
 
-def _nearest_sites(trials: list[Trial], origin: Origin) -> None:
-    """Each trial's nearest recruiting site, from its prefetched sites."""
-    for trial in trials:
-        best = None
-        for site in trial.sites.all():
-            if not site.is_recruiting or site.latitude is None or site.longitude is None:
-                continue
-            distance = haversine_km(
-                origin.latitude, origin.longitude, site.latitude, site.longitude
-            )
-            if best is None or distance < best[0]:
-                best = (distance, site)
-        trial.nearest_site = best[1] if best else None
-        trial.nearest_distance_km = round(best[0]) if best else None
-
-
 def _page_of(criteria: Criteria, page: int) -> tuple[list[Trial], int, bool, bool]:
+    """One page of cards and the capped count, in the same queries at any size."""
     filtered = filtered_trials(criteria)
-    found = filtered.order_by()[: COUNT_CAP + 1].count()
-    trials = _ordered(filtered, criteria)
-    count = min(found, COUNT_CAP)
     start = (page - 1) * PER_PAGE
-    shown = trials.with_card_data().defer("source_record")
-    rows = list(shown[start : start + PER_PAGE + 1])
-    return rows[:PER_PAGE], count, found > COUNT_CAP, len(rows) > PER_PAGE
+    if _uses_window(criteria):
+        # The window is also the capped count: RANK_WINDOW is COUNT_CAP + 1.
+        window = rank_window(filtered)
+        found = len(window)
+        rows = list(_cards(_ordered(filtered, criteria, window))[start : start + PER_PAGE + 1])
+    elif criteria.effective_sort == "distance":
+        # One pass over the sites in the bounding box gives the count and the
+        # order; the page's cards are then read by id.
+        nearest = _ordered(filtered, criteria).values_list("pk", flat=True)
+        window = list(nearest[:RANK_WINDOW])
+        found, ids = len(window), window[start : start + PER_PAGE + 1]
+        rows = sorted(_cards(Trial.objects.filter(pk__in=ids)), key=lambda t: ids.index(t.pk))
+    else:
+        found = filtered.order_by()[:RANK_WINDOW].count()
+        rows = list(_cards(_ordered(filtered, criteria))[start : start + PER_PAGE + 1])
+    return rows[:PER_PAGE], min(found, COUNT_CAP), found > COUNT_CAP, len(rows) > PER_PAGE
+
+
+def _cards(trials: QuerySet) -> QuerySet:
+    return trials.with_card_data().defer("source_record")
 
 
 def loosen_hints(criteria: Criteria) -> list[str]:
@@ -364,7 +352,7 @@ def trials_search(*, criteria: Criteria, page: int = 1) -> Results:
         rows, count, capped, has_next = _page_of(criteria, page)
         suggestion = ""
     if criteria.origin is not None:
-        _nearest_sites(rows, criteria.origin)
+        nearest_sites(rows, criteria.origin)
     return Results(
         trials=rows,
         count=count,

@@ -1,1 +1,306 @@
 """Admin for trials, their sites, conditions and the FAQ."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from trials.admin.imports import ImportForm
+from trials.admin.prescreen import PrescreenQuestionInline
+from trials.importers import import_studies
+from trials.models import Condition, FaqEntry, Language, Phase, RecruitmentStatus, Site, Trial
+
+
+class SiteForm(forms.ModelForm):
+    languages = forms.MultipleChoiceField(
+        label=_("languages supported"),
+        choices=Language.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Shown to patients on the trial page and the contact card."),
+    )
+
+    class Meta:
+        model = Site
+        fields = [
+            "facility", "status", "is_primary_contact", "address", "city", "state",
+            "postal_code", "country", "latitude", "longitude", "contact_name",
+            "contact_email", "contact_phone", "languages",
+        ]  # fmt: skip
+
+
+class SiteInline(admin.StackedInline):
+    model = Site
+    form = SiteForm
+    extra = 0
+    fieldsets = [
+        (None, {"fields": [("facility", "status", "is_primary_contact")]}),
+        (
+            _("Address"),
+            {"fields": ["address", ("city", "state", "postal_code", "country")]},
+        ),
+        (
+            _("Map position"),
+            {
+                "fields": [("latitude", "longitude")],
+                "description": _("Decimal degrees; finds the nearest site for a patient."),
+            },
+        ),
+        (
+            _("Contact"),
+            {"fields": [("contact_name", "contact_email", "contact_phone"), "languages"]},
+        ),
+    ]
+
+
+class LinesField(forms.CharField):
+    """A list of short texts edited as one per line."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value) -> list[str]:
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class TrialForm(forms.ModelForm):
+    phases = forms.MultipleChoiceField(
+        label=_("phases"),
+        choices=Phase.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The registry's phase field; leave empty or tick “Phase N/A” if none."),
+    )
+    keywords = LinesField(label=_("keywords"), required=False, help_text=_("One per line."))
+
+    class Meta:
+        model = Trial
+        # The admin's fieldsets decide the fields shown; these are the ones this form shapes.
+        fields = ["phases", "keywords", "minimum_age_days", "maximum_age_days"]
+        help_texts = {
+            "minimum_age_days": _("In days: 18 years is 6570 (365 days a year). Empty: no limit."),
+            "maximum_age_days": _("In days: 80 years is 29200. Empty: no upper limit."),
+        }
+
+
+class PhaseFilter(admin.SimpleListFilter):
+    title = _("phase")
+    parameter_name = "phase"
+
+    def lookups(self, request, model_admin):
+        return Phase.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Phase.values:
+            # phases is a JSON list: match the quoted code, so "PHASE1" does not
+            # also match "EARLY_PHASE1". Works on SQLite and PostgreSQL alike.
+            return queryset.filter(phases__icontains=f'"{self.value()}"')
+        return queryset
+
+
+class CountryFilter(admin.SimpleListFilter):
+    title = _("country (of a site)")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        countries = Site.objects.exclude(country="").values_list("country", flat=True)
+        return [(country, country) for country in countries.distinct().order_by("country")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            # A subquery, not a join: a trial with two sites there is listed once.
+            in_country = Site.objects.filter(country=self.value()).values("trial_id")
+            return queryset.filter(pk__in=in_country)
+        return queryset
+
+
+@admin.register(Trial)
+class TrialAdmin(admin.ModelAdmin):
+    form = TrialForm
+    inlines = [SiteInline, PrescreenQuestionInline]
+    change_list_template = "admin/trials/trial/change_list.html"
+    list_display = [
+        "nct_id",
+        "brief_title",
+        "overall_status",
+        "phase_label",
+        "site_countries",
+        "published",
+        "last_updated",
+    ]
+    list_display_links = ["nct_id", "brief_title"]
+    list_filter = ["overall_status", PhaseFilter, CountryFilter, "published"]
+    search_fields = ["nct_id", "brief_title", "official_title", "conditions__name"]
+    search_help_text = _("NCT number, title or condition.")
+    list_per_page = 50
+    autocomplete_fields = ["conditions"]
+    prepopulated_fields = {"slug": ["brief_title"]}
+    readonly_fields = ["listed_at", "eligibility_preview", "source_record_display"]
+    actions = ["publish", "unpublish"]
+    fieldsets = [
+        (None, {"fields": ["nct_id", "brief_title", "slug", "official_title", "published"]}),
+        (
+            _("Recruitment and design"),
+            {
+                "fields": [
+                    ("overall_status", "listed_at"),
+                    "phases",
+                    ("study_type", "allocation", "enrollment"),
+                    ("start_date", "last_updated"),
+                    "lead_sponsor",
+                ]
+            },
+        ),
+        (_("What patients read"), {"fields": ["overview", "description"]}),
+        (
+            _("Who can take part"),
+            {
+                "fields": [
+                    ("minimum_age_days", "maximum_age_days"),
+                    ("sex", "healthy_volunteers"),
+                    "eligibility_criteria",
+                    "eligibility_preview",
+                ]
+            },
+        ),
+        (_("Study details"), {"fields": ["conditions", "keywords"]}),
+        (
+            _("Registry record"),
+            {"fields": ["source_record_display"], "classes": ["collapse"]},
+        ),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Trial]:
+        queryset = super().get_queryset(request)
+        if request.resolver_match and request.resolver_match.url_name.endswith("_changelist"):
+            # The list shows each trial's site countries: one query for all of
+            # them, and no large registry records loaded.
+            queryset = queryset.defer("source_record", "description", "eligibility_criteria")
+            queryset = queryset.prefetch_related(
+                Prefetch("sites", queryset=Site.objects.only("trial_id", "country"))
+            )
+        return queryset
+
+    @admin.display(description=_("countries"))
+    def site_countries(self, trial: Trial) -> str:
+        return ", ".join(sorted({site.country for site in trial.sites.all() if site.country}))
+
+    @admin.display(description=_("phase"))
+    def phase_label(self, trial: Trial) -> str:
+        return trial.phase_label
+
+    @admin.display(description=_("criteria as patients see them"))
+    def eligibility_preview(self, trial: Trial) -> str:
+        eligibility = trial.eligibility
+        if not eligibility:
+            return _("No criteria to show.")
+        return render_to_string("admin/trials/trial/eligibility_preview.html", {"e": eligibility})
+
+    @admin.display(description=_("record as imported"))
+    def source_record_display(self, trial: Trial) -> str:
+        if not trial.source_record:
+            return "—"
+        record = json.dumps(trial.source_record, indent=2, ensure_ascii=False)
+        return format_html('<pre class="source-record">{}</pre>', record)
+
+    def save_model(self, request, obj: Trial, form, change: bool) -> None:
+        before = Trial.objects.filter(pk=obj.pk).values("published", "overall_status").first()
+        was_open = bool(
+            before
+            and before["published"]
+            and before["overall_status"] == RecruitmentStatus.RECRUITING
+        )
+        obj.note_listing(was_open=was_open)
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Publish the selected trials"), permissions=["change"])
+    def publish(self, request: HttpRequest, queryset: QuerySet[Trial]) -> None:
+        count = 0
+        for trial in queryset.filter(published=False).defer("source_record"):
+            trial.published = True
+            # Trials that open now reach Patient Notification Services.
+            trial.note_listing(was_open=False)
+            trial.save(update_fields=["published", "listed_at", "updated_at"])
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d trial published.", "%(count)d trials published.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Unpublish the selected trials"), permissions=["change"])
+    def unpublish(self, request: HttpRequest, queryset: QuerySet[Trial]) -> None:
+        count = queryset.filter(published=True).update(published=False, updated_at=timezone.now())
+        self.message_user(
+            request,
+            ngettext("%(count)d trial unpublished.", "%(count)d trials unpublished.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    def get_urls(self):
+        import_view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", import_view, name="trials_trial_import"), *super().get_urls()]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload study files; the same importer as `manage.py import_trials`."""
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
+        summary = None
+        if form.is_bound and form.is_valid():
+            files = form.cleaned_data["files"]
+            summary = import_studies(sources=[(upload.name, upload) for upload in files])
+            level = messages.SUCCESS if summary.ok else messages.WARNING
+            self.message_user(request, summary.counts_line(), level)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import from ClinicalTrials.gov JSON"),
+            "opts": self.opts,
+            "form": form,
+            "summary": summary,
+            "changelist_url": reverse("admin:trials_trial_changelist"),
+        }
+        return TemplateResponse(request, "admin/trials/trial/import.html", context)
+
+
+@admin.register(Condition)
+class ConditionAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "trial_count"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Condition]:
+        return super().get_queryset(request).annotate(trial_count=Count("trials"))
+
+    @admin.display(description=_("trials"), ordering="trial_count")
+    def trial_count(self, condition: Condition) -> int:
+        return condition.trial_count
+
+
+@admin.register(FaqEntry)
+class FaqEntryAdmin(admin.ModelAdmin):
+    list_display = ["question", "order", "published"]
+    list_display_links = ["question"]
+    list_editable = ["order", "published"]
+    list_filter = ["published"]
+    search_fields = ["question", "answer"]
+    ordering = ["order", "pk"]

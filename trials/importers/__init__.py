@@ -1,0 +1,18 @@
+"""ClinicalTrials.gov API v2 study import: reader, mapper and the import service."""
+
+from .mapper import InvalidRecord, MappedStudy, study_map
+from .reader import BadRecord, read_source
+from .service import import_studies
+from .summary import ImportProgress, ImportSummary, RecordError
+
+__all__ = [
+    "BadRecord",
+    "ImportProgress",
+    "ImportSummary",
+    "InvalidRecord",
+    "MappedStudy",
+    "RecordError",
+    "import_studies",
+    "read_source",
+    "study_map",
+]

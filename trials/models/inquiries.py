@@ -8,6 +8,15 @@ from django.utils.translation import gettext_lazy as _
 from .trials import Site, Trial
 
 
+def _is_cjk(text: str) -> bool:
+    """True when every letter of the text is a CJK ideograph, kana or hangul."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(letters) and all(
+        "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af"
+        for ch in letters
+    )
+
+
 class Inquiry(models.Model):
     class Status(models.TextChoices):
         NEW = "new", _("New")
@@ -60,6 +69,10 @@ class Inquiry(models.Model):
 
     @property
     def full_name(self) -> str:
+        """'Wang Xiaoming' order stays as typed, but Chinese, Japanese and
+        Korean names read family name first and without a space: '王小明'."""
+        if _is_cjk(self.first_name) and _is_cjk(self.last_name):
+            return f"{self.last_name}{self.first_name}"
         return f"{self.first_name} {self.last_name}".strip()
 
 
@@ -120,4 +133,6 @@ class OutgoingEmail(models.Model):
         indexes = [models.Index(fields=["status", "status_changed_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} → {self.to} ({self.get_status_display()})"
+        # No recipient here: this string lands in admin pages and logs, and
+        # for a patient's copy the recipient is contact data.
+        return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"

@@ -37,3 +37,19 @@ class PrescreenQuestion(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    def clean(self) -> None:
+        """The qualifying answer must fit the kind, or every patient would be told "no"."""
+        from django.core.exceptions import ValidationError
+
+        if self.kind == self.Kind.YES_NO and self.qualifying_answer not in ("yes", "no"):
+            raise ValidationError({"qualifying_answer": _("Enter “yes” or “no”.")})
+        if self.kind == self.Kind.NUMBER and self.minimum is None and self.maximum is None:
+            raise ValidationError({"minimum": _("Give a minimum, a maximum or both.")})
+        if self.kind == self.Kind.CHOICE:
+            if not isinstance(self.choices, list) or len(self.choices) < 2:
+                raise ValidationError({"choices": _("Give at least two options, as a list.")})
+            if not self.qualifying_choices or not set(self.qualifying_choices) <= set(self.choices):
+                raise ValidationError(
+                    {"qualifying_choices": _("Pick the qualifying options from the options.")}
+                )

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
+from trials.forms import ContactForm
 from trials.models import FaqEntry, Trial
 
 # The raw registry record can be large and no page shows it.
@@ -33,6 +34,7 @@ def trial_detail(request: HttpRequest, nct_id: str, slug: str = "") -> HttpRespo
         "sites": list(trial.sites.all()),
         "primary_site": trial.primary_site,
         "faq_entries": FaqEntry.objects.published(),
+        "contact_form": ContactForm(trial=trial),
     }
     return render(request, "trials/detail.html", context)
 

@@ -1,0 +1,90 @@
+"""Whatever is posted to the contact form: never a server error, and nothing
+stored unless the post was a valid message."""
+
+import pytest
+from django.urls import reverse
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from tests.factories import SiteFactory, TrialFactory
+from trials.models import Inquiry, OutgoingEmail
+
+pytestmark = pytest.mark.django_db
+
+# Any text a browser (or a bot) can send; lone surrogates cannot be encoded.
+ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300)
+VALID = {
+    "first_name": ["小明", "José", "Ольга"],
+    "last_name": ["王", "O’Brien"],
+    "email": ["wang@example.com", "a.b@example.org"],
+    "phone": ["138 0013 8000", "+86 138 0013 8000"],
+    "preferred_language": ["", "zh-hans", "en"],
+    "location": ["", "杭州", "Hangzhou", "Atlantis"],
+    "lat": ["", "30.29", "-91"],
+    "lon": ["", "120.16", "1e309"],
+    "site": ["", "<jinan>"],  # the second site's id, filled in by the test
+    "message": ["", "我想了解这项研究。"],
+    "consent": ["on", ""],
+    "notify_other_trials": ["on", ""],
+    "website": [""],
+}
+
+
+def field_values():
+    """Every field arbitrary, or a valid post with one or two fields arbitrary."""
+    anything = st.one_of(st.none(), ANY_TEXT)
+    all_arbitrary = st.fixed_dictionaries(
+        {name: st.one_of(anything, st.sampled_from(values)) for name, values in VALID.items()}
+    )
+    valid = st.fixed_dictionaries(
+        {name: st.sampled_from(values) for name, values in VALID.items()}
+    ).map(lambda data: {**data, "consent": "on"})
+    return st.one_of(all_arbitrary, _spoil(valid, anything))
+
+
+@st.composite
+def _spoil(draw, valid, anything):
+    data = draw(valid)
+    for name in draw(st.lists(st.sampled_from(sorted(VALID)), max_size=2)):
+        data[name] = draw(anything)
+    return data
+
+
+@pytest.fixture
+def trial(settings):
+    settings.INQUIRY_RATE_LIMIT_PER_IP = 0
+    settings.INQUIRY_RATE_LIMIT_PER_EMAIL = 0
+    trial = TrialFactory()
+    SiteFactory(trial=trial, is_primary_contact=True)
+    SiteFactory(trial=trial, city="Jinan", latitude=36.67, longitude=117.0, languages=["zh-hans"])
+    return trial
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(values=field_values())
+def test_it_never_fails_and_stores_nothing_for_invalid_posts(client, trial, values):
+    if values["site"] == "<jinan>":
+        values["site"] = str(trial.sites.get(city="Jinan").pk)
+    data = {name: value for name, value in values.items() if value is not None}
+    before = (Inquiry.objects.count(), OutgoingEmail.objects.count())
+
+    response = client.post(reverse("trials:contact", args=[trial.nct_id]), data)
+
+    assert response.status_code in (200, 302), response.status_code
+    after = (Inquiry.objects.count(), OutgoingEmail.objects.count())
+    event(f"status {response.status_code}, stored {after != before}")
+    if response.status_code == 200:
+        # Re-rendered with messages: nothing was stored.
+        assert after == before
+        assert b"Please check the fields marked below" in response.content
+    else:
+        # Stored once with both emails, or not at all (double post, honeypot).
+        assert after in (before, (before[0] + 1, before[1] + 2))
+        if after != before:
+            inquiry = Inquiry.objects.order_by("-pk").first()
+            assert "\n" not in inquiry.first_name + inquiry.last_name + inquiry.email
+            assert inquiry.phone.startswith("+")

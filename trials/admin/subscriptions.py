@@ -1,0 +1,188 @@
+"""Admin for Patient Notification Services: subscribers and what they were sent.
+
+Staff cannot add subscribers or confirm them (that would bypass the double
+opt-in); they can read, unsubscribe and delete. Addresses are masked for
+staff without `trials.view_contact_details`, as on inquiries.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from trials.models import OutgoingEmail, Subscription, SubscriptionDelivery
+from trials.subscriptions import subscription_unsubscribe
+
+from .inquiries import can_see_contacts, mask
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class DeliveryInline(ReadOnlyInline):
+    model = SubscriptionDelivery
+    fields = readonly_fields = ("trial", "created_at", "email_status")
+    verbose_name_plural = _("trials sent")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("trial", "email")
+
+    @admin.display(description=_("email status"))
+    def email_status(self, delivery: SubscriptionDelivery) -> str:
+        return delivery.email.get_status_display() if delivery.email else "–"
+
+
+class SubscriptionEmailInline(ReadOnlyInline):
+    model = OutgoingEmail
+    fk_name = "subscription"
+    fields = readonly_fields = (
+        "created_at",
+        "kind",
+        "subject",
+        "status",
+        "attempts",
+        "sent_at",
+        "last_error",
+    )
+    verbose_name_plural = _("emails")
+    ordering = ["-created_at"]
+
+
+def _swap(names, request: HttpRequest, full: str, masked: str) -> tuple:
+    """The field list with the address shown in full or masked, per permission."""
+    wanted, other = (full, masked) if can_see_contacts(request) else (masked, full)
+    return tuple(wanted if name == other else name for name in names)
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = (
+        "email",
+        "status",
+        "interests",
+        "place_text",
+        "radius_km",
+        "language",
+        "created_at",
+        "confirmed_at",
+        "last_digest_at",
+        "trials_sent",
+    )
+    list_filter = ("status", "language", "created_at", "confirmed_at")
+    date_hierarchy = "created_at"
+    inlines = [DeliveryInline, SubscriptionEmailInline]
+    actions = ["unsubscribe"]
+    fields = (
+        "email",
+        "status",
+        "interests",
+        ("place_text", "latitude", "longitude", "radius_km"),
+        "language",
+        ("created_at", "confirmation_sent_at", "confirmed_at"),
+        ("unsubscribed_at", "last_digest_at"),
+    )
+    readonly_fields = (
+        "email",
+        "status",
+        "interests",
+        "place_text",
+        "latitude",
+        "longitude",
+        "radius_km",
+        "language",
+        "created_at",
+        "confirmation_sent_at",
+        "confirmed_at",
+        "unsubscribed_at",
+        "last_digest_at",
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(trials_sent_count=Count("deliveries"))
+
+    def get_list_display(self, request):
+        return _swap(self.list_display, request, "email", "masked_email")
+
+    def get_fields(self, request, obj=None):
+        return _swap(self.fields, request, "email", "masked_email")
+
+    def get_readonly_fields(self, request, obj=None):
+        return _swap(self.readonly_fields, request, "email", "masked_email")
+
+    def get_search_fields(self, request):
+        # Searching by address would tell staff without the permission who signed up.
+        if can_see_contacts(request):
+            return ("email", "interests", "place_text")
+        return ("interests", "place_text")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description=_("email"))
+    def masked_email(self, subscription: Subscription) -> str:
+        return mask(subscription.email)
+
+    @admin.display(description=_("trials sent"), ordering="trials_sent_count")
+    def trials_sent(self, subscription: Subscription) -> int:
+        return getattr(subscription, "trials_sent_count", 0)
+
+    @admin.action(description=_("Unsubscribe the selected subscribers"))
+    def unsubscribe(self, request: HttpRequest, queryset) -> None:
+        count = 0
+        for subscription in queryset.exclude(status=Subscription.Status.UNSUBSCRIBED):
+            subscription_unsubscribe(subscription=subscription)
+            count += 1
+        message = ngettext(
+            "%(count)d subscriber unsubscribed.", "%(count)d subscribers unsubscribed.", count
+        )
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(SubscriptionDelivery)
+class SubscriptionDeliveryAdmin(admin.ModelAdmin):
+    """Which trial went to which subscriber, in which email."""
+
+    list_display = ("created_at", "trial", "subscription__email", "email_status")
+    list_select_related = ("trial", "subscription", "email")
+    search_fields = ("trial__nct_id", "trial__brief_title")
+    date_hierarchy = "created_at"
+    fields = readonly_fields = ("created_at", "trial", "subscriber", "email_status")
+
+    def get_list_display(self, request):
+        return _swap(self.list_display, request, "subscription__email", "masked_subscriber")
+
+    def get_fields(self, request, obj=None):
+        return _swap(self.fields, request, "subscriber", "masked_subscriber")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("subscriber"))
+    def masked_subscriber(self, delivery: SubscriptionDelivery) -> str:
+        return mask(delivery.subscription.email)
+
+    @admin.display(description=_("subscriber"))
+    def subscriber(self, delivery: SubscriptionDelivery) -> str:
+        return delivery.subscription.email
+
+    @admin.display(description=_("email status"))
+    def email_status(self, delivery: SubscriptionDelivery) -> str:
+        return delivery.email.get_status_display() if delivery.email else "–"

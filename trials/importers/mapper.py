@@ -1,0 +1,288 @@
+"""Map one ClinicalTrials.gov API v2 study record to Trial, Site and Condition values.
+
+The mapper checks every field it reads: a wrong type or an unknown registry
+code raises InvalidRecord naming the field's path (for example
+``protocolSection.eligibilityModule.minimumAge``), so the importer can report
+that record and go on. Text longer than its column is cut to fit.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from django.utils.text import slugify
+
+from trials.models import (
+    Allocation,
+    Language,
+    Phase,
+    RecruitmentStatus,
+    Sex,
+    Site,
+    StudyType,
+    Trial,
+    age_in_days,
+)
+from trials.models.trials import NCT_ID_RE
+
+# The project's own key at the study root (see data/ and the README's import section).
+EXTENSION_KEY = "trialfinderExtension"
+AGE_RE = re.compile(r"^\s*(\d+)\s+(year|month|week|day|hour|minute)s?\s*$", re.IGNORECASE)
+DATE_RE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+PS = "protocolSection"
+# Looked up for every field of every record: Choices.values builds a new list each time.
+CODES = {
+    choices: frozenset(choices.values)
+    for choices in (Allocation, Language, Phase, RecruitmentStatus, Sex, StudyType)
+}
+
+
+class InvalidRecord(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class MappedStudy:
+    """What one record becomes: Trial field values, condition names and sites."""
+
+    nct_id: str
+    trial: dict
+    conditions: list[str] = field(default_factory=list)
+    sites: list[dict] = field(default_factory=list)
+    record: dict = field(default_factory=dict)
+
+
+def _kind(value) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    return {dict: "an object", list: "a list", str: "text", type(None): "null"}.get(
+        type(value), type(value).__name__
+    )
+
+
+class _Fields:
+    """Typed reads from one object of the record, naming the path on error."""
+
+    def __init__(self, data, path: str) -> None:
+        if not isinstance(data, dict):
+            raise InvalidRecord(path, f"expected an object, got {_kind(data)}")
+        self.data = data
+        self.path = path
+
+    def at(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def obj(self, key: str) -> _Fields:
+        value = self.data.get(key)
+        return _Fields({} if value is None else value, self.at(key))
+
+    def text(self, key: str, max_length: int | None = None) -> str:
+        value = self.data.get(key)
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            raise InvalidRecord(self.at(key), f"expected text, got {_kind(value)}")
+        value = value.replace("\x00", "").strip()
+        return value[:max_length] if max_length else value
+
+    def number(self, key: str) -> float | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidRecord(self.at(key), f"expected a number, got {_kind(value)}")
+        return float(value)
+
+    def count(self, key: str) -> int | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InvalidRecord(self.at(key), f"expected a whole number, got {value!r}")
+        return value
+
+    def flag(self, key: str) -> bool | None:
+        value = self.data.get(key)
+        if value is not None and not isinstance(value, bool):
+            raise InvalidRecord(self.at(key), f"expected true or false, got {_kind(value)}")
+        return value
+
+    def texts(self, key: str, max_length: int | None = None) -> list[str]:
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise InvalidRecord(self.at(key), f"expected a list of text, got {_kind(value)}")
+        items = (item.replace("\x00", "").strip()[:max_length] for item in value)
+        return list(dict.fromkeys(item for item in items if item))
+
+    def objects(self, key: str) -> list[_Fields]:
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise InvalidRecord(self.at(key), f"expected a list, got {_kind(value)}")
+        return [_Fields(item, f"{self.at(key)}[{index}]") for index, item in enumerate(value)]
+
+    def code(self, key: str, choices, default: str = "") -> str:
+        value = self.text(key)
+        if not value:
+            return default
+        if value not in CODES[choices]:
+            raise InvalidRecord(self.at(key), f"unknown code “{value}”")
+        return value
+
+    def age(self, key: str) -> int | None:
+        value = self.text(key)
+        if not value or value.upper() == "N/A":
+            return None
+        match = AGE_RE.match(value)
+        if not match:
+            raise InvalidRecord(self.at(key), f"“{value}” is not an age like “18 Years”")
+        return age_in_days(int(match.group(1)), match.group(2))
+
+    def date(self, key: str) -> datetime.date | None:
+        """ "2025-10-15", or "2025-06" (month precision) as its first day."""
+        value = self.text(key)
+        if not value:
+            return None
+        match = DATE_RE.match(value)
+        try:
+            if not match:
+                raise ValueError
+            year, month, day = match.groups()
+            return datetime.date(int(year), int(month), int(day or 1))
+        except ValueError:
+            raise InvalidRecord(self.at(key), f"“{value}” is not a date like 2025-10-15") from None
+
+
+def _max(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+def study_map(record: dict) -> MappedStudy:
+    """The Trial, Site and Condition values of one API v2 study record."""
+    root = _Fields(record, "")
+    if PS not in record:
+        raise InvalidRecord(PS, "missing: not a ClinicalTrials.gov study record")
+    section = _Fields(record[PS], PS)
+    ident = section.obj("identificationModule")
+    nct_id = ident.text("nctId")
+    if not nct_id:
+        raise InvalidRecord(ident.at("nctId"), "missing NCT number")
+    if not re.match(NCT_ID_RE, nct_id):
+        raise InvalidRecord(ident.at("nctId"), f"“{nct_id}” is not an NCT number (NCT + 8 digits)")
+    title = ident.text("briefTitle", _max(Trial, "brief_title")) or ident.text(
+        "officialTitle", _max(Trial, "brief_title")
+    )
+    if not title:
+        raise InvalidRecord(ident.at("briefTitle"), "missing title")
+
+    status = section.obj("statusModule")
+    sponsor = section.obj("sponsorCollaboratorsModule").obj("leadSponsor")
+    described = section.obj("descriptionModule")
+    conditions = section.obj("conditionsModule")
+    design = section.obj("designModule")
+    eligibility = section.obj("eligibilityModule")
+    phases = design.texts("phases")
+    for index, phase in enumerate(phases):
+        if phase not in CODES[Phase]:
+            raise InvalidRecord(f"{design.at('phases')}[{index}]", f"unknown code “{phase}”")
+    trial = {
+        "nct_id": nct_id,
+        "slug": slugify(title)[: _max(Trial, "slug")].strip("-"),
+        "brief_title": title,
+        "official_title": ident.text("officialTitle"),
+        "overall_status": status.code("overallStatus", RecruitmentStatus, "UNKNOWN"),
+        "phases": phases,
+        "study_type": design.code("studyType", StudyType),
+        "minimum_age_days": eligibility.age("minimumAge"),
+        "maximum_age_days": eligibility.age("maximumAge"),
+        "sex": eligibility.code("sex", Sex, Sex.ALL),
+        "healthy_volunteers": bool(eligibility.flag("healthyVolunteers")),
+        "overview": described.text("briefSummary"),
+        "description": described.text("detailedDescription"),
+        "eligibility_criteria": eligibility.text("eligibilityCriteria"),
+        "keywords": conditions.texts("keywords"),
+        "lead_sponsor": sponsor.text("name", _max(Trial, "lead_sponsor")),
+        "enrollment": design.obj("enrollmentInfo").count("count"),
+        "allocation": design.obj("designInfo").code("allocation", Allocation),
+        "start_date": status.obj("startDateStruct").date("date"),
+        "last_updated": status.obj("lastUpdatePostDateStruct").date("date"),
+    }
+    return MappedStudy(
+        nct_id=nct_id,
+        trial=trial,
+        conditions=conditions.texts("conditions", 300),
+        sites=_sites(section.obj("contactsLocationsModule"), _site_languages(root)),
+        record=record,
+    )
+
+
+def _site_languages(root: _Fields) -> dict[str, list[str]]:
+    extension = root.obj(EXTENSION_KEY).obj("siteLanguages")
+    languages = {}
+    for facility in extension.data:
+        codes = extension.texts(facility)
+        for code in codes:
+            if code not in CODES[Language]:
+                raise InvalidRecord(extension.at(facility), f"unknown language code “{code}”")
+        languages[facility] = codes
+    return languages
+
+
+def _contact(contacts: list[_Fields]) -> dict:
+    for contact in contacts:
+        name = contact.text("name", _max(Site, "contact_name"))
+        email = contact.text("email", _max(Site, "contact_email"))
+        phone = contact.text("phone")
+        extension = contact.text("phoneExt")
+        if extension:
+            phone = f"{phone} ext. {extension}"
+        if name or email or phone:
+            return {
+                "contact_name": name,
+                "contact_email": email,
+                "contact_phone": phone[: _max(Site, "contact_phone")],
+            }
+    return {"contact_name": "", "contact_email": "", "contact_phone": ""}
+
+
+def _sites(module: _Fields, languages: dict[str, list[str]]) -> list[dict]:
+    central = _contact(module.objects("centralContacts"))
+    sites = []
+    for index, location in enumerate(module.objects("locations")):
+        facility = location.text("facility")
+        point = location.obj("geoPoint")
+        latitude, longitude = point.number("lat"), point.number("lon")
+        if latitude is not None and not -90 <= latitude <= 90:
+            raise InvalidRecord(point.at("lat"), f"latitude {latitude} is out of range")
+        if longitude is not None and not -180 <= longitude <= 180:
+            raise InvalidRecord(point.at("lon"), f"longitude {longitude} is out of range")
+        contact = _contact(location.objects("contacts"))
+        city = location.text("city", _max(Site, "city"))
+        sites.append(
+            {
+                "facility": facility[: _max(Site, "facility")] or city,
+                "address": "",
+                "city": city,
+                "state": location.text("state", _max(Site, "state")),
+                "postal_code": location.text("zip", _max(Site, "postal_code")),
+                "country": location.text("country", _max(Site, "country")),
+                "latitude": latitude,
+                "longitude": longitude,
+                "status": location.code("status", RecruitmentStatus, "UNKNOWN"),
+                "languages": languages.get(facility, []),
+                # The first location is the study's primary contact.
+                "is_primary_contact": index == 0,
+                **(contact if any(contact.values()) else central),
+            }
+        )
+    return sites

@@ -1,0 +1,170 @@
+"""Import ClinicalTrials.gov studies: import_studies(), the one entry point.
+
+A thread reads and maps the sources into batches while the calling thread
+writes them (trials/importers/writer.py), so parsing JSON and the database's
+work overlap. Studies known here but absent from the input are counted,
+never deleted.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterable
+from typing import BinaryIO
+
+from trials.models import Trial
+
+from .mapper import InvalidRecord, study_map
+from .reader import BadRecord, ReadProgress, read_source
+from .summary import ImportProgress, ImportSummary
+from .writer import BatchWriter, Entry
+
+MAX_ABSENT_SHOWN = 10
+
+
+class _SeenIds:
+    """NCT numbers met in the input: one bit per possible number (12.5 MB, flat)."""
+
+    def __init__(self) -> None:
+        self.bits = bytearray(100_000_000 // 8)
+
+    def add(self, nct_id: str) -> None:
+        number = int(nct_id[3:])
+        self.bits[number >> 3] |= 1 << (number & 7)
+
+    def __contains__(self, nct_id: str) -> bool:
+        number = int(nct_id[3:])
+        return bool(self.bits[number >> 3] & (1 << (number & 7)))
+
+
+def _stream_size(stream: BinaryIO) -> int | None:
+    size = getattr(stream, "size", None)  # Django's UploadedFile
+    if isinstance(size, int):
+        return size
+    try:
+        return os.fstat(stream.fileno()).st_size
+    except (AttributeError, OSError, ValueError):
+        pass
+    try:
+        here = stream.tell()
+        end = stream.seek(0, os.SEEK_END)
+        stream.seek(here)
+        return end - here
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _nct_id_of(record) -> str:
+    try:
+        nct_id = record["protocolSection"]["identificationModule"]["nctId"]
+    except (KeyError, TypeError):
+        return ""
+    return nct_id if isinstance(nct_id, str) and len(nct_id) == 11 and nct_id[3:].isdigit() else ""
+
+
+def import_studies(
+    *,
+    sources: Iterable[tuple[str, BinaryIO]],
+    progress: Callable[[ImportProgress], None] | None = None,
+    batch_size: int = 500,
+) -> ImportSummary:
+    """Import every study of the (name, binary stream) sources; see the module doc.
+
+    A thread reads and maps the next batches while this one writes the
+    current batch: parsing JSON and PostgreSQL's text search then use both
+    cores. The queue between them holds two batches, so memory stays flat.
+    """
+    summary = ImportSummary()
+    importer = BatchWriter(summary)
+    sources = list(sources)
+    sizes = [_stream_size(stream) for _, stream in sources]
+    total = None if None in sizes else sum(sizes)
+    reader = _BatchReader(sources, batch_size)
+    thread = threading.Thread(target=reader.run, name="import-reader", daemon=True)
+    thread.start()
+    try:
+        while (message := reader.queue.get())[0] != "done":
+            kind, payload = message
+            if kind == "error":
+                summary.fail(*payload)
+            elif kind == "crash":
+                raise payload
+            else:
+                entries, studies, bytes_read = payload
+                importer.write(entries)
+                if progress:
+                    progress(ImportProgress(studies, bytes_read, total))
+    finally:
+        reader.stop.set()
+        thread.join()
+    _count_absent(summary, reader.seen)
+    return summary
+
+
+class _BatchReader:
+    """Reads and maps the sources into batches of distinct studies, in a thread."""
+
+    def __init__(self, sources: list[tuple[str, BinaryIO]], batch_size: int) -> None:
+        self.sources = sources
+        self.batch_size = batch_size
+        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.stop = threading.Event()
+        self.seen = _SeenIds()
+        self.read = ReadProgress()
+        self.studies = 0
+
+    def send(self, message: tuple) -> None:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(message, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def run(self) -> None:
+        try:
+            self._read()
+        except BaseException as exc:  # noqa: BLE001 - handed to the importing thread
+            self.send(("crash", exc))
+        self.send(("done", None))
+
+    def _read(self) -> None:
+        batch: dict[str, Entry] = {}
+        for name, stream in self.sources:
+            for source, position, record in read_source(name, stream, self.read):
+                if self.stop.is_set():
+                    return
+                self.studies += 1
+                if isinstance(record, BadRecord):
+                    self.send(("error", (source, position, record.field, record.message)))
+                    continue
+                try:
+                    study = study_map(record)
+                except InvalidRecord as exc:
+                    if nct_id := _nct_id_of(record):
+                        self.seen.add(nct_id)  # in the input, only broken: not absent
+                    self.send(("error", (source, position, exc.field, exc.message)))
+                    continue
+                self.seen.add(study.nct_id)
+                if study.nct_id in batch:  # the same study twice: the later one wins
+                    self._flush(batch)
+                batch[study.nct_id] = Entry(source, position, study)
+                if len(batch) >= self.batch_size:
+                    self._flush(batch)
+        self._flush(batch)
+
+    def _flush(self, batch: dict[str, Entry]) -> None:
+        if batch:
+            self.send(("batch", (list(batch.values()), self.studies, self.read.bytes_read)))
+            batch.clear()
+
+
+def _count_absent(summary: ImportSummary, seen: _SeenIds) -> None:
+    known = Trial.objects.order_by().values_list("nct_id", flat=True)
+    for nct_id in known.iterator(chunk_size=10_000):
+        if nct_id not in seen:
+            summary.absent += 1
+            if len(summary.absent_examples) < MAX_ABSENT_SHOWN:
+                summary.absent_examples.append(nct_id)

@@ -1,0 +1,314 @@
+"""Write batches of mapped studies: one transaction each, bulk statements only.
+
+New trials are created, changed ones updated, a study whose last-update date
+and record are both unchanged is skipped. Sites are matched to the stored
+ones (inquiries point at them, so their ids stay) and condition links are
+written only where they differ. On PostgreSQL rows go in by COPY, and the
+search columns of migration 0003 follow by its triggers.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import defaultdict
+from typing import NamedTuple
+
+from django.db import DataError, IntegrityError, connection, reset_queries, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from trials.models import Condition, RecruitmentStatus, Site, Trial
+
+from .mapper import MappedStudy
+from .summary import ImportSummary
+
+MAX_CONDITIONS_CACHED = 200_000
+TRIAL_FIELDS = [
+    "slug", "brief_title", "official_title", "overall_status", "phases", "study_type",
+    "minimum_age_days", "maximum_age_days", "sex", "healthy_volunteers", "overview",
+    "description", "eligibility_criteria", "keywords", "lead_sponsor", "enrollment",
+    "allocation", "start_date", "last_updated", "source_record", "listed_at", "updated_at",
+]  # fmt: skip
+SITE_FIELDS = [
+    "facility", "address", "city", "state", "postal_code", "country", "latitude", "longitude",
+    "status", "contact_name", "contact_email", "contact_phone", "languages", "is_primary_contact",
+]  # fmt: skip
+
+
+class Entry(NamedTuple):
+    source: str
+    position: str
+    study: MappedStudy
+
+
+class BatchWriter:
+    def __init__(self, summary: ImportSummary) -> None:
+        self.summary = summary
+        self.condition_ids: dict[str, int] = {}
+
+    def write(self, entries: list[Entry]) -> None:
+        if not entries:
+            return
+        try:
+            with transaction.atomic():
+                _relax_commit()
+                counts = self._write(entries)
+        except (DataError, IntegrityError):
+            # One bad row fails the whole batch: write them one by one to find it.
+            self.condition_ids.clear()
+            counts = [0, 0, 0]
+            for entry in entries:
+                try:
+                    with transaction.atomic():
+                        one = self._write([entry])
+                except (DataError, IntegrityError) as exc:
+                    self.condition_ids.clear()
+                    message = _("could not be saved: %(error)s") % {"error": str(exc).strip()}
+                    self.summary.fail(entry.source, entry.position, "", message)
+                    continue
+                counts = [a + b for a, b in zip(counts, one, strict=True)]
+        created, updated, unchanged = counts
+        self.summary.created += created
+        self.summary.updated += updated
+        self.summary.unchanged += unchanged
+        # Under DEBUG every query is logged; a long import must not pile them up.
+        reset_queries()
+
+    def _write(self, entries: list[Entry]) -> list[int]:
+        studies = [entry.study for entry in entries]
+        known = {
+            row[0]: row
+            for row in Trial.objects.filter(nct_id__in=[s.nct_id for s in studies]).values_list(
+                "nct_id", "pk", "last_updated", "published", "overall_status", "listed_at"
+            )
+        }
+        same_date = [
+            s.nct_id
+            for s in studies
+            if s.nct_id in known and known[s.nct_id][2] == s.trial["last_updated"]
+        ]
+        stored = dict(
+            Trial.objects.filter(nct_id__in=same_date).values_list("nct_id", "source_record")
+            if same_date
+            else []
+        )
+        now = timezone.now()
+        new: list[Trial] = []
+        changed: list[Trial] = []
+        unchanged = 0
+        for study in studies:
+            row = known.get(study.nct_id)
+            if row and study.nct_id in stored and stored[study.nct_id] == study.record:
+                unchanged += 1
+                continue
+            trial = Trial(**study.trial, source_record=study.record)
+            if row is None:
+                trial.note_listing(was_open=False)
+                new.append(trial)
+                continue
+            _, trial.pk, _, trial.published, old_status, trial.listed_at = row
+            trial.updated_at = now
+            trial.note_listing(
+                was_open=trial.published and old_status == RecruitmentStatus.RECRUITING
+            )
+            changed.append(trial)
+        by_id = {study.nct_id: study for study in studies}
+        if new:
+            self._insert(new, by_id)
+        if changed:
+            _update(Trial, changed, TRIAL_FIELDS)
+            self._write_conditions(changed, by_id, replace=True)
+        self._write_sites(new + changed, by_id, replace=[t.pk for t in changed])
+        return [len(new), len(changed), unchanged]
+
+    def _insert(self, trials: list[Trial], by_id: dict[str, MappedStudy]) -> None:
+        if connection.vendor != "postgresql":
+            Trial.objects.bulk_create(trials)
+            self._write_conditions(trials, by_id, replace=False)
+            return
+        # PostgreSQL computes a trial's search vector in a trigger, and again
+        # whenever its condition links change. Linking first (the foreign key
+        # is deferred) and copying the trials with their condition names in
+        # place computes it once: that text search is most of an import's time.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [Trial._meta.db_table, len(trials)],
+            )
+            for trial, (pk,) in zip(trials, cursor.fetchall(), strict=True):
+                trial.pk = pk
+        self._write_conditions(trials, by_id, replace=False)
+        _copy_trials(trials, by_id)
+
+    def _write_conditions(
+        self, trials: list[Trial], by_id: dict[str, MappedStudy], replace: bool
+    ) -> None:
+        names = {name for trial in trials for name in by_id[trial.nct_id].conditions}
+        ids = self._condition_ids(names)
+        Link = Trial.conditions.through
+        wanted = {(t.pk, ids[name]) for t in trials for name in by_id[t.nct_id].conditions}
+        links = (
+            Link.objects.filter(trial_id__in=[t.pk for t in trials]).values_list(
+                "pk", "trial_id", "condition_id"
+            )
+            if replace
+            else []
+        )
+        have = {(trial, condition): pk for pk, trial, condition in links}
+        # Only the links that differ: each write re-runs the search triggers.
+        gone = [pk for pair, pk in have.items() if pair not in wanted]
+        if gone:
+            Link.objects.filter(pk__in=gone).delete()
+        added = sorted(wanted - have.keys())
+        if added:
+            Link.objects.bulk_create([Link(trial_id=t, condition_id=c) for t, c in added])
+
+    def _condition_ids(self, names: set[str]) -> dict[str, int]:
+        ids = {name: self.condition_ids[name] for name in names if name in self.condition_ids}
+        missing = names - ids.keys()
+        if missing:
+            found = dict(Condition.objects.filter(name__in=missing).values_list("name", "pk"))
+            new_names = missing - found.keys()
+            if new_names:
+                Condition.objects.bulk_create(_new_conditions(new_names), ignore_conflicts=True)
+                found.update(Condition.objects.filter(name__in=new_names).values_list("name", "pk"))
+                for name in new_names - found.keys():  # another import took its slug meanwhile
+                    condition, _ = Condition.objects.get_or_create(
+                        name=name,
+                        defaults={
+                            "slug": f"{Condition.slug_for(name)[:280]}-{zlib.crc32(name.encode())}"
+                        },
+                    )
+                    found[name] = condition.pk
+            if len(self.condition_ids) > MAX_CONDITIONS_CACHED:
+                self.condition_ids.clear()
+            self.condition_ids.update(found)
+            ids.update(found)
+        return ids
+
+    def _write_sites(
+        self, trials: list[Trial], by_id: dict[str, MappedStudy], replace: list[int]
+    ) -> None:
+        # Keep a stored site that the record still lists (same facility and
+        # place): inquiries point at it, and its id stays stable.
+        stored: dict[tuple, list[Site]] = defaultdict(list)
+        for site in Site.objects.filter(trial_id__in=replace).order_by("pk") if replace else []:
+            stored[(site.trial_id, site.facility, site.city, site.state, site.country)].append(site)
+        new, kept = [], []
+        for trial in trials:
+            for values in by_id[trial.nct_id].sites:
+                key = (
+                    trial.pk,
+                    values["facility"],
+                    values["city"],
+                    values["state"],
+                    values["country"],
+                )
+                if stored.get(key):
+                    site = stored[key].pop(0)
+                    for name, value in values.items():
+                        setattr(site, name, value)
+                    kept.append(site)
+                else:
+                    new.append({"trial_id": trial.pk, **values})
+        if kept:
+            _update(Site, kept, SITE_FIELDS)
+        gone = [site.pk for sites in stored.values() for site in sites]
+        if gone:
+            Site.objects.filter(pk__in=gone, inquiries__isnull=True).delete()
+            # A site patients have written to stays, no longer shown as recruiting.
+            Site.objects.filter(pk__in=gone).update(
+                status=RecruitmentStatus.UNKNOWN, is_primary_contact=False
+            )
+        if new:
+            _create_sites(new)
+
+
+def _relax_commit() -> None:
+    """Don't wait for each batch's commit to reach the disk.
+
+    A crash can lose the last batches, never corrupt them; the import is
+    idempotent, so running it again finishes the job.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def _copy_trials(trials: list[Trial], by_id: dict[str, MappedStudy]) -> None:
+    """COPY new trials with their search_conditions (a PostgreSQL-only column)."""
+    fields = Trial._meta.concrete_fields
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    sql = f"COPY {Trial._meta.db_table} ({columns}, search_conditions) FROM STDIN"
+    now = timezone.now()
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        with cursor.cursor.copy(sql) as copy:
+            for trial in trials:
+                trial.created_at = trial.updated_at = now
+                row = [f.get_db_prep_save(getattr(trial, f.attname), connection) for f in fields]
+                # As the trigger writes it: names sorted (C collation: by code point).
+                row.append(" ".join(sorted(by_id[trial.nct_id].conditions)))
+                copy.write_row(row)
+
+
+def _update(model, objects: list, names: list[str]) -> None:
+    """Save these fields of existing rows: one UPDATE … FROM a COPY on PostgreSQL.
+
+    bulk_update writes a CASE per field with a branch per row, which grows
+    with the square of the batch.
+    """
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(objects, names, batch_size=100)
+        return
+    fields = [model._meta.pk] + [model._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    table, scratch = model._meta.db_table, f"import_{model._meta.db_table}"
+    assignments = ", ".join(f"{quote(f.column)} = s.{quote(f.column)}" for f in fields[1:])
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.execute(
+            f"CREATE TEMP TABLE {scratch} ON COMMIT DROP"
+            f" AS SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY {scratch} ({columns}) FROM STDIN") as copy:
+            for obj in objects:
+                copy.write_row(
+                    [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
+                )
+        cursor.execute(f"UPDATE {table} t SET {assignments} FROM {scratch} s WHERE t.id = s.id")
+        cursor.execute(f"DROP TABLE {scratch}")
+
+
+def _create_sites(sites: list[dict]) -> None:
+    if connection.vendor != "postgresql":
+        Site.objects.bulk_create([Site(**values) for values in sites])
+        return
+    # COPY, without a model instance per site: a study can have hundreds.
+    fields = [Site._meta.get_field(name) for name in ["trial_id", *SITE_FIELDS]]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    languages = Site._meta.get_field("languages")
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        with cursor.cursor.copy(f"COPY {Site._meta.db_table} ({columns}) FROM STDIN") as copy:
+            for values in sites:
+                row = [values[f.attname] for f in fields]
+                row[-2] = languages.get_db_prep_save(row[-2], connection)
+                copy.write_row(row)
+
+
+def _new_conditions(names: set[str]) -> list[Condition]:
+    """Conditions for new names, each with a free slug ("covid-19", "covid-19-2")."""
+    slugs = {name: Condition.slug_for(name)[:290] for name in names}
+    taken = set(Condition.objects.filter(slug__in=slugs.values()).values_list("slug", flat=True))
+    for base in {slug for slug in slugs.values() if slug in taken}:
+        taken.update(
+            Condition.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True)
+        )
+    conditions = []
+    for name in sorted(names):
+        slug, number = slugs[name], 1
+        while slug in taken:
+            number += 1
+            slug = f"{slugs[name]}-{number}"
+        taken.add(slug)
+        conditions.append(Condition(name=name, slug=slug))
+    return conditions

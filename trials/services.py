@@ -1,0 +1,97 @@
+"""Work that crosses models: storing a patient's inquiry with its emails."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from trials.emails import inquiry_emails_create
+from trials.models import Inquiry, Trial
+from trials.outbox import outbox_enqueue
+from trials.routing import Route
+
+logger = logging.getLogger(__name__)
+
+# Stored coordinates are rounded to about a kilometre: enough to explain the
+# routing, not enough to find the patient's home.
+COORDINATE_DECIMALS = 2
+
+
+def inquiry_dedupe_key(
+    *, trial: Trial, email: str, first_name: str, last_name: str, message: str
+) -> str:
+    """The same patient sending the same message about the same trial."""
+    parts = [str(trial.pk), email.strip().casefold(), first_name.casefold(), last_name.casefold()]
+    parts.append(" ".join(message.split()))
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, COORDINATE_DECIMALS)
+
+
+def inquiry_submit(
+    *,
+    trial: Trial,
+    route: Route,
+    first_name: str,
+    last_name: str,
+    email: str,
+    phone: str,
+    preferred_language: str = "",
+    location_text: str = "",
+    message: str = "",
+    notify_other_trials: bool = False,
+    prescreen_answers: list[dict] | None = None,
+) -> Inquiry:
+    """Store the inquiry and its two emails in one transaction; queue them after commit.
+
+    An identical submission within INQUIRY_DEDUPE_SECONDS (a double click, a
+    resubmitted form) returns the inquiry already stored and sends nothing.
+    Never waits on SMTP, and a broker outage only delays the emails (see
+    trials.outbox).
+    """
+    key = inquiry_dedupe_key(
+        trial=trial, email=email, first_name=first_name, last_name=last_name, message=message
+    )
+    since = timezone.now() - datetime.timedelta(seconds=settings.INQUIRY_DEDUPE_SECONDS)
+    origin = route.origin
+    with transaction.atomic():
+        # Two identical posts at the same moment wait for each other here
+        # (PostgreSQL), so the second one finds the first one's row.
+        list(Trial.objects.select_for_update().filter(pk=trial.pk).values_list("pk"))
+        existing = (
+            Inquiry.objects.filter(trial=trial, dedupe_key=key, created_at__gte=since)
+            .order_by("-created_at")
+            .first()
+        )
+        if existing is not None:
+            logger.info("Inquiry %s submitted again; not stored twice", existing.pk)
+            return existing
+        inquiry = Inquiry.objects.create(
+            trial=trial,
+            site=route.site,
+            routing=route.routing,
+            distance_km=None if route.distance_km is None else round(route.distance_km, 1),
+            first_name=first_name,
+            last_name=last_name,
+            email=email.strip(),
+            phone=phone,
+            preferred_language=preferred_language,
+            location_text=location_text,
+            latitude=_rounded(origin.latitude if origin else None),
+            longitude=_rounded(origin.longitude if origin else None),
+            message=message,
+            consent_at=timezone.now(),
+            notify_other_trials=notify_other_trials,
+            prescreen_answers=prescreen_answers or [],
+            dedupe_key=key,
+        )
+        emails = inquiry_emails_create(inquiry=inquiry)
+        outbox_enqueue(email_ids=[email.pk for email in emails])
+    return inquiry

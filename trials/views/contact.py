@@ -1,0 +1,139 @@
+"""Send a message: the contact form as its own page, its confirmation, and
+the place suggestions that help fill it in.
+
+The same form sits on every trial page and posts here; without JavaScript
+an invalid post comes back on this page with the messages next to the fields.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_http_methods, require_safe
+
+from trials.forms import ContactForm
+from trials.models import Inquiry, Trial
+from trials.prescreen import prescreen_answers_from_session
+from trials.ratelimit import client_ip, rate_limited
+from trials.routing import place_suggestions
+from trials.services import inquiry_submit
+
+# What the confirmation page shows, kept in the session (nothing in the URL).
+SENT_KEY = "contact_sent"
+
+
+def _trial(request: HttpRequest, nct_id: str) -> Trial:
+    trials = Trial.objects.visible_to(request.user).with_card_data().defer("source_record")
+    return get_object_or_404(trials, nct_id=nct_id.upper())
+
+
+def _over_limit(request: HttpRequest) -> bool:
+    """Per IP address, then per email address: each post counts."""
+    window = settings.INQUIRY_RATE_LIMIT_WINDOW_SECONDS
+    if rate_limited(
+        scope="inquiry-ip",
+        key=client_ip(request),
+        limit=settings.INQUIRY_RATE_LIMIT_PER_IP,
+        window_seconds=window,
+    ):
+        return True
+    email = (request.POST.get("email") or "").strip().casefold()[:254]
+    return bool(email) and rate_limited(
+        scope="inquiry-email",
+        key=email,
+        limit=settings.INQUIRY_RATE_LIMIT_PER_EMAIL,
+        window_seconds=window,
+    )
+
+
+def _initial(request: HttpRequest) -> dict:
+    """?site= and ?location= from links such as "write to this site"."""
+    return {
+        "site": request.GET.get("site", "")[:20],
+        "location": request.GET.get("location", "")[:200],
+    }
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def contact(request: HttpRequest, nct_id: str) -> HttpResponse:
+    trial = _trial(request, nct_id)
+    if request.method != "POST":
+        canonical = reverse("trials:contact", args=[trial.nct_id])
+        if request.path != canonical:
+            return redirect(canonical, permanent=True)
+        form = ContactForm(trial=trial, initial=_initial(request))
+        return render(request, "trials/contact.html", {"trial": trial, "contact_form": form})
+
+    if _over_limit(request):
+        response = render(request, "429.html", status=429)
+        response["Retry-After"] = str(settings.INQUIRY_RATE_LIMIT_WINDOW_SECONDS)
+        return response
+    form = ContactForm(request.POST, trial=trial)
+    if not form.is_valid():
+        return render(request, "trials/contact.html", {"trial": trial, "contact_form": form})
+    data = form.cleaned_data
+    route = data["route"]
+    sent = {
+        "trial": trial.nct_id,
+        "site": route.site.pk,
+        "distance_km": route.distance_km,
+        "routing": route.routing,
+        "location": data["location"],
+        "location_found": data["location_found"],
+    }
+    # A filled honeypot gets the same page and nothing is stored or sent.
+    if not form.is_spam:
+        inquiry = inquiry_submit(
+            trial=trial,
+            route=route,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            phone=data["phone"],
+            preferred_language=data["preferred_language"],
+            location_text=data["location"],
+            message=data["message"],
+            notify_other_trials=data["notify_other_trials"],
+            prescreen_answers=prescreen_answers_from_session(request.session, trial),
+        )
+        sent.update(site=inquiry.site_id, distance_km=inquiry.distance_km, routing=inquiry.routing)
+        if data["notify_other_trials"]:
+            request.session["notify_prefill"] = {
+                "email": data["email"],
+                "trial": trial.nct_id,
+                "language": data["preferred_language"],
+                "place": data["place_label"],
+            }
+    request.session[SENT_KEY] = sent
+    return redirect("trials:contact_sent", nct_id=trial.nct_id)
+
+
+@require_safe
+def contact_sent(request: HttpRequest, nct_id: str) -> HttpResponse:
+    trial = _trial(request, nct_id)
+    sent = request.session.get(SENT_KEY) or {}
+    site = next((s for s in trial.sites.all() if s.pk == sent.get("site")), None)
+    if sent.get("trial") != trial.nct_id or site is None:
+        return redirect("trials:contact", nct_id=trial.nct_id)
+    distance = sent.get("distance_km")
+    context = {
+        "trial": trial,
+        "site": site,
+        "distance_km": round(distance) if distance is not None else None,
+        "routing": sent.get("routing"),
+        "Routing": Inquiry.Routing,
+        "location": sent.get("location", ""),
+        "location_found": sent.get("location_found", False),
+    }
+    return render(request, "trials/contact_sent.html", context)
+
+
+@require_safe
+def place_suggest(request: HttpRequest) -> HttpResponse:
+    """Places for the "Where are you?" field's suggestions (JSON)."""
+    response = JsonResponse({"places": place_suggestions(request.GET.get("q", "")[:100])})
+    patch_cache_control(response, public=True, max_age=24 * 3600)
+    return response

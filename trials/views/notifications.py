@@ -1,0 +1,247 @@
+"""Patient Notification Services: sign up, confirm, manage and unsubscribe.
+
+Links from emails are signed (trials/subscriptions.py). Opening one (GET)
+only shows a page with a button: mail scanners that fetch every link must
+not confirm or unsubscribe anybody. The one exception is the RFC 8058
+one-click endpoint, which mail programs POST to without a CSRF token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django import forms
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from trials.models import Subscription, Trial
+from trials.ratelimit import client_ip
+from trials.routing import place_resolve
+from trials.search import DEFAULT_RADIUS_KM
+from trials.subscriptions import (
+    CONFIRM,
+    MANAGE,
+    UNSUBSCRIBE,
+    LinkExpired,
+    LinkInvalid,
+    email_language,
+    interest_terms,
+    subscription_confirm,
+    subscription_from_token,
+    subscription_path,
+    subscription_request,
+    subscription_unsubscribe,
+    subscription_update,
+)
+
+RADIUS_CHOICES = [(km, _("%(km)d km") % {"km": km}) for km in (25, 50, 100, 250, 500, 1000)]
+SENT_TO_KEY = "notify_sent_to"
+
+
+class PreferencesForm(forms.Form):
+    interests = forms.CharField(
+        label=_("Conditions or keywords"),
+        max_length=300,
+        help_text=_("Separate several with commas, for example: sarcoma, bone metastases."),
+    )
+    place = forms.CharField(
+        label=_("Near (city or town, optional)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "notify-place-suggestions", "autocomplete": "off"}),
+    )
+    lat = forms.FloatField(min_value=-90, max_value=90, required=False, widget=forms.HiddenInput)
+    lon = forms.FloatField(min_value=-180, max_value=180, required=False, widget=forms.HiddenInput)
+    radius = forms.TypedChoiceField(
+        label=_("Within"),
+        choices=RADIUS_CHOICES,
+        coerce=int,
+        initial=DEFAULT_RADIUS_KM,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    language = forms.ChoiceField(
+        label=_("Emails in"),
+        choices=settings.LANGUAGES,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def clean_interests(self) -> str:
+        interests = " ".join(self.cleaned_data["interests"].split())
+        if not interest_terms(interests):
+            raise forms.ValidationError(_("Tell us which conditions or keywords to look for."))
+        return interests
+
+    def clean(self):
+        data = super().clean()
+        has_coordinates = data.get("lat") is not None and data.get("lon") is not None
+        if data.get("place") and not has_coordinates and place_resolve(data["place"]) is None:
+            self.add_error("place", _("We do not know this place. Try a nearby city."))
+        return data
+
+    def preferences(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "interests": data["interests"],
+            "place_text": data.get("place") or "",
+            "lat": data.get("lat"),
+            "lon": data.get("lon"),
+            "radius_km": data.get("radius") or DEFAULT_RADIUS_KM,
+            "language": data["language"],
+        }
+
+
+class SignupForm(PreferencesForm):
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    trial = forms.CharField(max_length=11, required=False, widget=forms.HiddenInput)
+
+    field_order = ["email", "interests", "place", "radius", "language"]
+
+
+def _trial_interests(nct_id: str) -> str:
+    trial = Trial.objects.published().filter(nct_id=(nct_id or "").upper()[:11]).first()
+    if trial is None:
+        return ""
+    names = [condition.name for condition in trial.conditions.all()]
+    return ", ".join(names)[:300] if names else trial.brief_title[:300]
+
+
+def _signup_initial(request: HttpRequest) -> dict:
+    """Pre-filled from the contact form's "Notify me" tick and the trial it was about."""
+    prefill = request.session.get("notify_prefill") or {}
+    nct_id = request.GET.get("trial") or prefill.get("trial") or ""
+    return {
+        "email": prefill.get("email", ""),
+        "interests": _trial_interests(nct_id),
+        # Only a place we can find: "your location" from the browser is not one.
+        "place": prefill.get("place", "") if place_resolve(prefill.get("place", "")) else "",
+        "language": email_language(prefill.get("language") or request.LANGUAGE_CODE),
+        "radius": DEFAULT_RADIUS_KM,
+        "trial": nct_id.upper()[:11],
+    }
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = SignupForm(request.POST)
+        if form.is_valid():
+            accepted = subscription_request(
+                email=form.cleaned_data["email"], ip=client_ip(request), **form.preferences()
+            )
+            if not accepted:
+                return render(request, "429.html", status=429)
+            request.session.pop("notify_prefill", None)
+            request.session[SENT_TO_KEY] = form.cleaned_data["email"]
+            return redirect("trials:notify_sent")
+    else:
+        form = SignupForm(initial=_signup_initial(request))
+    return render(request, "trials/notifications/signup.html", {"form": form})
+
+
+@require_safe
+def sent(request: HttpRequest) -> HttpResponse:
+    # The same page for a new, a pending and a confirmed address.
+    context = {"email": request.session.get(SENT_TO_KEY, "")}
+    return render(request, "trials/notifications/sent.html", context)
+
+
+def _with_link(purpose: str) -> Callable:
+    """Resolve the signed token into the subscription, or show why the link fails."""
+
+    def decorator(view: Callable) -> Callable:
+        def wrapped(request: HttpRequest, token: str) -> HttpResponse:
+            try:
+                subscription = subscription_from_token(token, purpose)
+            except LinkExpired:
+                return _bad_link(request, purpose, expired=True)
+            except LinkInvalid:
+                return _bad_link(request, purpose, expired=False)
+            return view(request, subscription, token)
+
+        wrapped.__name__ = view.__name__
+        wrapped.__doc__ = view.__doc__
+        return wrapped
+
+    return decorator
+
+
+def _bad_link(request: HttpRequest, purpose: str, *, expired: bool) -> HttpResponse:
+    context = {"purpose": purpose, "expired": expired}
+    return render(request, "trials/notifications/bad_link.html", context, status=400)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@_with_link(CONFIRM)
+def confirm(request: HttpRequest, subscription: Subscription, token: str) -> HttpResponse:
+    if request.method == "POST" or subscription.status == Subscription.Status.CONFIRMED:
+        try:
+            subscription = subscription_confirm(subscription=subscription)
+        except LinkInvalid:
+            return _bad_link(request, CONFIRM, expired=False)
+        context = {
+            "subscription": subscription,
+            "manage_url": subscription_path(subscription, MANAGE),
+        }
+        return render(request, "trials/notifications/confirmed.html", context)
+    if subscription.status == Subscription.Status.UNSUBSCRIBED:
+        return _bad_link(request, CONFIRM, expired=False)
+    return render(request, "trials/notifications/confirm.html", {"subscription": subscription})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@_with_link(MANAGE)
+def manage(request: HttpRequest, subscription: Subscription, token: str) -> HttpResponse:
+    saved = False
+    if request.method == "POST":
+        form = PreferencesForm(request.POST)
+        if form.is_valid():
+            subscription = subscription_update(subscription=subscription, **form.preferences())
+            saved = True
+    else:
+        form = PreferencesForm(
+            initial={
+                "interests": subscription.interests,
+                "place": subscription.place_text,
+                # Coordinates from the browser have no place name: keep them.
+                "lat": None if subscription.place_text else subscription.latitude,
+                "lon": None if subscription.place_text else subscription.longitude,
+                "radius": subscription.radius_km or DEFAULT_RADIUS_KM,
+                "language": email_language(subscription.language),
+            }
+        )
+    context = {
+        "subscription": subscription,
+        "form": form,
+        "saved": saved,
+        "unsubscribe_url": subscription_path(subscription, UNSUBSCRIBE),
+    }
+    return render(request, "trials/notifications/manage.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@_with_link(UNSUBSCRIBE)
+def unsubscribe(request: HttpRequest, subscription: Subscription, token: str) -> HttpResponse:
+    if request.method == "POST":
+        subscription = subscription_unsubscribe(subscription=subscription)
+    template = (
+        "trials/notifications/unsubscribed.html"
+        if subscription.status == Subscription.Status.UNSUBSCRIBED
+        else "trials/notifications/unsubscribe.html"
+    )
+    return render(request, template, {"subscription": subscription})
+
+
+@csrf_exempt
+@require_POST
+@_with_link(UNSUBSCRIBE)
+def unsubscribe_one_click(
+    request: HttpRequest, subscription: Subscription, token: str
+) -> HttpResponse:
+    """RFC 8058: the mail program POSTs "List-Unsubscribe=One-Click" here, with no cookies."""
+    subscription_unsubscribe(subscription=subscription)
+    return render(request, "trials/notifications/unsubscribed.html", {"subscription": subscription})
