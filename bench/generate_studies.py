@@ -179,6 +179,10 @@ SEARCH_INDEXES = """
 CREATE INDEX trials_trial_search ON trials_trial USING gin (search_vector) WHERE published;
 CREATE INDEX trials_trial_search_recruiting ON trials_trial USING gin (search_vector)
     WHERE published AND overall_status = 'RECRUITING';
+CREATE INDEX trials_trial_search_title ON trials_trial USING gin (search_rank_vector)
+    WHERE published;
+CREATE INDEX trials_trial_search_title_recruiting ON trials_trial
+    USING gin (search_rank_vector) WHERE published AND overall_status = 'RECRUITING';
 """
 
 
@@ -195,7 +199,10 @@ def generate_database(count: int, seed: int, batch: int = 5000) -> None:
         cursor.execute("TRUNCATE trials_trial, trials_condition CASCADE")
         cursor.execute("ALTER TABLE trials_trial_conditions DISABLE TRIGGER USER")
         # GIN indexes build faster at once than row by row.
-        cursor.execute("DROP INDEX IF EXISTS trials_trial_search, trials_trial_search_recruiting")
+        cursor.execute(
+            "DROP INDEX IF EXISTS trials_trial_search, trials_trial_search_recruiting,"
+            " trials_trial_search_title, trials_trial_search_title_recruiting"
+        )
         condition_ids = {}
         buffer = io.StringIO()
         for i, name in enumerate(gen.conditions, start=1):

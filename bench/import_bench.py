@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from bench.generate_studies import generate_jsonl  # noqa: E402
 
 SERVER = "postgres://postgres@127.0.0.1:5432"
+APPLICATION = "import_bench"
 
 
 def recreate_database(name: str) -> None:
@@ -39,7 +40,8 @@ def recreate_database(name: str) -> None:
 def environment(database: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=f"{SERVER}/{database}",
+        # The application name finds the import's PostgreSQL backend, to time its CPU.
+        DATABASE_URL=f"{SERVER}/{database}?application_name={APPLICATION}",
         # DEBUG off, as in production: no query log, no debug toolbar of any kind.
         SECRET_KEY="bench-only-secret-key-not-for-production-0123456789",
         ALLOWED_HOSTS="localhost",
@@ -53,11 +55,31 @@ def manage(*args: str, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
-def timed_import(path: Path, env: dict[str, str]) -> tuple[float, float, str]:
-    """(seconds, peak RSS in MB sampled every 50 ms, the command's summary line)."""
+class Run:
+    """One import: wall time, peak RSS, CPU of the command and of its backend."""
+
+    def __init__(self, seconds, peak_mb, cpu_command, cpu_backend, summary) -> None:
+        self.seconds, self.peak_mb, self.summary = seconds, peak_mb, summary
+        self.cpu_command, self.cpu_backend = cpu_command, cpu_backend
+
+
+def _backends(database: str, writers: int) -> list[psutil.Process]:
+    """The import's PostgreSQL backends, once all of them are connected."""
+    with psycopg.connect(f"{SERVER}/postgres") as connection:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s AND datname = %s",
+            [APPLICATION, database],
+        ).fetchall()
+    # The writers' connections and, with several writers, the main one.
+    return [psutil.Process(pid) for (pid,) in rows] if len(rows) >= writers else []
+
+
+def timed_import(path: Path, database: str, env: dict[str, str], writers: int) -> Run:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     child = subprocess.Popen(
-        [sys.executable, "manage.py", "import_trials", "--skip-checks", str(path)],
+        [sys.executable, "manage.py", "import_trials", "--skip-checks", str(path)]
+        + [f"--writers={writers}"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -65,17 +87,22 @@ def timed_import(path: Path, env: dict[str, str]) -> tuple[float, float, str]:
     )
     process = psutil.Process(child.pid)
     peak = 0
+    backends, backend_cpu = [], 0.0
     while child.poll() is None:
         try:
             peak = max(peak, process.memory_info().rss)
+            backends = backends or _backends(database, writers)
+            backend_cpu = sum(sum(p.cpu_times()[:2]) for p in backends)
         except psutil.NoSuchProcess:
-            break
+            pass
         time.sleep(0.05)
     out = child.stdout.read()
     seconds = time.monotonic() - started
     if child.returncode != 0:
         raise SystemExit(f"import_trials failed ({child.returncode}):\n{out}")
-    return seconds, peak / 2**20, out.strip().splitlines()[0]
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return Run(seconds, peak / 2**20, cpu, backend_cpu, out.strip().splitlines()[0])
 
 
 def count_rows(database: str) -> tuple[int, int]:
@@ -92,6 +119,7 @@ def main() -> None:
     parser.add_argument("--database", default="trialfinder_bench_import")
     parser.add_argument("--jsonl", type=Path, help="reuse this file if it exists")
     parser.add_argument("--reimport", action="store_true", help="also time a second import")
+    parser.add_argument("--writers", type=int, default=2, help="import_trials --writers")
     args = parser.parse_args()
 
     path = args.jsonl or Path(f"/tmp/trialfinder_bench_{args.count}_{args.seed}.jsonl")
@@ -105,23 +133,23 @@ def main() -> None:
     manage("migrate", "--noinput", "--skip-checks", "-v0", env=env)
 
     print(f"importing {path} ({size_mb:,.0f} MB)", flush=True)
-    seconds, peak_mb, summary = timed_import(path, env)
+    runs = [("first import", timed_import(path, args.database, env, args.writers))]
+    if args.reimport:
+        runs.append(("re-import (unchanged)", timed_import(path, args.database, env, args.writers)))
     trials, sites = count_rows(args.database)
     children_peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(summary)
-    print(f"{trials:,} trials, {sites:,} sites in {seconds:.0f}s")
-    print("| run | studies | sites | file MB | seconds | studies/s | peak RSS MB |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(f"{trials:,} trials, {sites:,} sites; load average {os.getloadavg()[0]:.1f}")
     print(
-        f"| first import | {trials:,} | {sites:,} | {size_mb:,.0f} | {seconds:,.0f}"
-        f" | {trials / seconds:,.0f} | {peak_mb:,.0f} |"
+        "| run | studies | sites | seconds | studies/s | peak RSS MB"
+        " | CPU s, command | CPU s, PostgreSQL backend |"
     )
-    if args.reimport:
-        seconds, peak_mb, summary = timed_import(path, env)
-        print(summary)
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, run in runs:
+        print(f"<!-- {run.summary} -->")
         print(
-            f"| re-import (unchanged) | {trials:,} | {sites:,} | {size_mb:,.0f} | {seconds:,.0f}"
-            f" | {trials / seconds:,.0f} | {peak_mb:,.0f} |"
+            f"| {name} | {trials:,} | {sites:,} | {run.seconds:,.0f}"
+            f" | {trials / run.seconds:,.0f} | {run.peak_mb:,.0f}"
+            f" | {run.cpu_command:,.0f} | {run.cpu_backend:,.0f} |"
         )
     print(f"(getrusage children max RSS: {children_peak_mb:,.0f} MB)")
 

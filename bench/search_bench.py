@@ -9,11 +9,17 @@ floor, the match-only query of the same words and status (first page of ids,
 no ranking, no count). Then p50/p95 over the whole mix and over the distance-sorted part,
 and the SQL queries one rendered results page costs (compare that column
 between a 2-study and a 500,000-study database with --queries-only).
+
+--two-studies fills an empty database with two studies that every search of
+the mix finds (all its conditions, recruiting sites in all its places), so
+that the 2-study column counts the queries of pages with cards, as the
+500,000-study one does.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import statistics
@@ -33,6 +39,7 @@ from django.db import connection  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from trials.models import Condition, RecruitmentStatus, Site, Trial  # noqa: E402
 from trials.search import Criteria, Origin, filtered_trials, trials_search  # noqa: E402
 from trials.views.search import trial_list  # noqa: E402
 
@@ -93,6 +100,35 @@ MIX: list[tuple[str, Criteria]] = [
 PAGES = {"cancer, page 5": 5}
 
 
+def two_studies_seed() -> None:
+    """Two recruiting studies that match every search of the mix."""
+    words = {c.q.strip('"').split(" -")[0] for _, c in MIX if c.q and c.q != "sarcomma"}
+    names = sorted({part.title() for q in words for part in q.split(" OR ")})
+    conditions = [Condition.objects.create(name=n, slug=Condition.slug_for(n)) for n in names]
+    places = {c.origin for _, c in MIX if c.origin} | {BOSTON}
+    for number in (1, 2):
+        trial = Trial.objects.create(
+            nct_id=f"NCT0000000{number}",
+            brief_title=f"Study {number} of " + ", ".join(names),
+            overall_status=RecruitmentStatus.RECRUITING,
+            phases=["PHASE3"],
+            study_type="INTERVENTIONAL",
+            healthy_volunteers=True,
+            last_updated=datetime.date(2025, 1, number),
+        )
+        trial.conditions.set(conditions)
+        for place in places:
+            country = "United States" if place in (BOSTON, NEW_YORK, CHICAGO) else ""
+            Site.objects.create(
+                trial=trial,
+                facility=f"{place.label} hospital",
+                latitude=place.latitude,
+                longitude=place.longitude,
+                country=country,
+                status=RecruitmentStatus.RECRUITING,
+            )
+
+
 def _ms(func) -> float:
     started = time.perf_counter()
     func()
@@ -138,7 +174,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--queries-only", action="store_true")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--two-studies", action="store_true", help="seed an empty database")
     args = parser.parse_args()
+    if args.two_studies:
+        two_studies_seed()
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM trials_trial")
         studies = cursor.fetchone()[0]

@@ -17,6 +17,7 @@ class ConditionFactory(factory.django.DjangoModelFactory):
 class TrialFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Trial
+        skip_postgeneration_save = True
 
     nct_id = factory.Sequence(lambda n: f"NCT{90000000 + n:08d}")
     brief_title = factory.Sequence(lambda n: f"A study of treatment {n}")
@@ -27,7 +28,9 @@ class TrialFactory(factory.django.DjangoModelFactory):
     maximum_age_days = 80 * 365
     overview = "A plain-language summary."
     description = "A description."
-    eligibility_criteria = "Inclusion Criteria:\n\n1. Aged 18 or older\n\nExclusion Criteria:\n\n1. Pregnant"
+    eligibility_criteria = (
+        "Inclusion Criteria:\n\n1. Aged 18 or older\n\nExclusion Criteria:\n\n1. Pregnant"
+    )
     lead_sponsor = "Example Hospital"
     last_updated = datetime.date(2025, 10, 15)
 

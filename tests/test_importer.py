@@ -472,6 +472,33 @@ def test_it_keeps_the_search_columns_current_on_postgresql(postgres):
     assert conditions == ["Bone Metastases Soft Tissue Sarcoma", "Melanoma"]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_it_writes_batches_in_parallel_on_postgresql(postgres):
+    records = [study(f"NCT0000000{n}") for n in range(1, 8)]
+    records[3]["protocolSection"]["conditionsModule"]["conditions"] = ["Glioma", "COVID-19"]
+    records[4]["protocolSection"]["conditionsModule"]["conditions"] = ["Covid 19", "Glioma"]
+    newer = study("NCT00000002", **{"statusModule.overallStatus": "COMPLETED"})
+
+    summary = run(("a.jsonl", ndjson(*records, newer)), batch_size=2, writers=2)
+
+    assert summary.counts_line() == "created 7 / updated 1 / unchanged 0 / failed 0 / absent 0"
+    assert Trial.objects.get(nct_id="NCT00000002").overall_status == "COMPLETED"
+    assert Site.objects.count() == 14
+    assert sorted(Condition.objects.values_list("name", flat=True)) == [
+        "Bone Metastases",
+        "COVID-19",
+        "Covid 19",
+        "Glioma",
+        "Soft Tissue Sarcoma",
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT search_conditions FROM trials_trial WHERE nct_id = 'NCT00000005'")
+        assert cursor.fetchone() == ("Covid 19 Glioma",)
+    again = run(("a.jsonl", ndjson(*records, newer)), batch_size=2, writers=2)
+    # The file lists NCT00000002 twice, differently: both versions are written again.
+    assert (again.created, again.updated, again.unchanged) == (0, 2, 6)
+
+
 def test_it_reports_a_record_the_database_refuses_and_saves_the_rest(postgres):
     refused = study("NCT00000002")
     refused["derivedSection"] = {"note": "a\u0000b"}  # PostgreSQL's jsonb has no NUL

@@ -234,3 +234,25 @@ def test_it_ranks_the_newest_matches_read_slice_by_slice(postgres, monkeypatch, 
     )
     assert rank_window(pain) == newest[:size]
     assert len(newest) == 61
+
+
+def test_it_ranks_an_older_title_match_above_newer_mentions(postgres, monkeypatch):
+    monkeypatch.setattr("trials.search.RANK_WINDOW", 2)
+    monkeypatch.setattr("trials.search.COUNT_CAP", 1)
+    TrialFactory(brief_title="Sarcoma surgery", last_updated=datetime.date(2019, 1, 1))
+    for day in (1, 2, 3):
+        TrialFactory(
+            brief_title=f"Exercise study {day}",
+            description="Sarcoma patients may join.",
+            last_updated=datetime.date(2025, 1, day),
+        )
+    results = trials_search(criteria=Criteria(q="sarcoma"))
+    # The 2 newest matches and the 2 newest title matches, title matches first.
+    assert [t.brief_title for t in results.trials] == [
+        "Sarcoma surgery",
+        "Exercise study 3",
+        "Exercise study 2",
+    ]
+    assert (results.count, results.count_capped) == (1, True)
+    newest = trials_search(criteria=Criteria(q="sarcoma", sort="updated"))
+    assert [t.brief_title for t in newest.trials] == ["Exercise study 3", "Exercise study 2"]

@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def load_settings(env: dict, tmp_path) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}}
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}
+    }
     clean.update(env, VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="trialfinder.settings")
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
@@ -38,7 +40,9 @@ def test_it_refuses_to_start_without_allowed_hosts_when_debug_is_off(tmp_path):
 
 
 def test_it_starts_in_production_with_a_secret_and_hosts(tmp_path):
-    result = load_settings({"SECRET_KEY": "a-real-secret-" * 4, "ALLOWED_HOSTS": "example.org"}, tmp_path)
+    result = load_settings(
+        {"SECRET_KEY": "a-real-secret-" * 4, "ALLOWED_HOSTS": "example.org"}, tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert "started" in result.stdout
 

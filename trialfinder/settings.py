@@ -47,7 +47,10 @@ def database_from_url(url: str) -> dict:
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = unquote(parsed.path)
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path[1:] if path.startswith("//") else path}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": path[1:] if path.startswith("//") else path,
+        }
     if parsed.scheme not in {"postgres", "postgresql", "pgsql"}:
         raise ImproperlyConfigured(f"DATABASE_URL scheme {parsed.scheme!r} is not supported")
     options = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
@@ -87,10 +90,13 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 if not DEBUG:
     if USING_DEVELOPMENT_SECRET:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set it in the environment, or set DEBUG=1 for local development."
+            "SECRET_KEY is not set. Set it in the environment, "
+            "or set DEBUG=1 for local development."
         )
     if not ALLOWED_HOSTS:
-        raise ImproperlyConfigured("ALLOWED_HOSTS is empty. List the host names this site answers to.")
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS is empty. List the host names this site answers to."
+        )
 
 # The public address of the site, used for links in emails (no request there).
 SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -21,14 +21,19 @@ The window is exact (the same rows as sorting every match by date): slices
 only decide how much is read. The window is also the count: past COUNT_CAP
 matches the page says "1,000+", and paging stops there (50 pages).
 
-Relevance then orders the window by ts_rank on search_rank_vector, newest
-first among equals; "Recently updated" is the window's own order. Distance
-(trials/distance.py) is a bounding box on recruiting sites' indexed
-coordinates (two longitude ranges across the ±180° meridian, every longitude
-near a pole) and the great-circle distance to each
-trial's nearest recruiting site; one query gives both the count and the
-order, and the page's cards are read by id. Every results page costs the
-same queries at any size of registry.
+For relevance the window also holds the 1,001 most recently updated
+matches in title, conditions, keywords or sponsor (their own GIN indexes,
+migration 0007; read only when the newest matches fill the window), so an
+older title match is not crowded out by newer mentions in descriptions. It
+is ordered by ts_rank on search_rank_vector, newest first among equals.
+"Recently updated" is the window's own order.
+
+Distance (trials/distance.py) is a bounding box on recruiting sites'
+indexed coordinates (two longitude ranges across the ±180° meridian, every
+longitude near a pole) and the great-circle distance to each trial's nearest
+recruiting site; one query gives both the count and the order, and the
+page's cards are read by id. Every results page costs the same queries at
+any size of registry.
 """
 
 from __future__ import annotations
@@ -179,19 +184,29 @@ def _phase_filter(trials: QuerySet, phase: str) -> QuerySet:
 
 def matching_trials(criteria: Criteria) -> QuerySet:
     """Published trials meeting every criterion, in the order asked for."""
-    return _ordered(filtered_trials(criteria), criteria)
+    narrowed = _narrowed(criteria)
+    trials = _with_words(narrowed, criteria.q)
+    window = _window_for(trials, narrowed, criteria) if _uses_window(criteria) else None
+    return _ordered(trials, criteria, window)
 
 
 def filtered_trials(criteria: Criteria) -> QuerySet:
     """Published trials meeting every criterion, unordered."""
+    return _with_words(_narrowed(criteria), criteria.q)
+
+
+def _with_words(trials: QuerySet, q: str) -> QuerySet:
+    return _text_filter(trials, q) if q else trials
+
+
+def _narrowed(criteria: Criteria) -> QuerySet:
+    """Published trials meeting every criterion but the words."""
     trials = Trial.objects.published()
     statuses = STATUS_SCOPES.get(criteria.status, STATUS_SCOPES["recruiting"])
     if len(statuses) == 1:
         trials = trials.filter(overall_status=statuses[0])
     elif statuses:
         trials = trials.filter(overall_status__in=statuses)
-    if criteria.q:
-        trials = _text_filter(trials, criteria.q)
     if criteria.condition:
         # The condition's ids first: with them as values, the planner knows how
         # many trials a common condition has and picks a plan that fits.
@@ -241,16 +256,48 @@ def _near(trials: QuerySet, origin: Origin, radius_km: float) -> QuerySet:
     return trials.annotate(distance_km=distance).filter(distance_km__lte=radius_km)
 
 
-def rank_window(trials: QuerySet) -> list[int]:
-    """The ids of the RANK_WINDOW most recently updated of these trials, on
-    PostgreSQL, read by migration 0006's trials_search_window()."""
+def _window_sql(trials: QuerySet) -> str:
+    """The search as SQL text with its values inlined (psycopg quotes them)."""
     sql, params = trials.order_by().values_list("pk", "last_updated").query.sql_with_params()
+    return connection.ops.compose_sql(sql, params)
+
+
+def rank_window(trials: QuerySet, *, titled: QuerySet | None = None) -> list[int]:
+    """The ids of the RANK_WINDOW most recently updated of these trials, on
+    PostgreSQL, read by migration 0006's trials_search_window().
+
+    With titled (for relevance: the same search, its words matched on the
+    title, conditions, keywords and sponsor only), the window also holds the
+    RANK_WINDOW most recently updated of those, so that an older title match
+    is ranked, and outranks a newer mention in a description. Each part reads
+    about RANK_WINDOW rows; the union is at most twice as long."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id FROM trials_search_window(%s, %s) ORDER BY last_updated DESC NULLS LAST, id",
-            [connection.ops.compose_sql(sql, params), RANK_WINDOW],
-        )
+        if titled is None:
+            cursor.execute(
+                "SELECT id FROM trials_search_window(%s, %s)"
+                " ORDER BY last_updated DESC NULLS LAST, id",
+                [_window_sql(trials), RANK_WINDOW],
+            )
+        else:
+            # When the newest matches do not fill the window they are all the
+            # matches, title matches included: the second part reads nothing.
+            cursor.execute(
+                "WITH newest AS MATERIALIZED (SELECT id FROM trials_search_window(%s, %s))"
+                " SELECT id FROM newest UNION SELECT id FROM trials_search_window(%s,"
+                " CASE WHEN (SELECT count(*) FROM newest) >= %s THEN %s ELSE 0 END)",
+                [_window_sql(trials), RANK_WINDOW, _window_sql(titled), RANK_WINDOW, RANK_WINDOW],
+            )
         return [row[0] for row in cursor.fetchall()]
+
+
+def _window_for(trials: QuerySet, narrowed: QuerySet, criteria: Criteria) -> list[int]:
+    if criteria.effective_sort != "relevance":
+        return rank_window(trials)
+    # The title words on the other criteria, not also the full vector: the
+    # planner would multiply two selectivities that are one, and misjudge how
+    # many match.
+    in_title = TextSearch("{table}.search_rank_vector @@ {tsquery}", criteria.q, BooleanField())
+    return rank_window(trials, titled=narrowed.filter(in_title))
 
 
 def _uses_window(criteria: Criteria) -> bool:
@@ -265,7 +312,7 @@ def _ordered(trials: QuerySet, criteria: Criteria, window: list[int] | None = No
     if _uses_window(criteria):
         # Ranking or date-sorting every match of a broad term ("cancer": half
         # the registry) is too slow: only the rank window is ordered.
-        in_window = Trial.objects.filter(pk__in=rank_window(trials) if window is None else window)
+        in_window = Trial.objects.filter(pk__in=window or [])
         if sort == "relevance":
             rank = TextSearch(
                 "ts_rank({table}.search_rank_vector, {tsquery})", criteria.q, FloatField()
@@ -297,11 +344,12 @@ def condition_suggestion(q: str) -> str:
 
 def _page_of(criteria: Criteria, page: int) -> tuple[list[Trial], int, bool, bool]:
     """One page of cards and the capped count, in the same queries at any size."""
-    filtered = filtered_trials(criteria)
+    narrowed = _narrowed(criteria)
+    filtered = _with_words(narrowed, criteria.q)
     start = (page - 1) * PER_PAGE
     if _uses_window(criteria):
         # The window is also the capped count: RANK_WINDOW is COUNT_CAP + 1.
-        window = rank_window(filtered)
+        window = _window_for(filtered, narrowed, criteria)
         found = len(window)
         rows = list(_cards(_ordered(filtered, criteria, window))[start : start + PER_PAGE + 1])
     elif criteria.effective_sort == "distance":

@@ -144,7 +144,7 @@ def _read_document(stream: BinaryIO) -> Iterator[tuple[str, dict | BadRecord]]:
     try:
         for prefix, event, _value in events:
             if prefix == "" and event == "start_array":
-                for study in ijson.items(_until_end(events, "end_array"), "item", use_float=True):
+                for study in ijson.items(_array_events(events), "item", use_float=True):
                     yield from _studies_of(study, done.next())
             elif prefix == "" and event == "start_map":
                 yield from _read_object(events, done)
@@ -164,12 +164,12 @@ class _Count:
         return f"record {self.records}"
 
 
-def _until_end(events, end_event: str):
-    """The events of one top-level value, the opening one already taken."""
-    yield "", "start_array" if end_event == "end_array" else "start_map", None
+def _array_events(events):
+    """The events of a top-level array, its opening event (already taken) replayed."""
+    yield "", "start_array", None
     for prefix, event, value in events:
         yield prefix, event, value
-        if prefix == "" and event == end_event:
+        if prefix == "" and event == "end_array":
             return
 
 

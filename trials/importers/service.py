@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import BinaryIO
 
+from django.db import connection
+
 from trials.models import Trial
 
 from .mapper import InvalidRecord, study_map
@@ -69,20 +71,28 @@ def import_studies(
     sources: Iterable[tuple[str, BinaryIO]],
     progress: Callable[[ImportProgress], None] | None = None,
     batch_size: int = 500,
+    writers: int = 1,
 ) -> ImportSummary:
     """Import every study of the (name, binary stream) sources; see the module doc.
 
     A thread reads and maps the next batches while this one writes the
-    current batch: parsing JSON and PostgreSQL's text search then use both
-    cores. The queue between them holds two batches, so memory stays flat.
+    current batch: parsing JSON and the database's work overlap. The queue
+    between them holds two batches, so memory stays flat. With writers > 1
+    (PostgreSQL only) that many threads write batches at once, each on its
+    own connection: the search-vector trigger then runs on as many cores
+    (only outside a transaction; inside one, batches are written in turn).
     """
     summary = ImportSummary()
-    importer = BatchWriter(summary)
     sources = list(sources)
     sizes = [_stream_size(stream) for _, stream in sources]
     total = None if None in sizes else sum(sizes)
     reader = _BatchReader(sources, batch_size)
     thread = threading.Thread(target=reader.run, name="import-reader", daemon=True)
+    # SQLite has one writer at a time anyway; and other connections could not
+    # see what a caller's open transaction has written.
+    parallel = writers > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block
+    pool = _WriterPool(writers, summary) if parallel else None
+    writer = BatchWriter()
     thread.start()
     try:
         while (message := reader.queue.get())[0] != "done":
@@ -91,16 +101,80 @@ def import_studies(
                 summary.fail(*payload)
             elif kind == "crash":
                 raise payload
-            else:
+            elif kind == "barrier" and pool:
+                pool.drain()
+            elif kind == "batch":
                 entries, studies, bytes_read = payload
-                importer.write(entries)
+                if pool:
+                    pool.submit(entries)
+                else:
+                    summary.add(writer.write(entries))
                 if progress:
                     progress(ImportProgress(studies, bytes_read, total))
+        if pool:
+            pool.drain()
     finally:
         reader.stop.set()
         thread.join()
+        if pool:
+            pool.close()
     _count_absent(summary, reader.seen)
     return summary
+
+
+class _WriterPool:
+    """Writer threads taking batches from a short queue, each on its own connection."""
+
+    def __init__(self, size: int, summary: ImportSummary) -> None:
+        self.summary = summary
+        self.jobs: queue.Queue = queue.Queue(maxsize=size)
+        self.results: queue.Queue = queue.Queue()
+        self.in_flight = 0
+        self.threads = [
+            threading.Thread(target=self._work, name=f"import-writer-{n}", daemon=True)
+            for n in range(size)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def _work(self) -> None:
+        writer = BatchWriter()
+        try:
+            while (entries := self.jobs.get()) is not None:
+                try:
+                    self.results.put(writer.write(entries))
+                except BaseException as exc:  # noqa: BLE001 - raised again by the caller
+                    self.results.put(exc)
+        finally:
+            connection.close()  # this thread's own connection
+
+    def _collect(self, block: bool) -> None:
+        while self.in_flight:
+            try:
+                result = self.results.get(block=block)
+            except queue.Empty:
+                return
+            self.in_flight -= 1
+            if isinstance(result, BaseException):
+                raise result
+            self.summary.add(result)
+            block = False
+
+    def submit(self, entries: list[Entry]) -> None:
+        self._collect(block=False)
+        self.jobs.put(entries)
+        self.in_flight += 1
+
+    def drain(self) -> None:
+        """Wait for every batch handed out so far."""
+        while self.in_flight:
+            self._collect(block=True)
+
+    def close(self) -> None:
+        for _ in self.threads:
+            self.jobs.put(None)
+        for thread in self.threads:
+            thread.join()
 
 
 class _BatchReader:
@@ -147,9 +221,13 @@ class _BatchReader:
                         self.seen.add(nct_id)  # in the input, only broken: not absent
                     self.send(("error", (source, position, exc.field, exc.message)))
                     continue
-                self.seen.add(study.nct_id)
                 if study.nct_id in batch:  # the same study twice: the later one wins
                     self._flush(batch)
+                elif study.nct_id in self.seen:
+                    # Seen in an earlier batch: parallel writers must finish that one first.
+                    self._flush(batch)
+                    self.send(("barrier", None))
+                self.seen.add(study.nct_id)
                 batch[study.nct_id] = Entry(source, position, study)
                 if len(batch) >= self.batch_size:
                     self._flush(batch)

@@ -52,6 +52,14 @@ class ImportSummary:
         if len(self.errors) < MAX_ERRORS_KEPT:
             self.errors.append(RecordError(source, position, field, message))
 
+    def add(self, other: ImportSummary) -> None:
+        """Count in one batch's result."""
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        for error in other.errors:
+            self.fail(*error)
+
     def counts_line(self) -> str:
         return _(
             "created %(created)d / updated %(updated)d / unchanged %(unchanged)d"

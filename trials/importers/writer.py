@@ -42,13 +42,16 @@ class Entry(NamedTuple):
 
 
 class BatchWriter:
-    def __init__(self, summary: ImportSummary) -> None:
-        self.summary = summary
+    """Writes batches on this thread's database connection; keeps a condition cache."""
+
+    def __init__(self) -> None:
         self.condition_ids: dict[str, int] = {}
 
-    def write(self, entries: list[Entry]) -> None:
+    def write(self, entries: list[Entry]) -> ImportSummary:
+        """The batch's counts and the records the database refused."""
+        result = ImportSummary()
         if not entries:
-            return
+            return result
         try:
             with transaction.atomic():
                 _relax_commit()
@@ -64,15 +67,13 @@ class BatchWriter:
                 except (DataError, IntegrityError) as exc:
                     self.condition_ids.clear()
                     message = _("could not be saved: %(error)s") % {"error": str(exc).strip()}
-                    self.summary.fail(entry.source, entry.position, "", message)
+                    result.fail(entry.source, entry.position, "", message)
                     continue
                 counts = [a + b for a, b in zip(counts, one, strict=True)]
-        created, updated, unchanged = counts
-        self.summary.created += created
-        self.summary.updated += updated
-        self.summary.unchanged += unchanged
+        result.created, result.updated, result.unchanged = counts
         # Under DEBUG every query is logged; a long import must not pile them up.
         reset_queries()
+        return result
 
     def _write(self, entries: list[Entry]) -> list[int]:
         studies = [entry.study for entry in entries]

@@ -36,6 +36,9 @@ class Note(models.Model):
         ordering = ["section", "start_offset", "pk"]
         indexes = [models.Index(fields=["owner_key", "trial"])]
 
+    def __str__(self) -> str:
+        return f"{self.get_section_display()}: {self.quote[:60]}"
+
 
 class ShareLink(models.Model):
     """A link to one owner's notes on one trial, opened with a passcode."""
@@ -53,3 +56,6 @@ class ShareLink(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Share link for {self.trial_id} until {self.expires_at:%Y-%m-%d}"

@@ -60,3 +60,6 @@ class SubscriptionDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["subscription", "trial"], name="one_delivery_per_trial")
         ]
+
+    def __str__(self) -> str:
+        return f"trial {self.trial_id} to subscription {self.subscription_id}"

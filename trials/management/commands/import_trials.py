@@ -58,8 +58,14 @@ class Command(BaseCommand):
             help="Show the progress bar even when stderr is not a terminal.",
         )
         parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument(
+            "--writers",
+            type=int,
+            default=2,
+            help="Batches written at once, each on its own connection (PostgreSQL only).",
+        )
 
-    def handle(self, *args, files: list[str], progress: bool, batch_size: int, **options) -> None:
+    def handle(self, *args, files: list[str], progress: bool, **options) -> None:
         bar = ProgressBar(self.stderr) if progress or self.stderr.isatty() else None
         with ExitStack() as stack:
             sources = []
@@ -68,7 +74,12 @@ class Command(BaseCommand):
                     sources.append((path, stack.enter_context(open(path, "rb"))))
                 except OSError as exc:
                     raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
-            summary = import_studies(sources=sources, progress=bar, batch_size=batch_size)
+            summary = import_studies(
+                sources=sources,
+                progress=bar,
+                batch_size=options["batch_size"],
+                writers=options["writers"],
+            )
         if bar:
             bar.close()
         for line in summary.error_lines():
