@@ -1,6 +1,6 @@
 """Time "Send a message": submit latency, and how fast one worker empties the outbox.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tf_hD REDIS_URL=redis://127.0.0.1:6379/4 \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379/9 \\
         .venv/bin/python bench/contact_bench.py [--submits 200] [--inquiries 1000]
 
 Needs PostgreSQL and Redis (the worker is a separate process and must see the

@@ -5,8 +5,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from trials.distance import place_resolve
 from trials.models import Place, PlaceName
-from trials.routing import place_resolve
 from trials.search import place_find
 
 pytestmark = pytest.mark.django_db

@@ -104,6 +104,10 @@ def test_it_finds_trials_near_a_named_place_with_the_nearest_site(client, hangzh
     assert "1 trial within 250 km of Hangzhou, CN" in text
     assert "Nearest recruiting site Ningbo Hospital, Ningbo, China · 141 km away" in text
     assert "Only in Beijing" not in text
+    # The suggestions offer "Hangzhou, CN": the same place, the same results.
+    suggested = page_text(client.get(LIST, {"place": "Hangzhou, CN", "radius": "250"}))
+    assert "1 trial within 250 km of Hangzhou, CN" in suggested
+    assert 'list="search-place-suggestions"' in client.get(LIST).content.decode()
 
 
 def test_it_says_when_it_does_not_know_a_place(client):

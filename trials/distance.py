@@ -29,21 +29,35 @@ def normalise_place_name(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def place_find(*, name: str) -> Origin | None:
-    """The most populous gazetteer place called `name`, as an origin."""
+def place_find(*, name: str, country: str = "") -> Origin | None:
+    """The most populous gazetteer place called `name` (in `country`, if given)."""
     key = normalise_place_name(name)
     if not key:
         return None
-    found = (
-        PlaceName.objects.filter(key=key)
-        .select_related("place")
-        .order_by("-place__population")
-        .first()
-    )
+    names = PlaceName.objects.filter(key=key)
+    if country:
+        names = names.filter(place__country_code=country)
+    found = names.select_related("place").order_by("-place__population").first()
     if found is None:
         return None
     place = found.place
     return Origin(place.latitude, place.longitude, f"{place.name}, {place.country_code}")
+
+
+def place_resolve(text: str) -> Origin | None:
+    """The place a patient typed: "杭州", "hangzhou" or "Hangzhou, CN" (as suggested)."""
+    text = (text or "").strip()[:200]
+    if not text:
+        return None
+    found = place_find(name=text)
+    if found is not None or "," not in text:
+        return found
+    # "Springfield, US" as offered by the suggestions: the name in that country.
+    name, _, country = text.rpartition(",")
+    country = country.strip().upper()
+    if len(country) != 2:
+        return place_find(name=name)
+    return place_find(name=name, country=country)
 
 
 def haversine_km_sql(origin: Origin, latitude: str, longitude: str):

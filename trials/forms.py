@@ -22,8 +22,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from trials.distance import place_resolve
 from trials.models import Language, Site, Trial
-from trials.routing import choosable_sites, place_resolve, site_route
+from trials.routing import choosable_sites, site_route
 from trials.search import Origin
 
 NAME_MAX_LENGTH = 100
@@ -215,7 +216,7 @@ class ContactForm(forms.Form):
         self.fields["phone"].widget.input_type = "tel"
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"
         self.fields["location"].widget.attrs.update(
-            {"autocomplete": "address-level2", "list": "place-suggestions"}
+            {"autocomplete": "address-level2", "list": "place-suggestions", "data-place-input": ""}
         )
         self.helper = self._helper()
 
@@ -247,9 +248,11 @@ class ContactForm(forms.Form):
             "preferred_language",
             Field("location", wrapper_class="contact-location"),
             HTML(
-                '<p class="contact-locate d-none"><button type="button" '
-                'class="btn btn-link btn-sm p-0" id="contact-use-location">'
-                '{% load i18n %}{% translate "Use my location" %}</button></p>'
+                '{% load i18n %}<p class="contact-locate d-none" id="contact-locate">'
+                '<button type="button" class="btn btn-link btn-sm p-0" id="contact-use-location" '
+                'data-use-location data-reveal="contact-locate" '
+                'data-location-label="{% translate "My location" %}">'
+                '{% translate "Use my location" %}</button></p>'
                 '<datalist id="place-suggestions"></datalist>'
             ),
             "lat",

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from django.db.models import F
 
+from trials.distance import Origin, haversine_km, normalise_place_name
 from trials.models import Inquiry, Place, PlaceName, Site, Trial
-from trials.search import Origin, haversine_km, normalise_place_name, place_find
 
 SUGGESTION_LIMIT = 8
 
@@ -25,31 +25,6 @@ class Route:
     routing: str  # an Inquiry.Routing value
     distance_km: float | None = None
     origin: Origin | None = None
-
-
-def place_resolve(text: str) -> Origin | None:
-    """The place a patient typed: "杭州", "hangzhou" or "Hangzhou, CN"."""
-    text = (text or "").strip()[:200]
-    if not text:
-        return None
-    found = place_find(name=text)
-    if found is not None or "," not in text:
-        return found
-    # "Springfield, US" as offered by the suggestions: the name in that country.
-    name, _, country = text.rpartition(",")
-    country = country.strip().upper()
-    if len(country) != 2:
-        return place_find(name=name)
-    match = (
-        PlaceName.objects.filter(key=normalise_place_name(name), place__country_code=country)
-        .select_related("place")
-        .order_by("-place__population")
-        .first()
-    )
-    if match is None:
-        return None
-    place = match.place
-    return Origin(place.latitude, place.longitude, f"{place.name}, {place.country_code}")
 
 
 def place_suggestions(text: str, *, limit: int = SUGGESTION_LIMIT) -> list[dict]:

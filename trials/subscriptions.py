@@ -25,11 +25,11 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from trials.distance import place_resolve
 from trials.emails import email_queue
 from trials.models import OutgoingEmail, Subscription, SubscriptionDelivery, Trial
 from trials.outbox import outbox_enqueue
 from trials.ratelimit import rate_limited
-from trials.routing import place_resolve
 from trials.search import DEFAULT_RADIUS_KM, Criteria, Origin, filtered_trials
 
 logger = logging.getLogger(__name__)

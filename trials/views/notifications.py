@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from trials.distance import place_resolve
 from trials.models import Subscription, Trial
 from trials.ratelimit import client_ip
-from trials.routing import place_resolve
 from trials.search import DEFAULT_RADIUS_KM
 from trials.subscriptions import (
     CONFIRM,
@@ -52,7 +52,14 @@ class PreferencesForm(forms.Form):
         label=_("Near (city or town, optional)"),
         max_length=200,
         required=False,
-        widget=forms.TextInput(attrs={"list": "notify-place-suggestions", "autocomplete": "off"}),
+        widget=forms.TextInput(
+            attrs={
+                "list": "notify-place-suggestions",
+                "autocomplete": "off",
+                "data-place-input": "",
+                "data-location-status": "notify-location-status",
+            }
+        ),
     )
     lat = forms.FloatField(min_value=-90, max_value=90, required=False, widget=forms.HiddenInput)
     lon = forms.FloatField(min_value=-180, max_value=180, required=False, widget=forms.HiddenInput)

@@ -9,8 +9,9 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
+from trials.distance import place_resolve
 from trials.models import Phase, Sex, StudyType
-from trials.search import DEFAULT_RADIUS_KM, Criteria, Origin, nct_id_in, place_find, trials_search
+from trials.search import DEFAULT_RADIUS_KM, Criteria, Origin, nct_id_in, trials_search
 
 STATUS_CHOICES = [
     ("recruiting", _("Recruiting now")),
@@ -72,7 +73,7 @@ class SearchForm(forms.Form):
         if data.get("lat") is not None and data.get("lon") is not None:
             data["origin"] = Origin(data["lat"], data["lon"], str(_("your location")))
         elif data.get("place"):
-            data["origin"] = place_find(name=data["place"])
+            data["origin"] = place_resolve(data["place"])
             if data["origin"] is None:
                 self.add_error("place", _("We do not know this place. Try a nearby city."))
         return data
