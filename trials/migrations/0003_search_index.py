@@ -18,6 +18,8 @@ SQLite default (with its simpler search, trials/search.py) is untouched:
 
 from django.db import migrations
 
+from trials.migrations._postgresql import postgresql_only
+
 FORWARD = r"""
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
@@ -94,21 +96,9 @@ ALTER TABLE trials_trial DROP COLUMN IF EXISTS search_rank_vector,
 """
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(FORWARD)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(BACKWARD)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("trials", "0002_faq_seed"),
     ]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [postgresql_only(FORWARD, BACKWARD)]

@@ -9,6 +9,8 @@ first) and filters without words.
 
 from django.db import migrations
 
+from trials.migrations._postgresql import postgresql_only
+
 FORWARD = """
 ALTER TABLE trials_trial SET (toast_tuple_target = 128);
 CREATE INDEX trials_trial_status_updated ON trials_trial
@@ -21,21 +23,9 @@ ALTER TABLE trials_trial RESET (toast_tuple_target);
 """
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(FORWARD)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(BACKWARD)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("trials", "0003_search_index"),
     ]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [postgresql_only(FORWARD, BACKWARD)]

@@ -18,6 +18,8 @@ so that a broad term reads about `size` matching rows and not all of them
 
 from django.db import migrations
 
+from trials.migrations._postgresql import postgresql_only
+
 FORWARD = r"""
 CREATE FUNCTION trials_trial_search_conditions_refresh(trial_ids bigint[]) RETURNS void
 LANGUAGE sql AS $$
@@ -132,21 +134,9 @@ DROP FUNCTION IF EXISTS trials_trial_search_conditions_refresh(bigint[]);
 """
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(FORWARD)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(BACKWARD)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("trials", "0005_features"),
     ]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [postgresql_only(FORWARD, BACKWARD)]

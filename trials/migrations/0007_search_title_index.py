@@ -8,6 +8,8 @@ those fields first, and only then with trials that mention them elsewhere
 
 from django.db import migrations
 
+from trials.migrations._postgresql import postgresql_only
+
 FORWARD = """
 CREATE INDEX trials_trial_search_title ON trials_trial USING gin (search_rank_vector)
     WHERE published;
@@ -21,21 +23,9 @@ DROP INDEX IF EXISTS trials_trial_search_title;
 """
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(FORWARD)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(BACKWARD)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("trials", "0006_search_refresh"),
     ]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [postgresql_only(FORWARD, BACKWARD)]
