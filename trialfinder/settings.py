@@ -195,7 +195,7 @@ INQUIRY_RATE_LIMIT_PER_EMAIL = envint("INQUIRY_RATE_LIMIT_PER_EMAIL", 10)
 # are one inquiry: a double click or a resubmitted form sends nothing twice.
 INQUIRY_DEDUPE_SECONDS = envint("INQUIRY_DEDUPE_SECONDS", 600)
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "False" if REDIS_URL else "True")
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_IGNORE_RESULT = True
