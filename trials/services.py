@@ -7,7 +7,7 @@ import hashlib
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from trials.emails import inquiry_emails_create
@@ -33,6 +33,16 @@ def inquiry_dedupe_key(
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, COORDINATE_DECIMALS)
+
+
+def _wait_for_the_same_submission(key: str) -> None:
+    """Two identical posts at the same moment wait for each other here, so the
+    second one finds the first one's row. A transaction-scoped advisory lock
+    on the dedupe key: different patients never wait on each other. SQLite
+    serialises writing transactions anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(key[:15], 16)])
 
 
 def inquiry_submit(
@@ -62,9 +72,7 @@ def inquiry_submit(
     since = timezone.now() - datetime.timedelta(seconds=settings.INQUIRY_DEDUPE_SECONDS)
     origin = route.origin
     with transaction.atomic():
-        # Two identical posts at the same moment wait for each other here
-        # (PostgreSQL), so the second one finds the first one's row.
-        list(Trial.objects.select_for_update().filter(pk=trial.pk).values_list("pk"))
+        _wait_for_the_same_submission(key)
         existing = (
             Inquiry.objects.filter(trial=trial, dedupe_key=key, created_at__gte=since)
             .order_by("-created_at")
