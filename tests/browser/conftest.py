@@ -41,13 +41,20 @@ def chromium():
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+GEOLOCATION_NEAR_JINAN = {
+    "permissions": ["geolocation"],
+    "geolocation": {"latitude": 36.65, "longitude": 117.1},
+}
+
+
 @pytest.fixture
 def new_page(chromium):
     """Pages in fresh browser contexts (separate cookies: separate people)."""
     contexts = []
 
-    def make():
-        context = chromium.new_context(locale="en-GB")
+    def make(**options):
+        """options go to the new context, e.g. permissions and geolocation."""
+        context = chromium.new_context(locale="en-GB", **options)
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()

@@ -4,6 +4,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import GEOLOCATION_NEAR_JINAN
 from tests.factories import SiteFactory, TrialFactory
 from trials.models import Inquiry, Place, PlaceName
 
@@ -65,28 +66,18 @@ def test_it_suggests_places_and_sends_to_the_nearest_center(live_server, new_pag
     assert page.errors == []
 
 
-def test_it_uses_the_browsers_location_when_allowed(live_server, chromium, trial):
-    context = chromium.new_context(
-        locale="en-GB",
-        permissions=["geolocation"],
-        geolocation={"latitude": 36.65, "longitude": 117.1},
-    )
-    try:
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(live_server.url + trial.get_absolute_url())
-        page.get_by_role("button", name="Use my location").click()
-        expect(page.locator("#contact-lat")).not_to_have_value("")
-        assert page.locator("#contact-location").input_value() == "My location"
-        fill_contact_details(page)
-        page.get_by_role("button", name="Send message").click()
-        page.get_by_text("We have submitted the contact information you provided").wait_for()
-        inquiry = Inquiry.objects.get()
-        assert (inquiry.site.facility, inquiry.routing) == ("Jinan Hospital", "nearest")
-        assert errors == []
-    finally:
-        context.close()
+def test_it_uses_the_browsers_location_when_allowed(live_server, new_page, trial):
+    page = new_page(**GEOLOCATION_NEAR_JINAN)
+    page.goto(live_server.url + trial.get_absolute_url())
+    page.get_by_role("button", name="Use my location").click()
+    expect(page.locator("#contact-lat")).not_to_have_value("")
+    assert page.locator("#contact-location").input_value() == "My location"
+    fill_contact_details(page)
+    page.get_by_role("button", name="Send message").click()
+    page.get_by_text("We have submitted the contact information you provided").wait_for()
+    inquiry = Inquiry.objects.get()
+    assert (inquiry.site.facility, inquiry.routing) == ("Jinan Hospital", "nearest")
+    assert page.errors == []
 
 
 def test_it_offers_only_the_languages_of_the_chosen_center(live_server, new_page, trial):

@@ -6,6 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import GEOLOCATION_NEAR_JINAN
 from tests.factories import SiteFactory, TrialFactory
 from trials.models import Place, PlaceName
 
@@ -37,28 +38,18 @@ def test_it_updates_the_results_and_the_address_as_a_filter_changes(live_server,
     expect(shared.locator("#id_phase")).to_have_value("PHASE2")
 
 
-def test_it_searches_near_the_browsers_location_when_allowed(live_server, chromium):
+def test_it_searches_near_the_browsers_location_when_allowed(live_server, new_page):
     near = TrialFactory(brief_title="Radiotherapy in Jinan")
     SiteFactory(trial=near, city="Jinan", latitude=36.68, longitude=117.06)
     far = TrialFactory(brief_title="Radiotherapy in Hangzhou")
     SiteFactory(trial=far, city="Hangzhou", latitude=30.26, longitude=120.17)
-    context = chromium.new_context(
-        locale="en-GB",
-        permissions=["geolocation"],
-        geolocation={"latitude": 36.65, "longitude": 117.1},
-    )
-    try:
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(live_server.url + "/trials/")
-        page.get_by_role("button", name="Use my location").click()
-        expect(page.locator("#results-title")).to_contain_text("1 trial within 100 km")
-        expect(page.locator("#results")).to_contain_text("Radiotherapy in Jinan")
-        expect(page).to_have_url(re.compile(r"lat=36\.65"))
-        assert errors == []
-    finally:
-        context.close()
+    page = new_page(**GEOLOCATION_NEAR_JINAN)
+    page.goto(live_server.url + "/trials/")
+    page.get_by_role("button", name="Use my location").click()
+    expect(page.locator("#results-title")).to_contain_text("1 trial within 100 km")
+    expect(page.locator("#results")).to_contain_text("Radiotherapy in Jinan")
+    expect(page).to_have_url(re.compile(r"lat=36\.65"))
+    assert page.errors == []
 
 
 def test_it_suggests_places_on_the_notification_sign_up(live_server, new_page):

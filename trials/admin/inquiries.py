@@ -73,6 +73,15 @@ def masked_recipient(email: OutgoingEmail) -> str:
     return email.to
 
 
+def _masked(field: str):
+    """An admin column or field showing an inquiry's contact detail masked."""
+
+    def show(admin_view, inquiry: Inquiry) -> str:
+        return mask(getattr(inquiry, field))
+
+    return admin.display(description=Inquiry._meta.get_field(field).verbose_name)(show)
+
+
 @admin.register(Inquiry)
 class InquiryAdmin(admin.ModelAdmin):
     list_display_full = ("created_at", "trial", "site", "full_name", "email", "phone", "status")
@@ -140,29 +149,12 @@ class InquiryAdmin(admin.ModelAdmin):
     def full_name(self, inquiry: Inquiry) -> str:
         return inquiry.full_name
 
-    @admin.display(description=_("first name"))
-    def masked_first_name(self, inquiry: Inquiry) -> str:
-        return mask(inquiry.first_name)
-
-    @admin.display(description=_("last name"))
-    def masked_last_name(self, inquiry: Inquiry) -> str:
-        return mask(inquiry.last_name)
-
-    @admin.display(description=_("email"))
-    def masked_email(self, inquiry: Inquiry) -> str:
-        return mask(inquiry.email)
-
-    @admin.display(description=_("phone number"))
-    def masked_phone(self, inquiry: Inquiry) -> str:
-        return mask(inquiry.phone)
-
-    @admin.display(description=_("message"))
-    def masked_message(self, inquiry: Inquiry) -> str:
-        return mask(inquiry.message)
-
-    @admin.display(description=_("where the patient is"))
-    def masked_location(self, inquiry: Inquiry) -> str:
-        return mask(inquiry.location_text)
+    masked_first_name = _masked("first_name")
+    masked_last_name = _masked("last_name")
+    masked_email = _masked("email")
+    masked_phone = _masked("phone")
+    masked_message = _masked("message")
+    masked_location = _masked("location_text")
 
     @admin.action(description=_("Export selected inquiries as CSV"))
     def export_csv(self, request, queryset) -> HttpResponse:
