@@ -197,7 +197,9 @@ def test_it_shows_the_badges_overview_and_study_details(client, trial):
     assert response.status_code == 200
     assert badges_text(response) == "Status: Recruiting Ages: 18-80 years Sex: All Phase: Phase N/A"
     text = page_text(response)
-    assert "Overview Plain-language summary" in text
+    # The registry's words are not called a plain-language summary.
+    assert "The registry’s summary" in text
+    assert "Plain-language summary" not in text
     assert "Powered by AI" not in text
     assert "Surgery after a short course of precise radiotherapy." in text
     assert "Description The registry's longer description." in text

@@ -1,6 +1,11 @@
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import translate_url
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language_from_path, get_supported_language_variant
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 # Every asset is our own: no inline scripts or styles, no other hosts.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -26,12 +31,71 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         # The admin ships inline scripts of its own; it is for staff only.
-        if not request.path.startswith(_admin_prefix()):
+        if not _without_language(request.path).startswith(_admin_prefix()):
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
 
 
-def _admin_prefix() -> str:
-    from django.conf import settings
+def _without_language(path: str) -> str:
+    """/zh-hans/admin/ -> /admin/: the admin lives under every language's prefix."""
+    language = get_language_from_path(path)
+    return path[len(language) + 1 :] if language else path
 
+
+def _admin_prefix() -> str:
     return "/" + settings.ADMIN_URL
+
+
+class FirstVisitLanguageMiddleware:
+    """A first visit follows the browser's languages.
+
+    English keeps the unprefixed addresses, so LocaleMiddleware serves them in
+    English whatever the browser asks for. A visitor who has never chosen a
+    language (no language cookie) and whose browser prefers another of ours
+    is sent to the same page under that language's prefix. Once they choose
+    with the switcher, the cookie wins, English included.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        redirect = self._redirect(request)
+        if redirect is not None:
+            return redirect
+        response = self.get_response(request)
+        if request.method in ("GET", "HEAD") and not get_language_from_path(request.path_info):
+            patch_vary_headers(response, ["Accept-Language", "Cookie"])
+        return response
+
+    def _redirect(self, request: HttpRequest) -> HttpResponse | None:
+        if request.method not in ("GET", "HEAD"):
+            return None
+        if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+            return None
+        if get_language_from_path(request.path_info):
+            return None
+        preferred = _browser_language(request.headers.get("Accept-Language", ""))
+        if preferred in (None, settings.LANGUAGE_CODE):
+            return None
+        target = translate_url(request.get_full_path(), preferred)
+        if target == request.get_full_path():
+            return None  # not a page that exists per language (healthz, static files)
+        response = HttpResponseRedirect(target)
+        patch_vary_headers(response, ["Accept-Language", "Cookie"])
+        return response
+
+
+def _browser_language(header: str) -> str | None:
+    """Our language the browser likes best, or None when it names none of ours.
+
+    The header's order decides: "en-GB,zh-CN;q=0.8" stays in English.
+    """
+    for code, _quality in parse_accept_lang_header(header[:500]):
+        if code == "*":
+            return None
+        try:
+            return get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return None

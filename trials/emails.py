@@ -106,7 +106,19 @@ def site_recipient(site) -> str:
     return address_safe(site.contact_email) or settings.INQUIRY_FALLBACK_EMAIL
 
 
+def known_language(language: str) -> str:
+    """The language if the site has a catalogue for it, else the default."""
+    known = {code for code, _name in settings.LANGUAGES}
+    return language if language in known else settings.LANGUAGE_CODE
+
+
+def site_language(site) -> str:
+    """What a study site reads its emails in: its setting in the admin."""
+    return known_language(site.email_language)
+
+
 def inquiry_context(inquiry: Inquiry) -> dict:
+    """What the inquiry emails show, in the language active when called."""
     from trials.coordinator import coordinator_url
 
     labels = dict(Language.choices)
@@ -128,33 +140,33 @@ def inquiry_emails_create(*, inquiry: Inquiry) -> list[OutgoingEmail]:
     """The study site's email (Reply-To the patient) and the patient's copy.
 
     Call inside the transaction that stores the inquiry, then pass the ids to
-    `outbox_enqueue`. The site email is written in the site's working language
-    (the project default); the patient's copy in the language of the page
-    they used.
+    `outbox_enqueue`. The site email is written in the site's language setting,
+    the patient's copy in the language of the pages they used; the patient's
+    own words go into both as they typed them.
     """
-    context = inquiry_context(inquiry)
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(site_language(inquiry.site)):
         site_email = email_queue(
             kind=OutgoingEmail.Kind.SITE_INQUIRY,
             to=site_recipient(inquiry.site),
             template="site_inquiry",
-            context=context,
+            context=inquiry_context(inquiry),
             reply_to=inquiry.email,
             inquiry=inquiry,
         )
-    patient_copy = email_queue(
-        kind=OutgoingEmail.Kind.PATIENT_COPY,
-        to=inquiry.email,
-        template="patient_copy",
-        context=context,
-        inquiry=inquiry,
-    )
+    with translation.override(known_language(inquiry.language)):
+        patient_copy = email_queue(
+            kind=OutgoingEmail.Kind.PATIENT_COPY,
+            to=inquiry.email,
+            template="patient_copy",
+            context=inquiry_context(inquiry),
+            inquiry=inquiry,
+        )
     return [site_email, patient_copy]
 
 
 def inquiry_reminder_create(*, inquiry: Inquiry) -> OutgoingEmail:
     """The one reminder to a site that has not answered an inquiry."""
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(site_language(inquiry.site)):
         return email_queue(
             kind=OutgoingEmail.Kind.SITE_REMINDER,
             to=site_recipient(inquiry.site),

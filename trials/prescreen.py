@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 from trials.models import PrescreenQuestion, Sex, Trial
+from trials.translations import translated, translated_choices
 
 MET = "met"
 NOT_MET = "not_met"
@@ -118,9 +119,11 @@ def _sex_finding(trial: Trial, raw) -> Finding | None:
     if value not in ("female", "male"):
         return Finding(question, _sex_label(value), UNKNOWN, criterion)
     if value.upper() != trial.sex:
-        reason = _("This study is only for %(sex)s participants.") % {
-            "sex": str(Sex(trial.sex).label).lower()
-        }
+        # Whole sentences, not a lower-cased label: other languages have no case.
+        reason = {
+            Sex.FEMALE: _("This study is only for female participants."),
+            Sex.MALE: _("This study is only for male participants."),
+        }[trial.sex]
         return Finding(question, _sex_label(value), NOT_MET, criterion, reason)
     return Finding(question, _sex_label(value), MET, criterion)
 
@@ -147,13 +150,14 @@ def question_finding(question: PrescreenQuestion, raw) -> Finding:
         else:
             verdict = MET
     else:
-        if value in question.choices:
-            answer = value
+        labels = dict(translated_choices(question, "choices"))
+        if value in labels:
+            answer = labels[value]
             verdict = MET if value in question.qualifying_choices else NOT_MET
         else:
             answer, verdict = _("Not given"), UNKNOWN
-    reason = question.reason if verdict == NOT_MET else ""
-    return Finding(question.text, answer, verdict, question.criterion, reason)
+    reason = translated(question, "reason") if verdict == NOT_MET else ""
+    return Finding(translated(question, "text"), answer, verdict, question.criterion, reason)
 
 
 def prescreen_evaluate(
@@ -210,9 +214,17 @@ def prescreen_panel(*, session, trial: Trial) -> dict:
         "age": saved.get(AGE, ""),
         "sex": saved.get(SEX, ""),
         "questions": [
-            {"question": q, "field": f"q{q.pk}", "value": saved.get(str(q.pk), "")}
+            {
+                "question": q,
+                "text": translated(q, "text"),
+                "choices": translated_choices(q, "choices"),
+                "field": f"q{q.pk}",
+                "value": saved.get(str(q.pk), ""),
+            }
             for q in questions
         ],
+        # Staff have not translated some of the questions into the page's language yet.
+        "untranslated": any(translated(q, "text").fallback for q in questions),
         "verdict": verdict if verdict is not None and verdict.answered else None,
         "question_count": len(questions)
         + (trial.minimum_age_days is not None or trial.maximum_age_days is not None)

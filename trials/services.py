@@ -54,6 +54,7 @@ def inquiry_submit(
     email: str,
     phone: str,
     preferred_language: str = "",
+    language: str = "",
     location_text: str = "",
     message: str = "",
     notify_other_trials: bool = False,
@@ -63,7 +64,8 @@ def inquiry_submit(
 
     An identical submission within INQUIRY_DEDUPE_SECONDS (a double click, a
     resubmitted form) returns the inquiry already stored and sends nothing.
-    Never waits on SMTP, and a broker outage only delays the emails (see
+    `language` is the language of the pages the patient used: their copy is
+    written in it. Never waits on SMTP, and a broker outage only delays the emails (see
     trials.outbox).
     """
     key = inquiry_dedupe_key(
@@ -91,6 +93,7 @@ def inquiry_submit(
             email=email.strip(),
             phone=phone,
             preferred_language=preferred_language,
+            language=language or settings.LANGUAGE_CODE,
             location_text=location_text,
             latitude=_rounded(origin.latitude if origin else None),
             longitude=_rounded(origin.longitude if origin else None),

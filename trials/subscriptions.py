@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from trials.distance import place_resolve
-from trials.emails import email_queue
+from trials.emails import email_queue, known_language
 from trials.models import OutgoingEmail, Subscription, SubscriptionDelivery, Trial
 from trials.outbox import outbox_enqueue
 from trials.ratelimit import rate_limited
@@ -125,8 +125,7 @@ def email_normalise(email: str) -> str:
 
 def email_language(language: str) -> str:
     """The language to write to a subscriber in: theirs if the site speaks it."""
-    known = {code for code, _name in settings.LANGUAGES}
-    return language if language in known else settings.LANGUAGE_CODE
+    return known_language(language)
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,22 @@
   var editDialog = panel.querySelector(".notes-edit-dialog");
   var editBody = editDialog.querySelector("textarea");
   var shareDialog = panel.querySelector(".notes-share-dialog");
-  var strings = panel.querySelector(".notes-strings").dataset;
+  // Django's JavaScript catalogue (/jsi18n/, loaded before this script) has
+  // these in the page's language; without it they stay in English.
+  var gettext = window.gettext || function (text) { return text; };
+  var strings = {
+    saved: gettext("Note saved."),
+    deleted: gettext("Note deleted."),
+    failed: gettext("That did not work. Please try again."),
+    edit: gettext("Edit"),
+    delete: gettext("Delete"),
+    confirmDelete: gettext("Delete this note?"),
+    revoke: gettext("Stop sharing"),
+    revoked: gettext("The link no longer works."),
+    expires: gettext("Works until"),
+    empty: gettext("No notes yet."),
+    selectFirst: gettext("Select some text in the overview, description, eligibility or study details first.")
+  };
   var csrf = panel.querySelector("input[name=csrfmiddlewaretoken]").value;
   var notesUrl = panel.dataset.notesUrl;
   var notes = [];
@@ -339,7 +354,7 @@
       item.appendChild(link);
       var until = document.createElement("span");
       until.className = "text-body-secondary me-3";
-      until.textContent = strings.expires + " " + new Date(share.expires_at).toLocaleString();
+      until.textContent = strings.expires + " " + new Date(share.expires_at).toLocaleString(document.documentElement.lang);
       item.appendChild(until);
       item.appendChild(
         button(strings.revoke, "notes-share-revoke", function () {

@@ -21,6 +21,10 @@ from trials.admin.imports import ImportForm
 from trials.admin.prescreen import PrescreenQuestionInline
 from trials.importers import import_studies
 from trials.models import Condition, FaqEntry, Language, Phase, RecruitmentStatus, Site, Trial
+from trials.readability import flesch_reading_ease, reading_ease_verdict
+from trials.translations import side_by_side, translations_form
+
+SITE_TRANSLATED = ("facility", "address", "city")
 
 
 class SiteForm(forms.ModelForm):
@@ -37,19 +41,28 @@ class SiteForm(forms.ModelForm):
         fields = [
             "facility", "status", "is_primary_contact", "address", "city", "state",
             "postal_code", "country", "latitude", "longitude", "contact_name",
-            "contact_email", "contact_phone", "languages",
+            "contact_email", "contact_phone", "languages", "email_language",
         ]  # fmt: skip
 
 
 class SiteInline(admin.StackedInline):
     model = Site
-    form = SiteForm
+    form = translations_form(Site, SITE_TRANSLATED, base=SiteForm)
     extra = 0
     fieldsets = [
-        (None, {"fields": [("facility", "status", "is_primary_contact")]}),
+        (None, {"fields": [("status", "is_primary_contact"), *side_by_side("facility")]}),
         (
             _("Address"),
-            {"fields": ["address", ("city", "state", "postal_code", "country")]},
+            {
+                "fields": [
+                    *side_by_side("address", "city"),
+                    ("state", "postal_code", "country"),
+                ],
+                "description": _(
+                    "Name and address in each language, side by side: patients reading "
+                    "another language see the English until one is written."
+                ),
+            },
         ),
         (
             _("Map position"),
@@ -60,7 +73,13 @@ class SiteInline(admin.StackedInline):
         ),
         (
             _("Contact"),
-            {"fields": [("contact_name", "contact_email", "contact_phone"), "languages"]},
+            {
+                "fields": [
+                    ("contact_name", "contact_email", "contact_phone"),
+                    "languages",
+                    "email_language",
+                ]
+            },
         ),
     ]
 
@@ -80,7 +99,7 @@ class LinesField(forms.CharField):
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-class TrialForm(forms.ModelForm):
+class TrialFields(forms.ModelForm):
     phases = forms.MultipleChoiceField(
         label=_("phases"),
         choices=Phase.choices,
@@ -98,6 +117,9 @@ class TrialForm(forms.ModelForm):
             "minimum_age_days": _("In days: 18 years is 6570 (365 days a year). Empty: no limit."),
             "maximum_age_days": _("In days: 80 years is 29200. Empty: no upper limit."),
         }
+
+
+TrialForm = translations_form(Trial, ("lay_summary",), base=TrialFields)
 
 
 class PhaseFilter(admin.SimpleListFilter):
@@ -152,7 +174,12 @@ class TrialAdmin(admin.ModelAdmin):
     list_per_page = 50
     autocomplete_fields = ["conditions"]
     prepopulated_fields = {"slug": ["brief_title"]}
-    readonly_fields = ["listed_at", "eligibility_preview", "source_record_display"]
+    readonly_fields = [
+        "listed_at",
+        "eligibility_preview",
+        "source_record_display",
+        "lay_summary_readability",
+    ]
     actions = ["publish", "unpublish"]
     fieldsets = [
         (None, {"fields": ["nct_id", "brief_title", "slug", "official_title", "published"]}),
@@ -168,7 +195,22 @@ class TrialAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("What patients read"), {"fields": ["overview", "description"]}),
+        (
+            _("Plain-language summary"),
+            {
+                "fields": [
+                    *side_by_side("lay_summary"),
+                    "lay_summary_readability",
+                    ("lay_summary_by", "lay_summary_reviewed_on"),
+                ],
+                "description": _(
+                    "Only this text is called a plain-language summary on the trial page, "
+                    "with who wrote it and when it was last reviewed. Without it the page "
+                    "shows the registry's summary under that name."
+                ),
+            },
+        ),
+        (_("From the registry"), {"fields": ["overview", "description"]}),
         (
             _("Who can take part"),
             {
@@ -205,6 +247,18 @@ class TrialAdmin(admin.ModelAdmin):
     @admin.display(description=_("phase"))
     def phase_label(self, trial: Trial) -> str:
         return trial.phase_label
+
+    @admin.display(description=_("readability of the English summary"))
+    def lay_summary_readability(self, trial: Trial) -> str:
+        score = flesch_reading_ease(trial.lay_summary)
+        if score is None:
+            return _("Save the summary to see how easy it is to read.")
+        return format_html(
+            '{} <span class="help">{}</span>',
+            _("Flesch reading ease %(score)d: %(verdict)s")
+            % {"score": score, "verdict": reading_ease_verdict(score)},
+            _("60 or more is plain English; aim for short sentences and everyday words."),
+        )
 
     @admin.display(description=_("criteria as patients see them"))
     def eligibility_preview(self, trial: Trial) -> str:
@@ -298,6 +352,8 @@ class ConditionAdmin(admin.ModelAdmin):
 
 @admin.register(FaqEntry)
 class FaqEntryAdmin(admin.ModelAdmin):
+    form = translations_form(FaqEntry, ("question", "answer"))
+    fields = [*side_by_side("question", "answer"), ("order", "published")]
     list_display = ["question", "order", "published"]
     list_display_links = ["question"]
     list_editable = ["order", "published"]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from trials.translations import site_languages
 
 from .trials import Site, Trial
 
@@ -37,6 +40,13 @@ class Inquiry(models.Model):
     email = models.EmailField(_("email"))
     phone = models.CharField(_("phone number"), max_length=32, help_text=_("E.164"))
     preferred_language = models.CharField(_("preferred language"), max_length=16, blank=True)
+    # The language of the pages the patient wrote from: their copy is in it.
+    language = models.CharField(
+        _("language of the site used"),
+        max_length=16,
+        choices=site_languages,
+        default=settings.LANGUAGE_CODE,
+    )
     location_text = models.CharField(_("where the patient is"), max_length=200, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
@@ -74,6 +84,14 @@ class Inquiry(models.Model):
         if _is_cjk(self.first_name) and _is_cjk(self.last_name):
             return f"{self.last_name}{self.first_name}"
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def greeting_name(self) -> str:
+        """Whom a letter greets: 'Xiaoming' for 'Xiaoming Wang', but the whole
+        name for '王小明', as a Chinese letter would ("王小明，您好")."""
+        if _is_cjk(self.first_name) and _is_cjk(self.last_name):
+            return self.full_name
+        return self.first_name
 
 
 class OutgoingEmail(models.Model):

@@ -29,6 +29,8 @@ class PrescreenQuestion(models.Model):
     criterion = models.TextField(_("criterion it comes from"))
     # What the patient reads when their answer does not qualify, in plain words.
     reason = models.CharField(_("reason shown when not met"), max_length=300)
+    # Other languages of text, choices and reason: see trials/translations.py.
+    translations = models.JSONField(_("translations"), default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["trial", "order", "pk"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -10,6 +11,8 @@ from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from trials.translations import site_languages
 
 NCT_ID_RE = r"^NCT\d{8}$"
 nct_id_validator = RegexValidator(
@@ -48,6 +51,12 @@ class Phase(models.TextChoices):
     PHASE2 = "PHASE2", _("Phase 2")
     PHASE3 = "PHASE3", _("Phase 3")
     PHASE4 = "PHASE4", _("Phase 4")
+
+
+COMBINED_PHASES = {
+    ("PHASE1", "PHASE2"): _("Phase 1/2"),
+    ("PHASE2", "PHASE3"): _("Phase 2/3"),
+}
 
 
 class StudyType(models.TextChoices):
@@ -130,7 +139,26 @@ class Trial(models.Model):
     maximum_age_days = models.PositiveIntegerField(_("maximum age (days)"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices, default=Sex.ALL)
     healthy_volunteers = models.BooleanField(_("accepts healthy volunteers"), default=False)
-    overview = models.TextField(_("plain-language summary"), blank=True)
+    # The registry's brief summary, word for word: not a plain-language text.
+    overview = models.TextField(_("registry summary"), blank=True)
+    # A summary in everyday words that staff write and review; only this one
+    # is ever called a "plain-language summary" on the page.
+    lay_summary = models.TextField(
+        _("plain-language summary"),
+        blank=True,
+        help_text=_(
+            "Written by staff in everyday words. Leave blank to show the registry's summary."
+        ),
+    )
+    lay_summary_by = models.CharField(
+        _("summary written by"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Who wrote the summary, as shown to patients, e.g. “The patient information team”."
+        ),
+    )
+    lay_summary_reviewed_on = models.DateField(_("summary last reviewed"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
     eligibility_criteria = models.TextField(_("eligibility criteria (registry text)"), blank=True)
     conditions = models.ManyToManyField(
@@ -149,6 +177,8 @@ class Trial(models.Model):
     # for Patient Notification Services.
     listed_at = models.DateTimeField(_("listed"), null=True, blank=True, db_index=True)
     source_record = models.JSONField(_("registry record"), default=dict, blank=True, editable=False)
+    # Other languages of the staff-written text above: see trials/translations.py.
+    translations = models.JSONField(_("translations"), default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -186,14 +216,15 @@ class Trial(models.Model):
 
     @property
     def phase_label(self) -> str:
-        labels = dict(Phase.choices)
-        known = [str(labels.get(code, code)) for code in self.phases or []]
-        if not known:
+        codes = tuple(self.phases or [])
+        if not codes:
             return str(Phase.NA.label)
-        if len(known) > 1:
-            # ["PHASE1", "PHASE2"] reads as "Phase 1/2".
-            return "/".join([known[0]] + [k.replace(str(_("Phase")) + " ", "") for k in known[1:]])
-        return known[0]
+        # The registry's combined phases are labels of their own: "Phase 1/2"
+        # is a phrase to translate, not string surgery on "Phase 2".
+        if codes in COMBINED_PHASES:
+            return str(COMBINED_PHASES[codes])
+        labels = dict(Phase.choices)
+        return " / ".join(str(labels.get(code, code)) for code in codes)
 
     @property
     def age_range_label(self) -> str:
@@ -316,6 +347,16 @@ class Site(models.Model):
     # Language codes from Language, e.g. ["zh-hans", "en"].
     languages = models.JSONField(_("languages supported"), default=list, blank=True)
     is_primary_contact = models.BooleanField(_("primary contact"), default=False)
+    # The language the study team reads its inquiry emails in; the patient's
+    # own words go into them untouched.
+    email_language = models.CharField(
+        _("language of emails to this site"),
+        max_length=16,
+        choices=site_languages,
+        default=settings.LANGUAGE_CODE,
+    )
+    # Other languages of the staff-written text above: see trials/translations.py.
+    translations = models.JSONField(_("translations"), default=dict, blank=True, editable=False)
 
     objects = SiteQuerySet.as_manager()
 
@@ -354,6 +395,8 @@ class FaqEntry(models.Model):
     answer = models.TextField(_("answer"))
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     published = models.BooleanField(_("published"), default=True)
+    # Other languages of the staff-written text above: see trials/translations.py.
+    translations = models.JSONField(_("translations"), default=dict, blank=True, editable=False)
 
     objects = FaqEntryQuerySet.as_manager()
 

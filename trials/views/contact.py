@@ -94,6 +94,7 @@ def contact(request: HttpRequest, nct_id: str) -> HttpResponse:
             email=data["email"],
             phone=data["phone"],
             preferred_language=data["preferred_language"],
+            language=request.LANGUAGE_CODE,
             location_text=data["location"],
             message=data["message"],
             notify_other_trials=data["notify_other_trials"],
@@ -104,7 +105,7 @@ def contact(request: HttpRequest, nct_id: str) -> HttpResponse:
             request.session["notify_prefill"] = {
                 "email": data["email"],
                 "trial": trial.nct_id,
-                "language": data["preferred_language"],
+                "language": data["preferred_language"] or request.LANGUAGE_CODE,
                 "place": data["place_label"],
             }
     request.session[SENT_KEY] = sent

@@ -37,8 +37,9 @@ from trials.subscriptions import (
     subscription_unsubscribe,
     subscription_update,
 )
+from trials.translations import radius_choices
 
-RADIUS_CHOICES = [(km, _("%(km)d km") % {"km": km}) for km in (25, 50, 100, 250, 500, 1000)]
+RADIUS_CHOICES = radius_choices(25, 50, 100, 250, 500, 1000)
 SENT_TO_KEY = "notify_sent_to"
 
 

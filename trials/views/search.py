@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 from trials.distance import place_resolve
 from trials.models import Phase, Sex, StudyType
 from trials.search import DEFAULT_RADIUS_KM, Criteria, Origin, nct_id_in, trials_search
+from trials.translations import radius_choices
 
 STATUS_CHOICES = [
     ("recruiting", _("Recruiting now")),
@@ -23,7 +24,7 @@ SORT_CHOICES = [
     ("distance", _("Nearest first")),
     ("updated", _("Recently updated")),
 ]
-RADIUS_CHOICES = [(km, _("%(km)d km") % {"km": km}) for km in (10, 25, 50, 100, 250, 500, 1000)]
+RADIUS_CHOICES = radius_choices(10, 25, 50, 100, 250, 500, 1000)
 
 
 SELECT = forms.Select(attrs={"class": "form-select"})
