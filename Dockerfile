@@ -7,7 +7,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-RUN useradd --create-home --uid 1000 trialfinder
+RUN useradd --create-home --uid 1000 trialfinder \
+    && apt-get update \
+    && apt-get install -y --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/*
 
 COPY pyproject.toml README.md ./
 COPY trialfinder ./trialfinder
@@ -17,7 +20,8 @@ RUN pip install .
 COPY . .
 # collectstatic reads the settings, which refuse to start without a real
 # secret and host list; these build-time values exist only in this step.
-RUN SECRET_KEY=build-only ALLOWED_HOSTS=build python manage.py collectstatic --noinput \
+RUN SECRET_KEY=build-only ALLOWED_HOSTS=build python manage.py compilemessages \
+    && SECRET_KEY=build-only ALLOWED_HOSTS=build python manage.py collectstatic --noinput \
     && mkdir -p /app/var && chown -R trialfinder /app/var
 
 USER trialfinder

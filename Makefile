@@ -5,16 +5,21 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup install lint format worker beat clean
+.PHONY: run test setup install lint format worker beat clean messages
 
 run: setup
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: install
+test: install messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Compile the translation catalogues (locale/*/LC_MESSAGES/*.po -> .mo); the
+# compiled files are built, never committed. Needs msgfmt (Debian's gettext).
+messages: install
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var
+
 # Install, migrate, load the gazetteer and the shipped trials. Idempotent.
-setup: install
+setup: install messages
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_places
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py import_trials data/NCT*.json
