@@ -112,10 +112,13 @@ def test_it_shows_may_not_meet_with_the_reason_after_a_full_page_round_trip(clie
 
     assert response.status_code == 302
     assert response["Location"] == trial.get_absolute_url() + "#prescreen"
-    text = page_text(client.get(response["Location"]))
+    page = client.get(response["Location"])
+    text = page_text(page)
     assert "You may not meet these criteria" in text
     assert "People who are pregnant or breastfeeding cannot take part." in text
-    assert "(From the criteria: “Pregnant or breastfeeding;”)" in text
+    # The criterion is the registry's English, marked as such inside the sentence.
+    assert "(From the criteria: “ Pregnant or breastfeeding; ”)" in text
+    assert '<span lang="en">Pregnant or breastfeeding;</span>' in page.content.decode()
     assert "Only the study team can decide whether you can take part." in text
     # It never blocks contacting the site.
     assert "Contact the study team" in text

@@ -19,13 +19,13 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Layout
 from django import forms
 from django.core.exceptions import ValidationError
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from trials.distance import place_resolve
 from trials.models import Language, Site, Trial
 from trials.routing import choosable_sites, site_route
 from trials.search import Origin
+from trials.translations import TranslatedText, translated
 
 NAME_MAX_LENGTH = 100
 MESSAGE_MAX_LENGTH = 2000
@@ -130,12 +130,24 @@ def _coordinates(lat: str | None, lon: str | None) -> Origin | None:
     return Origin(latitude, longitude, str(_("your location")))
 
 
-def _site_label(site: Site) -> str:
-    place = ", ".join(part for part in (site.city, site.country) if part)
-    label = f"{site.facility} — {place}" if place else site.facility
+def _site_label(site: Site) -> TranslatedText:
+    """The center in the page's language where staff have named it, else as registered."""
+    facility = translated(site, "facility")
+    place = ", ".join(part for part in (translated(site, "city"), site.country) if part)
+    label = f"{facility} — {place}" if place else facility
     if site.language_labels:
         label += " · " + ", ".join(site.language_labels)
-    return label
+    return TranslatedText(label, language=facility.language, fallback=facility.fallback)
+
+
+class LanguageTaggedSelect(forms.Select):
+    """Options whose label is in another language than the page say so (lang=)."""
+
+    def create_option(self, name, value, label, *args, **kwargs):
+        option = super().create_option(name, value, label, *args, **kwargs)
+        if isinstance(label, TranslatedText) and label.fallback:
+            option["attrs"]["lang"] = label.html_lang
+        return option
 
 
 class ContactForm(forms.Form):
@@ -167,6 +179,7 @@ class ContactForm(forms.Form):
     site = forms.ChoiceField(
         label=_("Study center"),
         required=False,
+        widget=LanguageTaggedSelect,
         help_text=_(
             "We send your message to the recruiting center nearest to where you are; without a "
             "place, to the trial's primary contact. Or choose a center here."
@@ -236,7 +249,6 @@ class ContactForm(forms.Form):
         helper = FormHelper()
         helper.form_tag = False
         helper.disable_csrf = True  # the template's <form> has the token
-        privacy = reverse("trials:privacy")
         helper.layout = Layout(
             Div(
                 Div("first_name", css_class="col-sm-6"),
@@ -247,25 +259,13 @@ class ContactForm(forms.Form):
             "phone",
             "preferred_language",
             Field("location", wrapper_class="contact-location"),
-            HTML(
-                '{% load i18n %}<p class="contact-locate d-none" id="contact-locate">'
-                '<button type="button" class="btn btn-link btn-sm p-0" id="contact-use-location" '
-                'data-use-location data-reveal="contact-locate" '
-                'data-location-label="{% translate "My location" %}">'
-                '{% translate "Use my location" %}</button></p>'
-                '<datalist id="place-suggestions"></datalist>'
-            ),
+            # Markup with words lives in templates, where makemessages finds them.
+            HTML('{% include "trials/includes/contact_locate.html" %}'),
             "lat",
             "lon",
             "site",
             "message",
-            HTML(
-                '<p class="small text-body-secondary contact-privacy">{% load i18n %}'
-                "{% blocktranslate trimmed %}We send your details only to the study team of this "
-                "trial and keep them to pass your message on. You can ask us to delete them at "
-                "any time.{% endblocktranslate %} "
-                f'<a href="{privacy}">{{% translate "How we use your data" %}}</a></p>'
-            ),
+            HTML('{% include "trials/includes/contact_privacy.html" %}'),
             "consent",
             "notify_other_trials",
             Div("website", css_class="contact-extra", aria_hidden="true"),

@@ -244,6 +244,7 @@ QUESTION_FIELDS = (
     "qualifying_choices",
     "criterion",
     "reason",
+    "translations",
 )
 
 
@@ -255,6 +256,7 @@ def prescreen_questions_load(*, trial: Trial, questions: list[dict], replace: bo
     the trial's question N, so the patients' saved answers keep pointing at it.
     """
     if trial.prescreen_questions.exists() and not replace:
+        _translations_add(trial=trial, questions=questions)
         return 0
     written = 0
     for order, data in enumerate(questions, start=1):
@@ -269,3 +271,24 @@ def prescreen_questions_load(*, trial: Trial, questions: list[dict], replace: bo
         written += 1
     trial.prescreen_questions.filter(order__gt=len(questions)).delete()
     return written
+
+
+def _translations_add(*, trial: Trial, questions: list[dict]) -> None:
+    """Give kept questions the file's translations in languages they lack yet.
+
+    Only where the English still reads as in the file: a question staff have
+    rewritten keeps what they wrote, and no translation is ever overwritten.
+    """
+    kept = {q.order: q for q in trial.prescreen_questions.all()}
+    for order, data in enumerate(questions, start=1):
+        question = kept.get(order)
+        if question is None or question.text != data.get("text"):
+            continue
+        missing = {
+            language: texts
+            for language, texts in (data.get("translations") or {}).items()
+            if language not in (question.translations or {})
+        }
+        if missing:
+            question.translations = {**(question.translations or {}), **missing}
+            question.save(update_fields=["translations"])

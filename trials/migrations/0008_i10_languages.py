@@ -3,6 +3,59 @@
 import trials.translations
 from django.db import migrations, models
 
+# Chinese versions of the five questions of 0002_faq_seed, written for
+# patients and their families.
+FAQ_ZH_HANS = {
+    "What is a clinical trial?": (
+        "什么是临床试验？",
+        "临床试验是一种由自愿参加者参与的医学研究。它用来检验一种新的治疗方法、药物、检查"
+        "或护理方式是否有效，以及是否安全。每项试验都按照一份书面计划（试验方案）进行，"
+        "方案写明哪些人可以参加、每次就诊做什么、如何评估结果。试验开始前，这份方案必须"
+        "经过伦理委员会批准。",
+    ),
+    "Why should I take part in a clinical trial?": (
+        "我为什么要参加临床试验？",
+        "每个人参加的原因不同。您可能在新疗法普及之前就用上它，研究团队也会密切关注您的"
+        "健康状况。您的结果还能帮助医生了解哪些方法有效，将来可以帮助更多的患者。\n\n"
+        "新疗法不一定比常规疗法更好，有些试验会把它与常规疗法或安慰剂进行比较。做决定之前，"
+        "请和您自己的医生以及研究团队好好商量。是否参加始终由您自己决定；您也可以随时退出"
+        "试验，不需要说明理由，您的常规治疗不受影响。",
+    ),
+    "How long does a clinical trial take place?": (
+        "一项临床试验要进行多长时间？",
+        "这要看具体的试验。有的只持续几周；有的会对参加者随访好几年，例如观察疾病是否复发。"
+        "在您同意参加之前，研究团队会告诉您要参加多长时间、需要多久去一次医院，以及治疗"
+        "结束后会怎样安排。",
+    ),
+    "Do I get compensated for taking part in clinical trials?": (
+        "参加临床试验有补偿吗？",
+        "不同的试验情况不同。有的试验会报销交通等费用，有的会为您付出的时间给予补偿，也有"
+        "的没有。试验用的治疗和试验需要的额外检查通常是免费的。在您同意参加之前收到的知情"
+        "同意书会说明具体情况，您也可以随时向研究团队询问费用和补偿的问题。",
+    ),
+    "How safe are clinical trials?": (
+        "临床试验安全吗？",
+        "每项试验开始前都要经过伦理委员会审查，确保风险合理、参加者受到保护。试验期间，"
+        "研究团队会密切关注您的健康，记录所有不良反应；很多试验还有独立的安全委员会监督，"
+        "必要时可以修改或停止试验。\n\n"
+        "新疗法仍可能有目前还没有人知道的不良反应。做决定之前，研究团队会向您解释可能的"
+        "风险和获益，您想问多少问题都可以。",
+    ),
+}
+
+
+def add_faq_translations(apps, schema_editor):
+    FaqEntry = apps.get_model("trials", "FaqEntry")
+    for entry in FaqEntry.objects.filter(question__in=list(FAQ_ZH_HANS)):
+        if "zh-hans" in (entry.translations or {}):
+            continue  # staff have written their own
+        question, answer = FAQ_ZH_HANS[entry.question]
+        entry.translations = {
+            **(entry.translations or {}),
+            "zh-hans": {"question": question, "answer": answer},
+        }
+        entry.save(update_fields=["translations"])
+
 
 class Migration(migrations.Migration):
 
@@ -61,4 +114,5 @@ class Migration(migrations.Migration):
             name='overview',
             field=models.TextField(blank=True, verbose_name='registry summary'),
         ),
+        migrations.RunPython(add_faq_translations, migrations.RunPython.noop),
     ]

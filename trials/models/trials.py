@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from trials.translations import site_languages
+from trials.translations import site_languages, translated
 
 NCT_ID_RE = r"^NCT\d{8}$"
 nct_id_validator = RegexValidator(
@@ -248,10 +248,12 @@ class Trial(models.Model):
 
     @property
     def site_cities(self) -> list[str]:
+        """The sites' cities, in the page's language where staff have named them."""
         seen: list[str] = []
         for site in self.sites.all():
-            if site.city and site.city not in seen:
-                seen.append(site.city)
+            city = translated(site, "city")
+            if city and city not in seen:
+                seen.append(city)
         return seen
 
 

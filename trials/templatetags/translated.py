@@ -5,7 +5,9 @@ in for a missing translation, and `.html_lang` is its lang attribute.
 """
 
 from django import template
+from django.utils.html import format_html
 
+from trials.translations import TranslatedText
 from trials.translations import translated as translated_text
 
 register = template.Library()
@@ -15,3 +17,16 @@ register = template.Library()
 def translated(obj, field: str):
     # Templates fail silently on a missing object, as {{ site.facility }} would.
     return "" if obj is None or obj == "" else translated_text(obj, field)
+
+
+@register.filter
+def with_lang(value):
+    """The text in a span saying its language, for use inside a translated sentence.
+
+    Registry text is English ("en"); staff-written text says its own language.
+    {% blocktranslate with title=trial.brief_title|with_lang %} keeps the span.
+    """
+    if value in (None, ""):
+        return ""
+    language = value.html_lang if isinstance(value, TranslatedText) else "en"
+    return format_html('<span lang="{}">{}</span>', language, value)
