@@ -2,7 +2,6 @@
 uploading ClinicalTrials.gov JSON through the importer."""
 
 import datetime
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.admin_forms import form_data
 from tests.factories import ConditionFactory, SiteFactory, TrialFactory
 from tests.page_text import page_text
 from trials.models import FaqEntry, RecruitmentStatus, Trial
@@ -35,55 +35,6 @@ def results_text(response) -> str:
     html = response.content.decode()
     start = html.index('id="result_list"')
     return page_text(html[start : html.index("</table>", start)])
-
-
-def form_data(response) -> dict:
-    """What the browser would post back for the page's main form, unchanged."""
-
-    class Collector(HTMLParser):
-        def __init__(self) -> None:
-            super().__init__()
-            self.data: dict = {}
-            self.select: str | None = None
-            self.textarea: str | None = None
-
-        def add(self, name: str, value: str) -> None:
-            self.data.setdefault(name, []).append(value)
-
-        def handle_starttag(self, tag, attrs) -> None:
-            attrs = dict(attrs)
-            name = attrs.get("name")
-            if tag == "input" and name and attrs.get("type") not in {"submit", "file"}:
-                if attrs.get("type") in {"checkbox", "radio"}:
-                    if "checked" in attrs:
-                        self.add(name, attrs.get("value", "on"))
-                else:
-                    self.add(name, attrs.get("value", ""))
-            elif tag == "select":
-                self.select = name
-            elif tag == "option" and self.select and "selected" in attrs:
-                self.add(self.select, attrs.get("value", ""))
-            elif tag == "textarea":
-                self.textarea = name
-                self.add(name, "")
-
-        def handle_endtag(self, tag) -> None:
-            if tag == "select":
-                self.select = None
-            if tag == "textarea":
-                self.textarea = None
-
-        def handle_data(self, data) -> None:
-            if self.textarea:
-                self.data[self.textarea][-1] += data
-
-    collector = Collector()
-    collector.feed(response.content.decode())
-    # A textarea's first newline belongs to the markup, not the value.
-    return {
-        name: [value.removeprefix("\n") for value in values]
-        for name, values in collector.data.items()
-    }
 
 
 @pytest.mark.parametrize(

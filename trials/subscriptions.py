@@ -240,12 +240,15 @@ def subscription_request(
             subscription.confirmed_at = None
             subscription.confirmation_sent_at = timezone.now()
             subscription.save()
+            # The link opens the confirmation page in the subscriber's language.
+            with translation.override(email_language(subscription.language)):
+                confirm_url = subscription_url(subscription, CONFIRM)
             email_row = _email_to(
                 subscription,
                 kind=OutgoingEmail.Kind.SUBSCRIPTION_CONFIRM,
                 template="subscription_confirm",
                 context={
-                    "confirm_url": subscription_url(subscription, CONFIRM),
+                    "confirm_url": confirm_url,
                     "confirm_max_age_days": settings.SUBSCRIPTION_CONFIRM_MAX_AGE_DAYS,
                 },
             )
@@ -358,17 +361,20 @@ def subscription_digest_send(*, subscription_id: int) -> OutgoingEmail | None:
             )
             if not trials:
                 return None
-            email_row = _email_to(
-                subscription,
-                kind=OutgoingEmail.Kind.TRIAL_DIGEST,
-                template="trial_digest",
-                context={
-                    "trials": [
-                        (trial, settings.SITE_URL + trial.get_absolute_url()) for trial in trials
-                    ],
-                    "search_url": settings.SITE_URL + reverse("trials:list"),
-                },
-            )
+            # Links to the pages in the subscriber's language, like the email.
+            with translation.override(email_language(subscription.language)):
+                email_row = _email_to(
+                    subscription,
+                    kind=OutgoingEmail.Kind.TRIAL_DIGEST,
+                    template="trial_digest",
+                    context={
+                        "trials": [
+                            (trial, settings.SITE_URL + trial.get_absolute_url())
+                            for trial in trials
+                        ],
+                        "search_url": settings.SITE_URL + reverse("trials:list"),
+                    },
+                )
             SubscriptionDelivery.objects.bulk_create(
                 [
                     SubscriptionDelivery(subscription=subscription, trial=trial, email=email_row)
