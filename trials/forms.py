@@ -19,6 +19,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Layout
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from trials.distance import place_resolve
@@ -128,6 +129,13 @@ def _coordinates(lat: str | None, lon: str | None) -> Origin | None:
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):  # also False for NaN
         return None
     return Origin(latitude, longitude, str(_("your location")))
+
+
+def _name_order() -> tuple[str, str]:
+    """Chinese forms ask for the family name (姓) first, as people write it."""
+    if (get_language() or "").startswith("zh"):
+        return ("last_name", "first_name")
+    return ("first_name", "last_name")
 
 
 def _site_label(site: Site) -> TranslatedText:
@@ -251,8 +259,7 @@ class ContactForm(forms.Form):
         helper.disable_csrf = True  # the template's <form> has the token
         helper.layout = Layout(
             Div(
-                Div("first_name", css_class="col-sm-6"),
-                Div("last_name", css_class="col-sm-6"),
+                *(Div(name, css_class="col-sm-6") for name in _name_order()),
                 css_class="row",
             ),
             "email",
