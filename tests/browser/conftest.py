@@ -53,8 +53,8 @@ def new_page(chromium):
     contexts = []
 
     def make(**options):
-        """options go to the new context, e.g. permissions and geolocation."""
-        context = chromium.new_context(locale="en-GB", **options)
+        """options go to the new context, e.g. permissions, geolocation, locale."""
+        context = chromium.new_context(**{"locale": "en-GB", **options})
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
