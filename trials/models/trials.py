@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from trials.translations import site_languages, translated
+from trials.translations import TranslatedText, site_languages, translated
 
 NCT_ID_RE = r"^NCT\d{8}$"
 nct_id_validator = RegexValidator(
@@ -379,6 +379,17 @@ class Site(models.Model):
     def language_labels(self) -> list[str]:
         labels = dict(Language.choices)
         return [str(labels.get(code, code)) for code in self.languages or []]
+
+    @property
+    def label(self) -> TranslatedText:
+        """'Facility, City, Country' in the page's language where staff have named them."""
+        facility = translated(self, "facility")
+        parts = (facility, translated(self, "city"), self.country)
+        return TranslatedText(
+            ", ".join(part for part in parts if part),
+            language=facility.language,
+            fallback=facility.fallback,
+        )
 
     @property
     def contact_initials(self) -> str:

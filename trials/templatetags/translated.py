@@ -5,8 +5,11 @@ in for a missing translation, and `.html_lang` is its lang attribute.
 """
 
 from django import template
+from django.conf import settings
 from django.utils.html import format_html
+from django.utils.translation import get_language
 
+from trialfinder.context_processors import to_html_lang
 from trials.translations import TranslatedText
 from trials.translations import translated as translated_text
 
@@ -29,4 +32,6 @@ def with_lang(value):
     if value in (None, ""):
         return ""
     language = value.html_lang if isinstance(value, TranslatedText) else "en"
+    if language == to_html_lang(get_language() or settings.LANGUAGE_CODE):
+        return value  # the page's own language: nothing to say
     return format_html('<span lang="{}">{}</span>', language, value)
