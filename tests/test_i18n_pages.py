@@ -263,3 +263,13 @@ def test_dates_phases_and_distances_follow_the_language(client, db):
     assert "II/III 期" in chinese and "2025年10月15日" in chinese
     listing = client.get("/zh-hans/trials/", {"place": "Hangzhou"}).content.decode()
     assert re.search(r"<option value=\"100\"[^>]*>100 公里</option>", listing)
+
+
+def test_the_scripts_strings_come_in_the_pages_language_from_our_own_url(client, seeded):
+    html = client.get("/zh-hans/trials/NCT06760221/").content.decode()
+    assert '<script src="/zh-hans/jsi18n/" defer></script>' in html
+    catalogue = client.get("/zh-hans/jsi18n/")
+    assert catalogue.status_code == 200
+    assert catalogue["Content-Type"].startswith("text/javascript")
+    body = catalogue.content.decode()
+    assert '"Note saved.": "\\u7b14\\u8bb0\\u5df2\\u4fdd\\u5b58\\u3002"' in body  # 笔记已保存。

@@ -19,7 +19,7 @@ urlpatterns += i18n_patterns(
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.ADMIN_URL, admin.site.urls),
     # The strings our scripts show, in the page's language, from our own URL.
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("jsi18n/", JavaScriptCatalog.as_view(packages=["trials"]), name="javascript-catalog"),
     path("", include("trials.urls")),
     prefix_default_language=False,
 )
