@@ -82,12 +82,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='site',
             name='email_language',
-            field=models.CharField(choices=trials.translations.site_languages, default='en', max_length=16, verbose_name='language of emails to this site'),
+            field=models.CharField(choices=trials.translations.site_languages, db_default='en', default='en', max_length=16, verbose_name='language of emails to this site'),
         ),
         migrations.AddField(
             model_name='site',
             name='translations',
-            field=models.JSONField(blank=True, default=dict, editable=False, verbose_name='translations'),
+            field=models.JSONField(blank=True, db_default={}, default=dict, editable=False, verbose_name='translations'),
         ),
         migrations.AddField(
             model_name='trial',

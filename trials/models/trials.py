@@ -351,14 +351,18 @@ class Site(models.Model):
     is_primary_contact = models.BooleanField(_("primary contact"), default=False)
     # The language the study team reads its inquiry emails in; the patient's
     # own words go into them untouched.
+    # Defaults in the database too: the importer COPYs sites without these columns.
     email_language = models.CharField(
         _("language of emails to this site"),
         max_length=16,
         choices=site_languages,
         default=settings.LANGUAGE_CODE,
+        db_default=settings.LANGUAGE_CODE,
     )
     # Other languages of the staff-written text above: see trials/translations.py.
-    translations = models.JSONField(_("translations"), default=dict, blank=True, editable=False)
+    translations = models.JSONField(
+        _("translations"), default=dict, db_default={}, blank=True, editable=False
+    )
 
     objects = SiteQuerySet.as_manager()
 
