@@ -319,8 +319,10 @@ SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "False" if DEBUG else "True")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "False")
 # Behind a reverse proxy: trust its X-Forwarded-Proto, and take the client's
-# address for rate limits from the last X-Forwarded-For hop it added.
+# address for rate limits from X-Forwarded-For (trials.ratelimit.client_ip):
+# TRUSTED_PROXY_COUNT is how many proxies of ours append to it.
 BEHIND_PROXY = envbool("BEHIND_PROXY")
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 1)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
 

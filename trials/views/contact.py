@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from trials.forms import ContactForm
 from trials.models import Inquiry, Trial
 from trials.prescreen import prescreen_answers_from_session
-from trials.ratelimit import client_ip, rate_limited
+from trials.ratelimit import client_ip, mailbox_key, rate_limited
 from trials.routing import place_suggestions
 from trials.services import inquiry_submit
 
@@ -40,10 +40,10 @@ def _over_limit(request: HttpRequest) -> bool:
         window_seconds=window,
     ):
         return True
-    email = (request.POST.get("email") or "").strip().casefold()[:254]
-    return bool(email) and rate_limited(
+    email = (request.POST.get("email") or "")[:254]
+    return bool(email.strip()) and rate_limited(
         scope="inquiry-email",
-        key=email,
+        key=mailbox_key(email),
         limit=settings.INQUIRY_RATE_LIMIT_PER_EMAIL,
         window_seconds=window,
     )
