@@ -309,6 +309,10 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # The admin lives at a path of the operator's choosing.
 ADMIN_URL = os.getenv("ADMIN_URL", "admin/").strip("/") + "/"
+# Wrong staff passwords allowed per address and username before sign-in
+# stops for the lockout (trials/admin/login.py).
+ADMIN_LOGIN_FAILURE_LIMIT = envint("ADMIN_LOGIN_FAILURE_LIMIT", 5)
+ADMIN_LOGIN_LOCKOUT_SECONDS = envint("ADMIN_LOGIN_LOCKOUT_SECONDS", 900)
 
 # Security headers. Cookies are secure unless running locally in DEBUG.
 SECURE_CONTENT_TYPE_NOSNIFF = True

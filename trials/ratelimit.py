@@ -49,6 +49,21 @@ def rate_limited(*, scope: str, key: str, limit: int, window_seconds: int) -> bo
     return count > limit
 
 
+def limit_reached(*, scope: str, key: str, limit: int, window_seconds: int) -> bool:
+    """True when (scope, key) already has `limit` hits in this window; counts nothing.
+
+    For limits on failures: check before trying, count with `rate_limited`
+    only when the try failed."""
+    if limit <= 0 or window_seconds <= 0:
+        return False
+    try:
+        count = cache.get(_cache_key(scope, key, window_seconds)) or 0
+    except Exception:  # noqa: BLE001 - any cache failure fails open
+        logger.warning("Rate limit %s not checked: the cache is unreachable", scope, exc_info=True)
+        return False
+    return count >= limit
+
+
 def client_ip(request) -> str:
     """The address a request came from: the one key of every per-client limit.
 
