@@ -132,6 +132,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "trialfinder.middleware.ContentSecurityPolicyMiddleware",
+    "trialfinder.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "trialfinder.urls"

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 
+from trialfinder.unavailable import keeps_form_when_database_down
 from trials.forms import ContactForm
 from trials.models import Inquiry, Trial
 from trials.prescreen import prescreen_answers_from_session
@@ -58,6 +59,7 @@ def _initial(request: HttpRequest) -> dict:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@keeps_form_when_database_down(ContactForm, hidden=["website"])
 def contact(request: HttpRequest, nct_id: str) -> HttpResponse:
     trial = _trial(request, nct_id)
     if request.method != "POST":
