@@ -42,3 +42,16 @@ def test_check_deploy_finds_nothing_with_the_readme_production_settings(tmp_path
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_the_readme_configuration_table_names_every_setting_read_from_the_environment():
+    settings_source = (ROOT / "trialfinder" / "settings.py").read_text()
+    names = set(
+        re.findall(
+            r'(?:envint|envbool|envlist|os\.getenv|os\.environ\.get)\(\s*"([A-Z_]+)"',
+            settings_source,
+        )
+    )
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Configuration")[1].split("\n## ")[0]
+    assert sorted(name for name in names if f"`{name}`" not in table) == []
