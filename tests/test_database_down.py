@@ -7,6 +7,8 @@ down. Then it is pointed back and the kept form is sent again.
 """
 
 import socket
+import threading
+import time
 from html.parser import HTMLParser
 
 import pytest
@@ -29,9 +31,9 @@ class Database:
         self.closed_port = closed_port
         self.real = {key: connection.settings_dict[key] for key in ("HOST", "PORT")}
 
-    def down(self) -> None:
+    def down(self, port: int | None = None) -> None:
         connection.close()
-        connection.settings_dict.update(HOST="127.0.0.1", PORT=str(self.closed_port))
+        connection.settings_dict.update(HOST="127.0.0.1", PORT=str(port or self.closed_port))
 
     def up(self) -> None:
         connection.close()
@@ -171,6 +173,30 @@ def test_a_notification_sign_up_while_the_database_is_down_keeps_its_choices(dat
     database.up()
     assert Client().post(reverse("trials:notify_signup"), kept).status_code == 302
     assert Subscription.objects.get().email == "li@example.org"
+
+
+@pytest.fixture
+def silent_port():
+    """A server that accepts connections and never says a word, for 15 seconds:
+    a database host behind a network that drops its answers."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    timer = threading.Timer(15, sock.close)
+    timer.start()
+    yield sock.getsockname()[1]
+    timer.cancel()
+    sock.close()
+
+
+def test_a_database_that_does_not_answer_gives_the_503_within_seconds(database, trial, silent_port):
+    assert connection.settings_dict["OPTIONS"]["connect_timeout"] == "5"
+    database.down(silent_port)
+    started = time.monotonic()
+    response = Client().post(reverse("trials:contact", args=[trial.nct_id]), typed(trial))
+    assert response.status_code == 503
+    assert NOT_SENT in page_text(response)
+    assert time.monotonic() - started < 12
 
 
 def test_a_page_while_the_database_is_down_is_a_503_not_a_500(database, trial):

@@ -54,6 +54,10 @@ def database_from_url(url: str) -> dict:
     if parsed.scheme not in {"postgres", "postgresql", "pgsql"}:
         raise ImproperlyConfigured(f"DATABASE_URL scheme {parsed.scheme!r} is not supported")
     options = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
+    # A database host that drops packets would otherwise hold a request for
+    # minutes of TCP retries; failing in seconds gives the patient the 503
+    # page with their form (trialfinder/unavailable.py) before gunicorn's timeout.
+    options.setdefault("connect_timeout", str(envint("DB_CONNECT_TIMEOUT", 5)))
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": unquote(parsed.path.lstrip("/")) or "postgres",
