@@ -97,10 +97,11 @@ def test_note_writes_behind_the_proxy_are_counted_per_client(behind_proxy, trial
 def test_no_view_reads_the_connection_address_itself():
     from pathlib import Path
 
-    trials = Path(__file__).resolve().parent.parent / "trials"
+    root = Path(__file__).resolve().parent.parent
     readers = [
         str(path)
-        for path in trials.rglob("*.py")
+        for package in ("trials", "trialfinder")
+        for path in (root / package).rglob("*.py")
         if "REMOTE_ADDR" in path.read_text() and path.name != "ratelimit.py"
     ]
     assert readers == []
