@@ -57,8 +57,7 @@ def database_unavailable(request: HttpRequest, *, kept_form: KeptForm | None = N
     if kept_form is None and _wants_json(request):
         response = JsonResponse({"error": str(UNAVAILABLE_MESSAGE)}, status=503)
     else:
-        context = {"kept_form": kept_form, "retry_after_minutes": RETRY_AFTER_SECONDS // 60}
-        response = render(request, "503.html", context, status=503)
+        response = render(request, "503.html", {"kept_form": kept_form}, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     return response
