@@ -20,6 +20,7 @@ from tests.conftest import service_missing
 from tests.factories import SiteFactory, TrialFactory
 from tests.page_text import page_text
 from trials.models import Inquiry, OutgoingEmail, Subscription
+from trials.prescreen import session_key
 
 NOT_SENT = "Your message has not been sent yet"
 
@@ -199,6 +200,20 @@ def test_a_database_that_does_not_answer_gives_the_503_within_seconds(database, 
     assert time.monotonic() - started < 12
 
 
+def test_pre_screening_answers_sent_while_the_database_is_down_can_be_sent_again(database, trial):
+    patient = Client()
+    url = reverse("trials:prescreen", args=[trial.nct_id])
+    database.down()
+    response = patient.post(url, {"age": "54", "sex": "FEMALE"})
+    assert response.status_code == 503
+    assert NOT_SENT in page_text(response)
+    kept = form_fields(response.content.decode())
+    assert (kept["age"], kept["sex"]) == ("54", "FEMALE")
+    database.up()
+    assert patient.post(url, kept).status_code == 302
+    assert patient.session[session_key(trial)]["age"] == "54"
+
+
 def test_a_page_while_the_database_is_down_is_a_503_not_a_500(database, trial):
     database.down()
     response = Client().get(trial.get_absolute_url())
@@ -268,3 +283,16 @@ def test_the_503_page_needs_no_database(db, django_assert_num_queries):
     assert 'value="Ming"' in html
     assert "First name" in page_text(html)
     assert 'type="hidden" name="website"' in html
+
+
+def test_a_post_without_a_declared_form_travels_hidden_with_every_value(rf):
+    from django.http import QueryDict
+
+    from trialfinder.unavailable import KeptForm, database_unavailable
+
+    request = rf.post("/trials/NCT06760221/prescreen/")
+    data = QueryDict("q1=yes&q2=a&q2=b&csrfmiddlewaretoken=stale")
+    html = database_unavailable(request, kept_form=KeptForm(None, data)).content.decode()
+    assert html.count('type="hidden" name="q2"') == 2
+    assert 'value="stale"' not in html
+    assert form_fields(html)["q1"] == "yes"

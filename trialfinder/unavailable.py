@@ -2,9 +2,10 @@
 
 A patient who was sending something (a message to a study team, a sign-up)
 gets their own form back, filled in with what they typed, to send again in a
-minute: `keeps_form_when_database_down` on the view does that. Everything
-else that meets a database outage gets the plain 503 page (or JSON for the
-notes script) from `DatabaseUnavailableMiddleware`.
+minute: `keeps_form_when_database_down` on the view does that. Any other post
+(pre-screening answers, a passcode) comes back as a "Send again" button that
+posts the same values; pages get the plain 503, and the notes script JSON it
+can show. Both from `DatabaseUnavailableMiddleware`.
 """
 
 from __future__ import annotations
@@ -38,11 +39,17 @@ class KeptForm(forms.Form):
     database to build its choices (the sites of a trial), and the database is
     what is missing. Choices that only the database knows, and fields that
     are not for people (the honeypot), travel as hidden inputs, so sending
-    again posts exactly what the patient chose.
+    again posts exactly what the patient chose. Without a form class every
+    posted value travels hidden.
     """
 
-    def __init__(self, form_class: type[forms.Form], data, *, hidden: Iterable[str] = ()) -> None:
+    def __init__(
+        self, form_class: type[forms.Form] | None, data, *, hidden: Iterable[str] = ()
+    ) -> None:
         super().__init__(auto_id="kept-%s")
+        if form_class is None:
+            self._keep_hidden(data)
+            return
         hidden = set(hidden)
         for name, field in form_class.base_fields.items():
             field = copy.deepcopy(field)
@@ -50,6 +57,13 @@ class KeptForm(forms.Form):
             if name in hidden or (isinstance(field, forms.ChoiceField) and not field.choices):
                 field.widget = forms.HiddenInput()
             self.fields[name] = field
+
+    def _keep_hidden(self, data) -> None:
+        for name in data:
+            if name == "csrfmiddlewaretoken":  # the page brings a fresh one
+                continue
+            self.fields[name] = forms.Field(required=False, widget=forms.MultipleHiddenInput)
+            self.initial[name] = data.getlist(name)
 
 
 def database_unavailable(request: HttpRequest, *, kept_form: KeptForm | None = None):
@@ -103,4 +117,6 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, DATABASE_DOWN):
             return None
         logger.error("Database unreachable: %s answered 503", request.path, exc_info=exception)
+        if request.method == "POST" and not _wants_json(request):
+            return database_unavailable(request, kept_form=KeptForm(None, request.POST))
         return database_unavailable(request)
