@@ -13,7 +13,11 @@ from django.utils import timezone
 
 from tests.factories import InquiryFactory, SiteFactory, SubscriptionFactory, TrialFactory
 from tests.untranslated import english_on_page, english_words
-from trials.emails import inquiry_emails_create, inquiry_reminder_create
+from trials.emails import (
+    inquiry_correction_create,
+    inquiry_emails_create,
+    inquiry_reminder_create,
+)
 from trials.models import OutgoingEmail, Subscription
 from trials.subscriptions import subscription_digest_send, subscription_request
 
@@ -50,7 +54,10 @@ def _registry_words(email: OutgoingEmail) -> set[str]:
 
 def test_every_email_reads_in_chinese(chinese_site):
     inquiry = InquiryFactory(site=chinese_site, language=ZH, message="请问需要住院吗？")
-    emails = inquiry_emails_create(inquiry=inquiry) + [inquiry_reminder_create(inquiry=inquiry)]
+    emails = inquiry_emails_create(inquiry=inquiry) + [
+        inquiry_reminder_create(inquiry=inquiry),
+        inquiry_correction_create(inquiry=inquiry, changed=["phone", "latitude"]),
+    ]
     # A new subscriber, a subscriber who signs up again, and a digest.
     subscription_request(email="new@example.com", interests="肉瘤", language=ZH)
     confirmed = SubscriptionFactory(
@@ -77,7 +84,7 @@ def test_every_email_reads_in_chinese(chinese_site):
         assert english_on_page(email.body_html, also_allowed=allowed) == [], email.body_html
         assert '<html lang="zh-hans">' in email.body_html
         covered.add(email.kind)
-    assert len(emails) == len(templates) == 6
+    assert len(emails) == len(templates) == 7
     assert covered == set(OutgoingEmail.Kind.values)
 
 

@@ -9,6 +9,7 @@ import re
 import pytest
 from django.core.management import call_command
 from django.template.loader import render_to_string
+from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import translation
 
@@ -121,9 +122,10 @@ def test_the_error_pages_read_in_chinese(client, db):
     assert response.status_code == 404
     assert "我们找不到这个页面" in page_text(response)
     assert english_on_page(response.content.decode()) == []
+    request = RequestFactory().get("/zh-hans/faq/")
     with translation.override(ZH):
-        for template in ("429.html", "500.html"):
-            html = render_to_string(template)
+        for template in ("429.html", "500.html", "503.html"):
+            html = render_to_string(template, request=request)
             assert '<html lang="zh-Hans"' in html or 'lang="zh-hans"' in html
             assert english_on_page(html) == [], template
 
