@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import call_command, get_commands
 from playwright.sync_api import expect
 
 from tests.conftest import service_missing
@@ -32,6 +32,9 @@ AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 def seeded():
     call_command("import_trials", "data/NCT06760221.json", "data/NCT06987370.json", verbosity=0)
     call_command("load_prescreen", "data/prescreen.json", verbosity=0)
+    # The lay and Chinese words search understands ("肉瘤" is sarcoma).
+    if "load_vocabulary" in get_commands():
+        call_command("load_vocabulary", verbosity=0)
 
 
 @pytest.fixture
