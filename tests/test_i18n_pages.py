@@ -163,11 +163,13 @@ def test_a_first_visit_follows_the_browsers_languages(client, db):
     assert '<html lang="en"' in response.content.decode()
 
 
-def test_every_page_names_its_other_language(client, db):
+def test_every_page_names_its_other_language(client, db, settings):
+    settings.SITE_URL = "https://trials.example.org"
     html = client.get("/faq/").content.decode()
-    assert '<link rel="alternate" hreflang="zh-Hans" href="http://testserver/zh-hans/faq/">' in html
-    assert '<link rel="alternate" hreflang="en" href="http://testserver/faq/">' in html
-    assert '<link rel="alternate" hreflang="x-default" href="http://testserver/faq/">' in html
+    site = "https://trials.example.org"
+    assert f'<link rel="alternate" hreflang="zh-Hans" href="{site}/zh-hans/faq/">' in html
+    assert f'<link rel="alternate" hreflang="en" href="{site}/faq/">' in html
+    assert f'<link rel="alternate" hreflang="x-default" href="{site}/faq/">' in html
     html = client.get("/zh-hans/faq/").content.decode()
     assert '<html lang="zh-Hans"' in html
     assert 'name="language" value="en" lang="en">English</button>' in html

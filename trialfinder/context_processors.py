@@ -24,6 +24,11 @@ class Alternate:
         # BCP 47 for lang= and hreflang=: "zh-Hans", not Django's "zh-hans".
         return to_html_lang(self.code)
 
+    @property
+    def url(self) -> str:
+        """The full address, from SITE_URL rather than the request's Host header."""
+        return settings.SITE_URL + self.path
+
 
 def to_html_lang(code: str) -> str:
     language, _, script = code.partition("-")
