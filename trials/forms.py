@@ -140,8 +140,7 @@ def _name_order() -> tuple[str, str]:
 
 def _site_label(site: Site) -> TranslatedText:
     """The center in the page's language where staff have named it, else as registered."""
-    facility = translated(site, "facility")
-    place = ", ".join(part for part in (translated(site, "city"), site.country) if part)
+    facility, place = translated(site, "facility"), site.place_of("city", "country")
     label = f"{facility} — {place}" if place else facility
     if site.language_labels:
         label += " · " + ", ".join(site.language_labels)

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 from trials.models import PrescreenQuestion, Sex, Trial
-from trials.translations import translated, translated_choices
+from trials.translations import translated, translated_choices, translations_add
 
 MET = "met"
 NOT_MET = "not_met"
@@ -274,21 +274,23 @@ def prescreen_questions_load(*, trial: Trial, questions: list[dict], replace: bo
 
 
 def _translations_add(*, trial: Trial, questions: list[dict]) -> None:
-    """Give kept questions the file's translations in languages they lack yet.
-
-    Only where the English still reads as in the file: a question staff have
-    rewritten keeps what they wrote, and no translation is ever overwritten.
-    """
+    """Give kept questions the file's translations in languages they lack yet,
+    only where the English still reads as in the file: a question staff have
+    rewritten keeps what they wrote."""
     kept = {q.order: q for q in trial.prescreen_questions.all()}
     for order, data in enumerate(questions, start=1):
         question = kept.get(order)
-        if question is None or question.text != data.get("text"):
-            continue
-        missing = {
-            language: texts
-            for language, texts in (data.get("translations") or {}).items()
-            if language not in (question.translations or {})
-        }
-        if missing:
-            question.translations = {**(question.translations or {}), **missing}
-            question.save(update_fields=["translations"])
+        if question is not None and question.text == data.get("text"):
+            translations_add(obj=question, translations=data.get("translations") or {})
+
+
+def site_names_load(*, trial: Trial, sites: list[dict]) -> int:
+    """Names of the trial's sites in other languages, matched by the registry's
+    facility name; returns how many sites got one."""
+    by_facility = {site.facility: site for site in trial.sites.all()}
+    added = 0
+    for data in sites:
+        site = by_facility.get(data.get("facility"))
+        if site is not None:
+            added += translations_add(obj=site, translations=data.get("translations") or {})
+    return added

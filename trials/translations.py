@@ -95,6 +95,23 @@ def translated_choices(obj: models.Model, field: str) -> list[tuple[str, Transla
     ]
 
 
+def translations_add(*, obj: models.Model, translations: dict) -> bool:
+    """Give obj the translations of languages it has none of yet; True if saved.
+
+    For content shipped with the project: what staff have written in the
+    admin is never overwritten.
+    """
+    stored = dict(obj.translations or {})
+    missing = {
+        language: texts for language, texts in translations.items() if language not in stored
+    }
+    if not missing:
+        return False
+    obj.translations = {**stored, **missing}
+    obj.save(update_fields=["translations"])
+    return True
+
+
 def translation_field_name(field: str, language: str) -> str:
     return f"{field}_{language.replace('-', '_')}"
 

@@ -24,7 +24,7 @@ from trials.models import Condition, FaqEntry, Language, Phase, RecruitmentStatu
 from trials.readability import flesch_reading_ease, reading_ease_verdict
 from trials.translations import side_by_side, translations_form
 
-SITE_TRANSLATED = ("facility", "address", "city")
+SITE_TRANSLATED = ("facility", "address", "city", "state", "country")
 
 
 class SiteForm(forms.ModelForm):
@@ -55,8 +55,8 @@ class SiteInline(admin.StackedInline):
             _("Address"),
             {
                 "fields": [
-                    *side_by_side("address", "city"),
-                    ("state", "postal_code", "country"),
+                    *side_by_side("address", "city", "state", "country"),
+                    "postal_code",
                 ],
                 "description": _(
                     "Name and address in each language, side by side: patients reading "

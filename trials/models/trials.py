@@ -385,12 +385,29 @@ class Site(models.Model):
         return [str(labels.get(code, code)) for code in self.languages or []]
 
     @property
+    def place(self) -> TranslatedText:
+        """'Hangzhou, Zhejiang, China': see place_of."""
+        return self.place_of("city", "state", "country")
+
+    def place_of(self, *names: str) -> TranslatedText:
+        """These parts of the address in the page's language where staff have
+        named them; in Chinese largest first and unspaced: '中国浙江省杭州'."""
+        parts = [part for part in (translated(self, name) for name in names) if part]
+        if not parts:
+            return TranslatedText("", language=settings.LANGUAGE_CODE, fallback=False)
+        fallback = any(part.fallback for part in parts)
+        if not fallback and parts[0].language.startswith("zh"):
+            chinese = "".join(reversed(parts))
+            return TranslatedText(chinese, language=parts[0].language, fallback=False)
+        return TranslatedText(", ".join(parts), language=parts[0].language, fallback=fallback)
+
+    @property
     def label(self) -> TranslatedText:
         """'Facility, City, Country' in the page's language where staff have named them."""
-        facility = translated(self, "facility")
-        parts = (facility, translated(self, "city"), self.country)
+        facility, place = translated(self, "facility"), self.place_of("city", "country")
+        separator = "，" if facility.language.startswith("zh") and not place.fallback else ", "
         return TranslatedText(
-            ", ".join(part for part in parts if part),
+            separator.join(part for part in (facility, place) if part),
             language=facility.language,
             fallback=facility.fallback,
         )

@@ -1,4 +1,5 @@
-"""Load pre-screening questions for the shipped trials from data/prescreen.json.
+"""Load what staff wrote for the shipped trials from data/prescreen.json:
+pre-screening questions, and the sites' names in other languages.
 
 Idempotent: a trial that already has questions keeps them (staff may have
 edited them) unless --replace; trials not in the database are skipped.
@@ -13,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from trials.models import Trial
-from trials.prescreen import prescreen_questions_load
+from trials.prescreen import prescreen_questions_load, site_names_load
 
 
 class Command(BaseCommand):
@@ -40,6 +41,9 @@ class Command(BaseCommand):
                 written = prescreen_questions_load(
                     trial=trial, questions=entry["questions"], replace=replace
                 )
+                named = site_names_load(trial=trial, sites=entry.get("sites", []))
+            if named:
+                self.stdout.write(f"{nct_id}: {named} site names in other languages added")
             if written:
                 self.stdout.write(f"{nct_id}: {written} questions loaded")
             else:
