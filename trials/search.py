@@ -155,10 +155,11 @@ def tsquery(understanding: Understanding) -> tuple[str, list[str]]:
     if understanding.concepts:
         groups = []
         for concept in understanding.concepts:
+            alternatives = concept.alternatives
             groups.append(
-                "(" + " || ".join(["plainto_tsquery('english', %s)"] * len(concept.meanings)) + ")"
+                "(" + " || ".join(["plainto_tsquery('english', %s)"] * len(alternatives)) + ")"
             )
-            params += concept.meanings
+            params += alternatives
         if understanding.rest.strip():
             groups.append("websearch_to_tsquery('english', %s)")
             params.append(understanding.rest)
@@ -223,7 +224,7 @@ def _text_filter(trials: QuerySet, understanding: Understanding) -> QuerySet:
         by_concept = _words_q(understanding.rest)
         for concept in understanding.concepts:
             any_meaning = Q(pk__in=[])
-            for meaning in concept.meanings:
+            for meaning in concept.alternatives:
                 any_meaning |= _words_q(meaning)
             by_concept &= any_meaning
         found |= by_concept
@@ -402,6 +403,9 @@ def _page_of(
     criteria: Criteria, understanding: Understanding, page: int
 ) -> tuple[list[Trial], int, bool, bool]:
     """One page of cards and the capped count, in the same queries at any size."""
+    if criteria.q and not understanding:
+        # Only characters no search can use (punctuation, unknown Chinese).
+        return [], 0, False, False
     narrowed = _narrowed(criteria)
     filtered = _with_words(narrowed, criteria.q, understanding)
     start = (page - 1) * PER_PAGE

@@ -17,7 +17,6 @@ trigram-index lookup in the lexicon on PostgreSQL.
 from __future__ import annotations
 
 import difflib
-import math
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -57,6 +56,9 @@ MIN_CORRECTED_LENGTH = 4
 # How alike (pg_trgm similarity or difflib ratio) a known word must be.
 CORRECTION_SIMILARITY = 0.45
 CANDIDATES = 10
+# Near words this much less alike than the nearest still compete, and the
+# one more trials carry wins: "diabetis" is diabetes, not diabetic.
+MARGIN = 0.15
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,14 @@ class Concept:
 
     phrase: str
     meanings: tuple[str, ...]
+
+    @property
+    def alternatives(self) -> tuple[str, ...]:
+        """What the concept is searched as: its meanings, and a patient's
+        English words themselves (registry text uses "heart attack" too)."""
+        if HAN_RE.search(self.phrase):
+            return self.meanings
+        return (self.phrase, *self.meanings)
 
     @property
     def shown(self) -> str:
@@ -117,7 +127,7 @@ class _Vocabulary:
 
     def __init__(self) -> None:
         self.version: tuple | None = None
-        self.latin: dict[tuple[str, ...], tuple[str, list[str]]] = {}
+        self.latin: dict[tuple[str, ...], list[str]] = {}
         self.han: dict[str, list[str]] = {}
         self.words: set[str] = set()
 
@@ -129,7 +139,7 @@ class _Vocabulary:
         return self
 
     def _load(self) -> None:
-        latin: dict[tuple[str, ...], tuple[str, list[str]]] = {}
+        latin: dict[tuple[str, ...], list[str]] = {}
         han: dict[str, list[str]] = {}
         for phrase, meaning in SearchTerm.objects.values_list("phrase", "meaning"):
             phrase = query_normalise(phrase)
@@ -138,8 +148,9 @@ class _Vocabulary:
                 continue
             key = tuple(_key(word) for word in phrase.split())
             if key and all(key):
-                latin.setdefault(key, (phrase.lower(), []))[1].append(meaning)
-        self.latin, self.han = latin, han
+                latin.setdefault(key, []).append(meaning)
+        self.latin = {key: list(dict.fromkeys(meanings)) for key, meanings in latin.items()}
+        self.han = {name: list(dict.fromkeys(meanings)) for name, meanings in han.items()}
         self.words = {word for key in latin for word in key}
 
 
@@ -199,8 +210,8 @@ def _latin_concepts(tokens: list[str], vocabulary: _Vocabulary) -> tuple[list[Co
         for end in range(min(len(tokens), start + MAX_PHRASE_WORDS), start, -1):
             key = tuple(keys[start:end])
             if all(key) and key in vocabulary.latin:
-                phrase, meanings = vocabulary.latin[key]
-                found.append(Concept(" ".join(tokens[start:end]), (phrase, *meanings)))
+                phrase = " ".join(tokens[start:end])
+                found.append(Concept(phrase, tuple(vocabulary.latin[key])))
                 start = end
                 break
         else:
@@ -249,12 +260,14 @@ def word_correction(word: str) -> str:
             (other, trials, difflib.SequenceMatcher(None, word, other).ratio())
             for other, trials in near
         ]
-    best = max(
-        (
-            (alike + 0.05 * math.log10(1 + trials), other)
-            for other, trials, alike in candidates
-            if alike >= CORRECTION_SIMILARITY and other != word
-        ),
-        default=None,
-    )
-    return best[1] if best else ""
+    near = [
+        (alike, trials, other)
+        for other, trials, alike in candidates
+        if other != word and alike >= CORRECTION_SIMILARITY
+    ]
+    if not near:
+        return ""
+    closest = max(alike for alike, _, _ in near)
+    # Within a small margin of the closest, the word more trials carry.
+    best = max((trials, alike, other) for alike, trials, other in near if alike >= closest - MARGIN)
+    return best[2]
