@@ -1,10 +1,14 @@
 """Finding trials: words, filters, distance, sorting and paging.
 
-On PostgreSQL the words are matched with full-text search on columns that
-migration 0003 keeps up to date (search_vector for matching, the small
-title/condition/keyword search_rank_vector for ranking; migration 0006
+A query is first understood (trials/understanding.py: Chinese segmented,
+Traditional made Simplified, misspellings corrected against the lexicon,
+patients' words recognised as registry concepts), then matched
+(trials/text_match.py). On PostgreSQL that is full-text search on columns
+that migration 0003 keeps up to date (search_vector for matching, the small
+search_rank_vector of title and conditions (A), other registry fields (B)
+and registry concepts (C, migration 0008) for ranking; migration 0006
 refreshes them when a condition is renamed or a trial's conditions change).
-On SQLite they are matched with icontains, with the same interface.
+On SQLite the same understanding is matched with icontains.
 
 Broad terms ("cancer" matches half the registry) are never ranked or sorted
 whole. A search with words is ordered inside its rank window: the
@@ -24,9 +28,15 @@ matches the page says "1,000+", and paging stops there (50 pages).
 For relevance the window also holds the 1,001 most recently updated
 matches in title, conditions, keywords or sponsor (their own GIN indexes,
 migration 0007; read only when the newest matches fill the window), so an
-older title match is not crowded out by newer mentions in descriptions. It
-is ordered by ts_rank on search_rank_vector, newest first among equals.
-"Recently updated" is the window's own order.
+older title match is not crowded out by newer mentions in descriptions; and
+the trials titled with the query's own words (any order, any age; an index
+of migration 0008). It is ordered by those titles first, then ts_rank on
+search_rank_vector, newest first among equals. Mentions only in a
+description or the eligibility criteria never outrank a title, condition or
+concept match. "Recently updated" is the window's own order.
+
+A sentence that matches nothing as a whole is searched again by the
+concepts in it, and the page says what was searched.
 
 Distance (trials/distance.py) is a bounding box on recruiting sites'
 indexed coordinates (two longitude ranges across the ±180° meridian, every
@@ -43,7 +53,6 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import BooleanField, F, FloatField, Min, Q, QuerySet
-from django.db.models.expressions import Expression
 
 # Origin, place_find, normalise_place_name and haversine_km are imported from
 # here by the views, forms, routing and subscriptions: re-exported.
@@ -57,6 +66,7 @@ from trials.distance import (  # noqa: F401
     place_find,
 )
 from trials.models import Condition, RecruitmentStatus, Site, Trial
+from trials.text_match import TextSearch, text_filter
 from trials.understanding import Understanding, query_understand
 
 NCT_RE = re.compile(r"^\s*(NCT\d{8})\s*$", re.IGNORECASE)
@@ -144,93 +154,6 @@ def is_postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
-def tsquery(understanding: Understanding) -> tuple[str, list[str]]:
-    """The tsquery SQL of what a query means, and its parameters: the words
-    as typed (websearch syntax: quotes, OR, minus) or, concept by concept,
-    any of the concept's meanings together with the words no concept took."""
-    parts, params = [], []
-    if understanding.words.strip():
-        parts.append("websearch_to_tsquery('english', %s)")
-        params.append(understanding.words)
-    if understanding.concepts:
-        groups = []
-        for concept in understanding.concepts:
-            alternatives = concept.alternatives
-            groups.append(
-                "(" + " || ".join(["plainto_tsquery('english', %s)"] * len(alternatives)) + ")"
-            )
-            params += alternatives
-        if understanding.rest.strip():
-            groups.append("websearch_to_tsquery('english', %s)")
-            params.append(understanding.rest)
-        parts.append("(" + " && ".join(groups) + ")")
-    return "(" + (" || ".join(parts) or "''::tsquery") + ")", params
-
-
-class TextSearch(Expression):
-    """SQL on one of migration 0003's search columns of the query's Trial table.
-
-    The columns are not model fields, so they are named through the query's
-    own alias: the expression stays right inside subqueries, too. The
-    template's {tsquery} is what the query means; {words} its words."""
-
-    def __init__(self, template: str, understanding: Understanding, output_field) -> None:
-        super().__init__(output_field=output_field)
-        self.template, self.understanding = template, understanding
-
-    def as_sql(self, compiler, connection):
-        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
-        if "{words}" in self.template:
-            return self.template.format(table=table, words="%s"), [self.understanding.words]
-        query, params = tsquery(self.understanding)
-        return self.template.format(table=table, tsquery=query), params
-
-
-def _word_q(word: str) -> Q:
-    by_condition = Trial.conditions.through.objects.filter(condition__name__icontains=word)
-    return (
-        Q(brief_title__icontains=word)
-        | Q(official_title__icontains=word)
-        | Q(lead_sponsor__icontains=word)
-        | Q(keywords__icontains=word)
-        | Q(overview__icontains=word)
-        | Q(concepts__icontains=word)
-        | Q(pk__in=by_condition.values("trial_id"))
-    )
-
-
-def _words_q(text: str) -> Q:
-    """SQLite: every word in a title, a condition, a concept, a keyword, the
-    sponsor or the summary; a word after a minus in none of them."""
-    found = Q()
-    for word in text.split():
-        word = word.strip('"')
-        if word.upper() == "OR" or not word.strip("-"):
-            continue
-        found &= ~_word_q(word[1:]) if word.startswith("-") else _word_q(word)
-    return found
-
-
-def _text_filter(trials: QuerySet, understanding: Understanding) -> QuerySet:
-    if not understanding:
-        return trials.none()
-    if is_postgresql():
-        matches = TextSearch("{table}.search_vector @@ {tsquery}", understanding, BooleanField())
-        return trials.filter(matches)
-    found = Q(pk__in=[])
-    if understanding.words.strip():
-        found |= _words_q(understanding.words)
-    if understanding.concepts:
-        by_concept = _words_q(understanding.rest)
-        for concept in understanding.concepts:
-            any_meaning = Q(pk__in=[])
-            for meaning in concept.alternatives:
-                any_meaning |= _words_q(meaning)
-            by_concept &= any_meaning
-        found |= by_concept
-    return trials.filter(found)
-
-
 def _phase_filter(trials: QuerySet, phase: str) -> QuerySet:
     if is_postgresql():
         return trials.filter(phases__contains=[phase])
@@ -246,7 +169,7 @@ def filtered_trials(criteria: Criteria, understanding: Understanding | None = No
 
 
 def _with_words(trials: QuerySet, q: str, understanding: Understanding) -> QuerySet:
-    return _text_filter(trials, understanding) if q else trials
+    return text_filter(trials, understanding) if q else trials
 
 
 def _narrowed(criteria: Criteria) -> QuerySet:
