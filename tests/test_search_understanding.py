@@ -84,7 +84,7 @@ def test_it_corrects_a_misspelling_and_offers_the_words_as_typed(client, shipped
 
 def test_it_prefers_the_correction_more_trials_carry(vocabulary):
     TrialFactory(brief_title="Acute diabetic retinopathy imaging")
-    for number in range(3):
+    for number in range(20):
         TrialFactory(brief_title=f"Diabetes self-care {number}")
     search_words_refresh()
     results = trials_search(criteria=Criteria(q="diabetis"))
