@@ -266,7 +266,7 @@ def word_correction(word: str) -> str:
     for other, trials, alike in candidates:
         edits = edit_distance(word, other)
         if other != word and edits <= allowed:
-            scored.append((-edits, math.log10(1 + trials) + 5 * alike, other))
+            scored.append((-edits, math.log10(1 + trials) + 3 * alike, other))
     return max(scored)[2] if scored else ""
 
 
