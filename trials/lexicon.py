@@ -18,24 +18,33 @@ from trials.models import SearchTerm, SearchWord, Trial
 
 WORD_RE = re.compile(r"[a-z]{3,60}")
 
-# One statement on PostgreSQL: each trial's distinct words, counted.
+# One statement on PostgreSQL: each trial's distinct words, counted; then
+# only the lexicon's rows that differ are written, so a re-import that
+# changes little churns little of the trigram index.
 REFRESH_SQL = r"""
-INSERT INTO trials_searchword (word, trials)
-SELECT word, count(*) FROM (
-    SELECT DISTINCT t.id, w.word
-    FROM trials_trial t
-    CROSS JOIN LATERAL regexp_split_to_table(lower(
-        t.brief_title || ' ' || t.search_conditions || ' ' || t.concepts || ' '
-        || t.lead_sponsor || ' ' || t.keywords::text), '[^a-z]+') AS w (word)
-    WHERE t.published AND length(w.word) BETWEEN 3 AND 60
-    UNION ALL
-    SELECT NULL, w.word
-    FROM trials_searchterm s
-    CROSS JOIN LATERAL regexp_split_to_table(lower(s.phrase || ' ' || s.meaning), '[^a-z]+')
-        AS w (word)
-    WHERE length(w.word) BETWEEN 3 AND 60
-) words
-GROUP BY word
+WITH counted AS MATERIALIZED (
+    SELECT word, count(*)::integer AS trials FROM (
+        SELECT DISTINCT t.id, w.word
+        FROM trials_trial t
+        CROSS JOIN LATERAL regexp_split_to_table(lower(
+            t.brief_title || ' ' || t.search_conditions || ' ' || t.concepts || ' '
+            || t.lead_sponsor || ' ' || t.keywords::text), '[^a-z]+') AS w (word)
+        WHERE t.published AND length(w.word) BETWEEN 3 AND 60
+        UNION ALL
+        SELECT NULL, w.word
+        FROM trials_searchterm s
+        CROSS JOIN LATERAL regexp_split_to_table(lower(s.phrase || ' ' || s.meaning), '[^a-z]+')
+            AS w (word)
+        WHERE length(w.word) BETWEEN 3 AND 60
+    ) words
+    GROUP BY word
+), gone AS (
+    DELETE FROM trials_searchword s
+    WHERE NOT EXISTS (SELECT 1 FROM counted c WHERE c.word = s.word)
+)
+INSERT INTO trials_searchword (word, trials) SELECT word, trials FROM counted
+ON CONFLICT (word) DO UPDATE SET trials = EXCLUDED.trials
+WHERE trials_searchword.trials <> EXCLUDED.trials
 """
 
 
@@ -44,11 +53,11 @@ def search_words_refresh() -> int:
     the number of distinct words. Searches see the old lexicon until the
     new one is committed."""
     with transaction.atomic():
-        SearchWord.objects.all().delete()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(REFRESH_SQL)
         else:
+            SearchWord.objects.all().delete()
             SearchWord.objects.bulk_create(
                 SearchWord(word=word, trials=trials) for word, trials in _counted().items()
             )

@@ -41,7 +41,10 @@ CREATE TRIGGER trials_trial_search_vector
         description, search_conditions, concepts
     ON trials_trial FOR EACH ROW EXECUTE FUNCTION trials_trial_search_vector();
 
-CREATE INDEX trials_searchword_word_trgm ON trials_searchword USING gin (word gin_trgm_ops);
+-- fastupdate off: a lexicon just rebuilt is read at once; a pending list
+-- of new entries would be scanned whole by every lookup until vacuumed.
+CREATE INDEX trials_searchword_word_trgm ON trials_searchword USING gin (word gin_trgm_ops)
+    WITH (fastupdate = off);
 
 -- A trial titled with a query's own words ranks first however old it is
 -- (trials/search.py SAME_TITLE): one index lookup.
