@@ -408,7 +408,7 @@ def api_record(s: dict) -> dict:
     }
 
 
-def generate_jsonl(count: int, seed: int, conditions: int, path: Path) -> None:
+def generate_jsonl(count: int, seed: int, path: Path, conditions: int = 0) -> None:
     gen = Generator(seed, conditions)
     with path.open("w") as out:
         for number in range(count):
@@ -429,7 +429,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.jsonl:
-        generate_jsonl(args.count, args.seed, args.conditions, args.jsonl)
+        generate_jsonl(args.count, args.seed, args.jsonl, args.conditions)
     else:
         generate_database(args.count, args.seed, args.conditions)
 

@@ -247,6 +247,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sqlite", action="store_true", help="the new search on SQLite")
     parser.add_argument("--json", type=Path, help="write the per-query results here")
+    parser.add_argument(
+        "--window",
+        type=int,
+        help="rank only this many candidates (default 1,001): the bounded candidate set at a"
+        " registry's scale, where a broad term matches far more trials than the window holds",
+    )
     args = parser.parse_args()
     if args.sqlite:
         os.environ.pop("DATABASE_URL", None)
@@ -259,6 +265,11 @@ def main() -> None:
 
     if args.sqlite:
         call_command("migrate", verbosity=0)
+    if args.window:
+        import trials.search
+
+        trials.search.RANK_WINDOW = args.window
+        trials.search.COUNT_CAP = args.window - 1
     all_topics = topics()
     records, relevant = registry(all_topics)
     fill_database(records)
@@ -267,6 +278,8 @@ def main() -> None:
     if connection.vendor == "postgresql":
         engines = {"previous": previous_search, "new": new_search}
     label = "SQLite" if args.sqlite else "PostgreSQL"
+    if args.window:
+        label += f", rank window {args.window}"
     totals = {(engine, group): [] for engine in engines for group in GROUPS}
     rows = []
     for group, q, wanted in queries:
