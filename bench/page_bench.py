@@ -53,6 +53,12 @@ def rate(port: int, path: str, seconds: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=ROOT,
+        help="serve this source tree (e.g. main's, from git archive) with this project's .venv",
+    )
     args = parser.parse_args()
     port = free_port()
     var = tempfile.mkdtemp(prefix="page_bench_")
@@ -68,13 +74,13 @@ def main() -> None:
     # Production serves collected, hashed static files.
     subprocess.run(
         [ROOT / ".venv/bin/python", "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT, env=env, check=True,
+        cwd=args.root, env=env, check=True,
     )  # fmt: skip
     log = open(Path(var) / "gunicorn.log", "w")  # noqa: SIM115 - open while the server runs
     server = subprocess.Popen(
         [ROOT / ".venv/bin/gunicorn", "trialfinder.wsgi:application", "--workers", "1",
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True, stderr=log,
+        cwd=args.root, env=env, start_new_session=True, stderr=log,
     )  # fmt: skip
     try:
         for _ in range(100):
@@ -90,6 +96,7 @@ def main() -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait()
         log.close()
+    print(f"code: {args.root}; load average {os.getloadavg()[0]:.1f}")
     print("| URL, one gunicorn worker | requests/s |")
     print("|---|---:|")
     for label, value in rates.items():
