@@ -7,6 +7,7 @@ understanding, more simply); the ranking tests need PostgreSQL."""
 import datetime
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
@@ -117,12 +118,21 @@ def test_a_sentence_in_plain_words_finds_the_concepts_in_it(client, vocabulary):
     assert "No trial matches all your words. Showing trials for parkinson disease" in text
 
 
-def test_staff_can_add_a_chinese_name(vocabulary):
+def test_staff_can_add_a_chinese_name_in_the_admin(client, django_user_model, vocabulary):
     gout = TrialFactory(brief_title="Febuxostat for gout")
     assert found("痛风") == [gout.nct_id]
     assert found("尿酸结晶") == []
-    SearchTerm.objects.create(phrase="尿酸结晶", meaning="gout", language="zh-hans")
+    staff = django_user_model.objects.create_superuser("editor", "editor@example.org", "x")
+    client.force_login(staff)
+    terms = "/" + django_settings.ADMIN_URL + "trials/searchterm/"
+    response = client.post(
+        terms + "add/", {"phrase": "尿酸结晶", "meaning": "gout", "language": "zh-hans"}
+    )
+    assert response.status_code == 302
+    assert SearchTerm.objects.filter(phrase="尿酸结晶").exists()
     assert found("尿酸结晶") == [gout.nct_id]
+    listed = client.get(terms, {"q": "尿酸"})
+    assert "尿酸结晶" in page_text(listed)
 
 
 def test_it_ranks_title_and_condition_above_concept_above_description(postgres, vocabulary):
