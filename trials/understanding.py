@@ -158,6 +158,8 @@ VOCABULARY = _Vocabulary()
 def query_understand(q: str, *, correct: bool = True) -> Understanding:
     """What the query means; see the module's docstring."""
     q = query_normalise(q)
+    if not q:
+        return Understanding()
     vocabulary = VOCABULARY.current()
     concepts: list[Concept] = []
     for run in HAN_RE.findall(q):
