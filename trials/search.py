@@ -52,7 +52,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import BooleanField, F, FloatField, Min, Q, QuerySet
+from django.db.models import BooleanField, Case, F, FloatField, Min, Q, QuerySet, When
 
 # Origin, place_find, normalise_place_name and haversine_km are imported from
 # here by the views, forms, routing and subscriptions: re-exported.
@@ -272,9 +272,10 @@ SAME_TITLE = (
 
 def _window_for(
     trials: QuerySet, narrowed: QuerySet, criteria: Criteria, understanding: Understanding
-) -> list[int]:
+) -> tuple[list[int], list[int]]:
+    """The ids to rank, and among them those titled with the query's words."""
     if criteria.effective_sort != "relevance":
-        return rank_window(trials)
+        return rank_window(trials), []
     # The title words on the other criteria, not also the full vector: the
     # planner would multiply two selectivities that are one, and misjudge how
     # many match.
@@ -283,12 +284,14 @@ def _window_for(
     # Trials titled with the query's own words are the strongest matches;
     # the rank window holds only the newest of the others, so they join it
     # whatever their age.
+    titled: list[int] = []
     if understanding.words.strip():
         same_title = TextSearch(SAME_TITLE, understanding, BooleanField())
-        titled = narrowed.filter(same_title).order_by().values_list("pk", flat=True)
+        ids = narrowed.filter(same_title).order_by().values_list("pk", flat=True)
+        titled = list(ids[:PER_PAGE])
         known = set(window)
-        window += [pk for pk in titled[:PER_PAGE] if pk not in known]
-    return window
+        window += [pk for pk in titled if pk not in known]
+    return window, titled
 
 
 def _uses_window(criteria: Criteria) -> bool:
@@ -300,6 +303,7 @@ def _ordered(
     criteria: Criteria,
     understanding: Understanding,
     window: list[int] | None = None,
+    titled: list[int] | None = None,
 ) -> QuerySet:
     sort = criteria.effective_sort
     newest = (F("last_updated").desc(nulls_last=True), "pk")
@@ -310,14 +314,16 @@ def _ordered(
         # the registry) is too slow: only the rank window is ordered.
         in_window = Trial.objects.filter(pk__in=window or [])
         if sort == "relevance":
-            same_title = TextSearch(SAME_TITLE, understanding, BooleanField())
             # Title and conditions (weight A) before the other registry
             # fields (B), before registry concepts (C); a mention only in a
             # description or the eligibility criteria is not in this vector.
             rank = TextSearch(
                 "ts_rank({table}.search_rank_vector, {tsquery})", understanding, FloatField()
             )
-            return in_window.order_by(same_title.desc(), rank.desc(), *newest)
+            order = [rank.desc(), *newest]
+            if titled:
+                order.insert(0, Case(When(pk__in=titled, then=1), default=0).desc())
+            return in_window.order_by(*order)
         return in_window.order_by(*newest)
     return trials.order_by(*newest)
 
@@ -334,9 +340,9 @@ def _page_of(
     start = (page - 1) * PER_PAGE
     if _uses_window(criteria):
         # The window is also the capped count: RANK_WINDOW is COUNT_CAP + 1.
-        window = _window_for(filtered, narrowed, criteria, understanding)
+        window, titled = _window_for(filtered, narrowed, criteria, understanding)
         found = len(window)
-        ordered = _ordered(filtered, criteria, understanding, window)
+        ordered = _ordered(filtered, criteria, understanding, window, titled)
         rows = list(_cards(ordered)[start : start + PER_PAGE + 1])
     elif criteria.effective_sort == "distance":
         # One pass over the sites in the bounding box gives the count and the
