@@ -6,7 +6,7 @@ patients' words recognised as registry concepts), then matched
 (trials/text_match.py). On PostgreSQL that is full-text search on columns
 that migration 0003 keeps up to date (search_vector for matching, the small
 search_rank_vector of title and conditions (A), other registry fields (B)
-and registry concepts (C, migration 0008) for ranking; migration 0006
+and registry concepts (C, migration 0009) for ranking; migration 0006
 refreshes them when a condition is renamed or a trial's conditions change).
 On SQLite the same understanding is matched with icontains.
 
@@ -30,7 +30,7 @@ matches in title, conditions, keywords or sponsor (their own GIN indexes,
 migration 0007; read only when the newest matches fill the window), so an
 older title match is not crowded out by newer mentions in descriptions; and
 the trials titled with the query's own words (any order, any age; an index
-of migration 0008). It is ordered by those titles first, then ts_rank on
+of migration 0009). It is ordered by those titles first, then ts_rank on
 search_rank_vector, newest first among equals. Mentions only in a
 description or the eligibility criteria never outrank a title, condition or
 concept match. "Recently updated" is the window's own order.
@@ -264,7 +264,7 @@ def rank_window(trials: QuerySet, *, titled: QuerySet | None = None) -> list[int
 
 
 # A title with the same words as the query ("Breast Cancer" for "breast
-# cancer", in any order): read by migration 0008's index, however old.
+# cancer", in any order): read by migration 0009's index, however old.
 SAME_TITLE = (
     "strip(to_tsvector('english', {table}.brief_title)) = strip(to_tsvector('english', {words}))"
 )

@@ -65,7 +65,7 @@ CREATE TRIGGER trials_trial_search_vector
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("trials", "0007_search_title_index"),
+        ("trials", "0008_i11c_site_correction_email"),
     ]
 
     operations = [
