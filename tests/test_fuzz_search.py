@@ -14,7 +14,13 @@ from trials.models import Place, PlaceName
 pytestmark = pytest.mark.django_db
 
 FILTERS = {
-    "q": ["radiotherapy", "sarcoma OR glioma", '"bone metastases" -pain', "sarcomma"],
+    "q": [
+        "radiotherapy",
+        "sarcoma OR glioma",
+        '"bone metastases" -pain',
+        "sarcomma",
+        "nct06760221",
+    ],
     "status": ["recruiting", "open", "all"],
     "condition": ["Sarcoma", "Bone Metastases", "bone metastases"],
     "phase": ["PHASE2", "NA", "EARLY_PHASE1"],
