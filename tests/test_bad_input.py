@@ -115,3 +115,15 @@ def test_words_and_a_known_condition_still_find_the_trial(postgres, client):
             {"q": "radiotherapy", "condition": "bone metastases", "sort": sort},
         )
         assert "Radiotherapy for bone metastases" in page_text(response)
+
+
+def test_a_form_post_too_big_to_read_gets_the_400_page(trial):
+    client = Client(raise_request_exception=False)
+    contact = reverse("trials:contact", args=[trial.nct_id])
+
+    too_big = client.post(contact, {"message": "x" * 3_000_000})
+    too_many = client.post(contact, {f"field{n}": "x" for n in range(1_500)})
+
+    for response in (too_big, too_many):
+        assert response.status_code == 400
+        assert "We could not read that request" in page_text(response)
