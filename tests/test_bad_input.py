@@ -53,6 +53,17 @@ def test_it_answers_a_control_character_in_the_address_with_a_400_page(trial, ad
         assert "Content-Security-Policy" in response.headers
 
 
+def test_a_script_asking_for_json_gets_the_reason_as_json(trial):
+    client = Client(raise_request_exception=False)
+
+    response = client.get("/places/suggest/?q=Hang%00", headers={"Accept": "application/json"})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "The address holds characters we cannot read. Please reload the page."
+    }
+
+
 @pytest.mark.parametrize("address", ["/%00", "/trials/NCT06760221/%00/", "/trials/%00/"])
 def test_an_address_that_leads_nowhere_is_not_found(trial, address):
     response = Client(raise_request_exception=False).get(address)

@@ -1,8 +1,9 @@
 import re
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 # Every asset is our own: no inline scripts or styles, no other hosts.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -45,6 +46,7 @@ def _admin_prefix() -> str:
 # a search box, which forms handle.
 _CONTROL_IN_PATH = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_IN_QUERY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+UNREADABLE_ADDRESS = _("The address holds characters we cannot read. Please reload the page.")
 
 
 class BadInputMiddleware:
@@ -71,5 +73,8 @@ class BadInputMiddleware:
             for name, values in request.GET.lists()
             for text in (name, *values)
         ):
+            # notes.js and places.js ask for JSON and show its message.
+            if request.accepts("application/json") and not request.accepts("text/html"):
+                return JsonResponse({"error": str(UNREADABLE_ADDRESS)}, status=400)
             return render(request, "400.html", status=400)
         return None
