@@ -11,6 +11,7 @@ from django.urls import reverse
 from tests.factories import InquiryFactory, SiteFactory, SubscriptionFactory, TrialFactory
 from tests.page_text import page_text
 from trials import outbox
+from trials.admin.trials import SiteForm
 from trials.emails import inquiry_emails_create
 from trials.models import Inquiry, OutgoingEmail, Subscription
 from trials.subscriptions import MANAGE, subscription_path
@@ -123,3 +124,19 @@ def test_the_outbox_refuses_a_subject_with_a_vertical_tab(settings):
     site_email.refresh_from_db()
     assert "Subject holds a line break" in site_email.last_error
     assert mail.outbox == []
+
+
+def test_staff_cannot_give_a_site_an_address_with_a_control_character():
+    site = SiteFactory()
+    data = {
+        "facility": site.facility,
+        "status": site.status,
+        "country": "China",
+        "contact_email": '"a\x0bb"@example.org',
+    }
+
+    form = SiteForm(data=data, instance=site)
+
+    assert not form.is_valid()
+    assert form.errors["contact_email"] == [MESSAGE]
+    assert SiteForm(data={**data, "contact_email": "site@example.org"}, instance=site).is_valid()

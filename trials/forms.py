@@ -104,7 +104,8 @@ class EmailAddressField(forms.EmailField):
     """
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(max_length=254, **kwargs)
+        kwargs.setdefault("max_length", 254)
+        super().__init__(**kwargs)
 
     def validate(self, value: str) -> None:
         super().validate(value)
