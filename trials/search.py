@@ -51,6 +51,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Case, F, FloatField, Min, Q, QuerySet, When
 
@@ -244,12 +245,18 @@ def rank_window(trials: QuerySet, *, titled: QuerySet | None = None) -> list[int
     RANK_WINDOW most recently updated of those, so that an older title match
     is ranked, and outranks a newer mention in a description. Each part reads
     about RANK_WINDOW rows; the union is at most twice as long."""
+    try:
+        sqls = [_window_sql(query) for query in (trials, titled) if query is not None]
+    except EmptyResultSet:
+        # A filter that can match nothing (a condition name no trial has:
+        # `__in=[]`) has no SQL text; Django raises instead of writing one.
+        return []
     with connection.cursor() as cursor:
         if titled is None:
             cursor.execute(
                 "SELECT id FROM trials_search_window(%s, %s)"
                 " ORDER BY last_updated DESC NULLS LAST, id",
-                [_window_sql(trials), RANK_WINDOW],
+                [sqls[0], RANK_WINDOW],
             )
         else:
             # When the newest matches do not fill the window they are all the
@@ -258,7 +265,7 @@ def rank_window(trials: QuerySet, *, titled: QuerySet | None = None) -> list[int
                 "WITH newest AS MATERIALIZED (SELECT id FROM trials_search_window(%s, %s))"
                 " SELECT id FROM newest UNION SELECT id FROM trials_search_window(%s,"
                 " CASE WHEN (SELECT count(*) FROM newest) >= %s THEN %s ELSE 0 END)",
-                [_window_sql(trials), RANK_WINDOW, _window_sql(titled), RANK_WINDOW, RANK_WINDOW],
+                [sqls[0], RANK_WINDOW, sqls[1], RANK_WINDOW, RANK_WINDOW],
             )
         return [row[0] for row in cursor.fetchall()]
 
