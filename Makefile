@@ -32,6 +32,7 @@ setup: install messages
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_places
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py import_trials data/NCT*.json
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_prescreen data/prescreen.json
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_vocabulary
 
 install: $(VENV)/.installed
 

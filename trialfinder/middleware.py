@@ -1,10 +1,13 @@
+import re
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.urls import translate_url
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language_from_path, get_supported_language_variant
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 # Every asset is our own: no inline scripts or styles, no other hosts.
@@ -61,6 +64,46 @@ def _without_language(path: str) -> str:
 
 def _admin_prefix() -> str:
     return "/" + settings.ADMIN_URL
+
+
+# PostgreSQL cannot store or compare text holding NUL (psycopg raises before
+# the query is sent), and no address we make or a browser sends holds any
+# other control character. Tab and line breaks may come from text pasted into
+# a search box, which forms handle.
+_CONTROL_IN_PATH = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_IN_QUERY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+UNREADABLE_ADDRESS = _("The address holds characters we cannot read. Please reload the page.")
+
+
+class BadInputMiddleware:
+    """A 400 page for a control character in the path or query string, and
+    cookies holding one forgotten, before any view or the session reads them.
+
+    One place instead of every view: each lookup by a path token or a query
+    parameter would otherwise raise on NUL with PostgreSQL and answer 500.
+    The page comes from process_view, so it passes back through the other
+    middleware (language, security headers) like any page.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        for name in [n for n, v in request.COOKIES.items() if _CONTROL_IN_PATH.search(n + v)]:
+            del request.COOKIES[name]
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view, args, kwargs) -> HttpResponse | None:
+        if _CONTROL_IN_PATH.search(request.path) or any(
+            _CONTROL_IN_QUERY.search(text)
+            for name, values in request.GET.lists()
+            for text in (name, *values)
+        ):
+            # notes.js and places.js ask for JSON and show its message.
+            if request.accepts("application/json") and not request.accepts("text/html"):
+                return JsonResponse({"error": str(UNREADABLE_ADDRESS)}, status=400)
+            return render(request, "400.html", status=400)
+        return None
 
 
 class FirstVisitLanguageMiddleware:

@@ -60,7 +60,7 @@ def add_faq_translations(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trials', '0008_i11c_site_correction_email'),
+        ('trials', '0009_i9_search_understanding'),
     ]
 
     operations = [
