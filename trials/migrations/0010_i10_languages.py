@@ -82,7 +82,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='site',
             name='email_language',
-            field=models.CharField(choices=trials.translations.site_languages, db_default='en', default='en', max_length=16, verbose_name='language of emails to this site'),
+            field=models.CharField(blank=True, choices=trials.translations.site_languages, db_default='en', default='en', help_text="Blank: the site's default language.", max_length=16, verbose_name='language of emails to this site'),
         ),
         migrations.AddField(
             model_name='site',

@@ -362,6 +362,8 @@ class Site(models.Model):
         choices=site_languages,
         default=settings.LANGUAGE_CODE,
         db_default=settings.LANGUAGE_CODE,
+        blank=True,
+        help_text=_("Blank: the site's default language."),
     )
     # Other languages of the staff-written text above: see trials/translations.py.
     translations = models.JSONField(
