@@ -184,6 +184,17 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered parts of trial pages ({% cache ... using="pages" %} in the trial
+# templates), in each process's own memory: no network round trip on a hit,
+# and a deploy (new processes) never serves fragments of old templates. Keys
+# carry the trial's id, update time and language, so every process sees an
+# edit at once; old entries are culled.
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "trialfinder-pages",
+    "TIMEOUT": 24 * 3600,
+    "OPTIONS": {"MAX_ENTRIES": envint("PAGE_CACHE_MAX_ENTRIES", 1000)},
+}
 
 # Rate limits of the contact form (trials/ratelimit.py), counted in the cache
 # above: messages one IP address or one email address may send per window.

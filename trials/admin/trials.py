@@ -291,6 +291,12 @@ class ConditionAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Condition]:
         return super().get_queryset(request).annotate(trial_count=Count("trials"))
 
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "name" in form.changed_data:
+            # Trial pages are cached per trial update: a renamed condition is one.
+            Trial.objects.filter(conditions=obj).update(updated_at=timezone.now())
+
     @admin.display(description=_("trials"), ordering="trial_count")
     def trial_count(self, condition: Condition) -> int:
         return condition.trial_count
