@@ -221,12 +221,6 @@ class ContactForm(forms.Form):
         self.helper = self._helper()
 
     @property
-    def is_blank(self) -> bool:
-        """Unbound and without initial values: the same HTML for every patient of
-        the trial, so the trial page renders it once (the CSRF token is outside)."""
-        return not self.is_bound and not any(self.initial.values())
-
-    @property
     def site_languages(self) -> dict[str, list[str]]:
         """{site id: language codes}, for the script that narrows the language list."""
         return {pk: list(site.languages or []) for pk, site in self.sites.items()}

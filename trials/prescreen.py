@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trials.models import PrescreenQuestion, Sex, Trial
@@ -256,4 +257,6 @@ def prescreen_questions_load(*, trial: Trial, questions: list[dict], replace: bo
         question.save()
         written += 1
     trial.prescreen_questions.filter(order__gt=len(questions)).delete()
+    # The trial page keeps the questions rendered until the trial changes.
+    Trial.objects.filter(pk=trial.pk).update(updated_at=timezone.now())
     return written

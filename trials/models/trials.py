@@ -98,12 +98,15 @@ class TrialQuerySet(models.QuerySet):
     def recruiting(self) -> TrialQuerySet:
         return self.filter(overall_status=RecruitmentStatus.RECRUITING)
 
+    def with_sites(self) -> TrialQuerySet:
+        """The sites, primary contact first, in one more query."""
+        return self.prefetch_related(
+            models.Prefetch("sites", queryset=Site.objects.order_by("-is_primary_contact", "pk"))
+        )
+
     def with_card_data(self) -> TrialQuerySet:
         """What a trial card shows, in a fixed number of queries."""
-        return self.prefetch_related(
-            "conditions",
-            models.Prefetch("sites", queryset=Site.objects.order_by("-is_primary_contact", "pk")),
-        )
+        return self.with_sites().prefetch_related("conditions")
 
 
 class Trial(models.Model):

@@ -3,10 +3,12 @@
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
 from trials.forms import ContactForm
 from trials.models import FaqEntry, Trial
+from trials.pagecache import render_trial_page
 
 # The raw registry record can be large and no page shows it.
 NOT_SHOWN = ("source_record",)
@@ -21,7 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def trial_detail(request: HttpRequest, nct_id: str, slug: str = "") -> HttpResponse:
     trial = get_object_or_404(
-        Trial.objects.visible_to(request.user).with_card_data().defer(*NOT_SHOWN),
+        Trial.objects.visible_to(request.user).with_sites().defer(*NOT_SHOWN),
         nct_id=nct_id.upper(),
     )
     # One address per trial: lowercase NCT numbers and slugged links all land here.
@@ -34,9 +36,10 @@ def trial_detail(request: HttpRequest, nct_id: str, slug: str = "") -> HttpRespo
         "sites": list(trial.sites.all()),
         "primary_site": trial.primary_site,
         "faq_entries": FaqEntry.objects.published(),
-        "contact_form": ContactForm(trial=trial),
+        # Built only when the cached contact panel has to be rendered again.
+        "contact_form": SimpleLazyObject(lambda: ContactForm(trial=trial)),
     }
-    return render(request, "trials/detail.html", context)
+    return render_trial_page(request, "trials/detail.html", context)
 
 
 @require_safe

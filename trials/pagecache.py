@@ -1,0 +1,62 @@
+"""Parts of the trial page rendered once per trial update and language.
+
+What changes only when the trial changes (the registry's text, the blank
+contact form, the pre-screen questions before a patient answers, the
+notification offer) is kept rendered in the "pages" cache (each process's own
+memory, see settings), keyed by the trial's id, its update time and the
+language. An import or an admin edit changes the update time, so the next
+request renders afresh, in every process.
+
+Nothing that belongs to one visitor is cached. The page is rendered with a
+placeholder wherever a form's CSRF token goes, and `render_trial_page` puts
+the visitor's own token in afterwards; the placeholder is also part of every
+cache key of a fragment with a form, so a page rendered without
+`render_trial_page` (a real token in its context) never reads or fills those
+entries.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.core.cache import caches
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.utils import translation
+
+from trials.models import Trial
+
+# Random per process, like the cache it goes into: it cannot appear in a
+# trial's text by chance.
+CSRF_PLACEHOLDER = f"csrf-placeholder-{secrets.token_hex(16)}"
+TIMEOUT = 24 * 3600
+
+
+def trial_fragment_key(trial: Trial, part: str) -> str:
+    language = translation.get_language() or ""
+    return f"trial:{part}:{trial.pk}:{trial.updated_at.isoformat()}:{language}"
+
+
+def trial_fragment(trial: Trial, part: str, render_fragment) -> str:
+    """The cached HTML of one part of a trial's page, rendered on a miss."""
+    cache = caches["pages"]
+    key = trial_fragment_key(trial, part)
+    html = cache.get(key)
+    if html is None:
+        html = render_fragment()
+        cache.set(key, html, TIMEOUT)
+    return html
+
+
+def render_trial_page(
+    request: HttpRequest, template_name: str, context: dict, *, status: int = 200
+) -> HttpResponse:
+    """Render with the CSRF placeholder, then put this visitor's token in."""
+    response = render(
+        request, template_name, {**context, "csrf_token": CSRF_PLACEHOLDER}, status=status
+    )
+    response.content = response.content.replace(
+        CSRF_PLACEHOLDER.encode(), get_token(request).encode()
+    )
+    return response

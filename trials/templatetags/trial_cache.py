@@ -1,0 +1,35 @@
+"""{% trialfragment "part" trial %}…{% endtrialfragment %}: a part of the trial
+page rendered once per trial update and language (see trials.pagecache)."""
+
+from django import template
+from django.utils.safestring import mark_safe
+
+from trials.pagecache import CSRF_PLACEHOLDER, trial_fragment
+
+register = template.Library()
+
+
+class TrialFragmentNode(template.Node):
+    def __init__(self, part: template.base.FilterExpression, trial, nodelist) -> None:
+        self.part, self.trial, self.nodelist = part, trial, nodelist
+
+    def render(self, context) -> str:
+        # Only pages rendered by render_trial_page: elsewhere a fragment with a
+        # form would carry, or be served with, a real visitor's token.
+        if context.get("csrf_token") != CSRF_PLACEHOLDER:
+            return self.nodelist.render(context)
+        trial = self.trial.resolve(context)
+        part = self.part.resolve(context)
+        return mark_safe(trial_fragment(trial, part, lambda: self.nodelist.render(context)))
+
+
+@register.tag
+def trialfragment(parser, token):
+    bits = token.split_contents()
+    if len(bits) != 3:
+        raise template.TemplateSyntaxError('usage: {% trialfragment "part" trial %}')
+    nodelist = parser.parse(("endtrialfragment",))
+    parser.delete_first_token()
+    return TrialFragmentNode(
+        parser.compile_filter(bits[1]), parser.compile_filter(bits[2]), nodelist
+    )
