@@ -73,6 +73,17 @@ def get(port: int, path: str) -> tuple[int, bytes]:
     return int(response.split(b" ", 2)[1]), response
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def worker_pid(master: int) -> int:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return int(children[0])
+
+
 def python_load(port: int, path: str, seconds: float) -> float:
     """The fallback load generator: one request after another, new connection each."""
     done, deadline = 0, time.monotonic() + seconds
@@ -144,31 +155,48 @@ def main() -> None:
     try:
         wait_for(port)
 
-        def measure(path: str) -> float:
+        worker = worker_pid(server.pid)
+
+        def measure(path: str) -> tuple[float, float]:
+            """(requests/s, worker CPU ms per request)."""
             for _ in range(20):  # warm: imports, template and page caches
                 status, _ = get(port, path)
                 if status != 200:
                     raise SystemExit(f"{path} answered {status}")
+            cpu = cpu_seconds(worker)
             if use_wrk:
-                return wrk_load(port, path, args.seconds, args.connections)
-            return python_load(port, path, args.seconds)
+                rps = wrk_load(port, path, args.seconds, args.connections)
+            else:
+                rps = python_load(port, path, args.seconds)
+            return rps, (cpu_seconds(worker) - cpu) * 1000 / (rps * args.seconds)
 
         floor_before = measure(static_path)
-        measured = [(label, path, measure(path)) for label, path in pages]
+        measured = [(label, path, *measure(path)) for label, path in pages]
         floor_after = measure(static_path)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
-    floor = (floor_before + floor_after) / 2
-    results.append({"page": "static file (floor)", "path": static_path, "rps": floor})
-    results += [{"page": label, "path": path, "rps": rps} for label, path, rps in measured]
-    print(f"\n{args.label} load generator: {'wrk' if use_wrk else 'python loop'}; "
-          f"floor {floor_before:.0f} before, {floor_after:.0f} after the pages\n")  # fmt: skip
-    print("| page | requests/s | of the floor |")
-    print("|---|---:|---:|")
+    floor = (floor_before[0] + floor_after[0]) / 2
+    floor_cpu = (floor_before[1] + floor_after[1]) / 2
+    results.append(
+        {"page": "static file (floor)", "path": static_path, "rps": floor, "cpu_ms": floor_cpu}
+    )
+    results += [
+        {"page": label, "path": path, "rps": rps, "cpu_ms": cpu_ms}
+        for label, path, rps, cpu_ms in measured
+    ]
+    print(f"\n{args.label} load generator: {'wrk' if use_wrk else 'python loop'}; floor "
+          f"{floor_before[0]:.0f} before, {floor_after[0]:.0f} after the pages\n")  # fmt: skip
+    # The CPU ratio (floor's worker CPU per request / the page's) is what the
+    # requests/s ratio would be on an idle machine: a busy one slows both.
+    print("| page | requests/s | of the floor | worker CPU ms/request | of the floor by CPU |")
+    print("|---|---:|---:|---:|---:|")
     for row in results:
-        print(f"| {row['page']} | {row['rps']:,.0f} | {row['rps'] / floor:.1%} |")
+        print(
+            f"| {row['page']} | {row['rps']:,.0f} | {row['rps'] / floor:.1%} "
+            f"| {row['cpu_ms']:.2f} | {floor_cpu / row['cpu_ms']:.1%} |"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps({"label": args.label, "results": results}))
 

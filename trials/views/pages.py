@@ -12,11 +12,15 @@ from trials.pagecache import render_trial_page
 
 # The raw registry record can be large and no page shows it.
 NOT_SHOWN = ("source_record",)
+# The home page shows the most recently updated recruiting trials; the list
+# page ("See all trials") has the rest. Tens of thousands recruit at once.
+HOME_TRIALS = 6
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     trials = Trial.objects.published().recruiting().with_card_data().defer(*NOT_SHOWN)
+    trials = trials.order_by("-last_updated", "nct_id")[:HOME_TRIALS]
     return render(request, "trials/home.html", {"trials": trials})
 
 
