@@ -8,12 +8,23 @@ a bounded number of retries; permanent refusals mark it failed. The sweeper
 re-queues what stayed queued (broker down, task lost) or sending (worker
 killed) for too long, so an email can be delayed but is never lost.
 
-At-least-once, not exactly-once: a worker killed after the SMTP server
-accepted the message but before the row was marked sent leaves the row in
-sending, and the sweeper sends it again. The re-send carries the same
-Message-ID (fixed when the row was written), so the receiving side can
-recognise the duplicate; the window is the few milliseconds between the
-server's 250 and our UPDATE.
+At-least-once, not exactly-once. A copy is sent twice when the SMTP server
+has the whole message but the row is not marked sent: the window opens when
+the server has our final "." and closes when the UPDATE to sent commits.
+Usually that is milliseconds, but it is as wide as
+- the wait for the server's reply (up to EMAIL_TIMEOUT): a connection that
+  drops or times out there looks like a transient error, and we retry;
+- the worker's death (killed, out of memory) inside it: the row stays in
+  sending and the sweeper sends it again after OUTBOX_STUCK_AFTER_SECONDS;
+- a database that fails inside it: the UPDATE is lost, the row stays in
+  sending, and the sweeper sends it again once the database is back.
+Every copy carries the row's Message-ID, random and fixed when the row was
+written (trials.emails.message_id_for), so a mailbox that de-duplicates
+keeps one, and never mistakes another email for a duplicate.
+
+Publishing to the broker gives up within about a second when it is down or
+hung (settings: BROKER_TIMEOUT_SECONDS): the row stays queued and the
+sweeper sends it, so a patient's submit never waits on the broker.
 """
 
 from __future__ import annotations
