@@ -255,10 +255,15 @@ INQUIRY_RETENTION_DAYS = envint("INQUIRY_RETENTION_DAYS", 365)
 INQUIRY_FALLBACK_EMAIL = os.getenv("INQUIRY_FALLBACK_EMAIL", "") or os.getenv(
     "CONTACT_EMAIL", "privacy@example.org"
 )
+# Each task sits beside the service it calls; the worker imports these.
+CELERY_IMPORTS = ["trials.outbox", "trials.followup", "trials.subscriptions", "trials.anonymise"]
 CELERY_BEAT_SCHEDULE = {
-    "outbox-sweep": {"task": "trials.tasks.outbox_sweep", "schedule": OUTBOX_SWEEP_EVERY_SECONDS},
-    "inquiry-reminders": {"task": "trials.tasks.inquiry_reminders", "schedule": 3600},
-    "inquiries-anonymise": {"task": "trials.tasks.inquiries_anonymise", "schedule": 86400},
+    "outbox-sweep": {
+        "task": "trials.outbox.outbox_sweep_task",
+        "schedule": OUTBOX_SWEEP_EVERY_SECONDS,
+    },
+    "inquiry-reminders": {"task": "trials.followup.inquiry_reminders_task", "schedule": 3600},
+    "inquiries-anonymise": {"task": "trials.anonymise.inquiries_anonymise_task", "schedule": 86400},
 }
 # Patient Notification Services (trials/subscriptions.py): how long the signed
 # confirmation link and the manage/unsubscribe links work, sign-up limits per
@@ -269,7 +274,7 @@ SUBSCRIPTION_SIGNUPS_PER_IP_PER_HOUR = envint("SUBSCRIPTION_SIGNUPS_PER_IP_PER_H
 SUBSCRIPTION_EMAILS_PER_ADDRESS_PER_DAY = envint("SUBSCRIPTION_EMAILS_PER_ADDRESS_PER_DAY", 3)
 SUBSCRIPTION_DIGEST_HOUR_UTC = envint("SUBSCRIPTION_DIGEST_HOUR_UTC", 7)
 CELERY_BEAT_SCHEDULE["subscriptions-digest"] = {
-    "task": "trials.tasks.subscriptions_digest",
+    "task": "trials.subscriptions.subscriptions_digest_task",
     "schedule": crontab(hour=SUBSCRIPTION_DIGEST_HOUR_UTC, minute=0),
 }
 

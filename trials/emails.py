@@ -17,6 +17,7 @@ from django.core.validators import validate_email
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from trials.coordinator import coordinator_url
 from trials.models import Inquiry, Language, OutgoingEmail
 
 # CR, LF and the other control characters: none of them belongs in a header.
@@ -104,8 +105,6 @@ def site_recipient(site) -> str:
 
 
 def inquiry_context(inquiry: Inquiry) -> dict:
-    from trials.coordinator import coordinator_url
-
     labels = dict(Language.choices)
     language = inquiry.preferred_language
     return {
