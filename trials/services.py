@@ -63,8 +63,10 @@ def inquiry_submit(
 
     An identical submission within INQUIRY_DEDUPE_SECONDS (a double click, a
     resubmitted form) returns the inquiry already stored and sends nothing.
-    Never waits on SMTP, and a broker outage only delays the emails (see
-    trials.outbox).
+    With a broker (REDIS_URL) it never waits on SMTP: a worker sends the
+    emails, and a broker that is down or hung only delays them (see
+    trials.outbox). On the embedded default the tasks run in this process
+    once the transaction commits, so the request waits for the sending.
     """
     key = inquiry_dedupe_key(
         trial=trial, email=email, first_name=first_name, last_name=last_name, message=message

@@ -26,13 +26,13 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from trials.distance import place_resolve
+from trials.distance import Origin, place_resolve
 from trials.emails import email_queue
 from trials.links import LinkExpired, LinkInvalid
 from trials.models import OutgoingEmail, Subscription, SubscriptionDelivery, Trial
 from trials.outbox import outbox_enqueue
 from trials.ratelimit import rate_limited
-from trials.search import DEFAULT_RADIUS_KM, Criteria, Origin, filtered_trials
+from trials.search import DEFAULT_RADIUS_KM, Criteria, filtered_trials
 
 logger = logging.getLogger(__name__)
 

@@ -336,6 +336,12 @@ class Site(models.Model):
         return self.status == RecruitmentStatus.RECRUITING
 
     @property
+    def place(self) -> str:
+        """Where the site is, as pages and emails show it: "Hangzhou, Zhejiang,
+        China" (the street address is for staff)."""
+        return ", ".join(part for part in (self.city, self.state, self.country) if part)
+
+    @property
     def language_labels(self) -> list[str]:
         labels = dict(Language.choices)
         return [str(labels.get(code, code)) for code in self.languages or []]
