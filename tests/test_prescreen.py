@@ -270,3 +270,20 @@ def test_staff_edit_the_questions_on_the_trials_admin_page(admin_client):
     text = page_text(response)
     assert "Pre-screening questions" in text
     assert 'value="Can you lie flat?"' in response.content.decode()
+
+
+def test_it_reads_the_answers_through_a_form_that_trims_and_never_refuses(client):
+    question = PrescreenQuestionFactory()
+    trial = question.trial
+    url = reverse("trials:prescreen", args=[trial.nct_id])
+    data = {"age": "  45  ", "sex": "female", f"q{question.pk}": " no " + "x" * 500}
+    client.post(url, data)
+    saved = client.session[f"prescreen:{trial.pk}"]
+    assert saved["age"] == "45"
+    assert saved[str(question.pk)] == ("no " + "x" * 500)[:300]
+
+    from trials.forms import PrescreenForm
+
+    form = PrescreenForm({"age": "forty"}, questions=[question])
+    assert form.is_valid()
+    assert form.answers() == {"age": "forty", "sex": "", str(question.pk): ""}

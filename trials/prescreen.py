@@ -191,14 +191,6 @@ def prescreen_answers_from_session(session, trial: Trial) -> list[dict]:
     return [finding.as_dict() for finding in verdict.findings]
 
 
-def prescreen_answers_from_post(post, trial: Trial, questions: list[PrescreenQuestion]) -> dict:
-    """The answers in a submitted pre-screen form, keyed as prescreen_evaluate expects."""
-    answers = {AGE: post.get(AGE, "").strip()[:8], SEX: post.get(SEX, "").strip()[:8]}
-    for question in questions:
-        answers[str(question.pk)] = post.get(f"q{question.pk}", "").strip()[:300]
-    return answers
-
-
 def prescreen_panel(*, session, trial: Trial) -> dict:
     """What the pre-screen box on the trial page shows: questions, answers, verdict."""
     questions = list(trial.prescreen_questions.all())

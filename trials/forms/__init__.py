@@ -2,5 +2,6 @@
 
 from trials.forms.contact import ContactForm
 from trials.forms.notifications import PreferencesForm, SignupForm
+from trials.forms.prescreen import PrescreenForm
 
-__all__ = ["ContactForm", "PreferencesForm", "SignupForm"]
+__all__ = ["ContactForm", "PreferencesForm", "PrescreenForm", "SignupForm"]
