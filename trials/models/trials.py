@@ -100,9 +100,7 @@ class TrialQuerySet(models.QuerySet):
 
     def with_sites(self) -> TrialQuerySet:
         """The sites, primary contact first, in one more query."""
-        return self.prefetch_related(
-            models.Prefetch("sites", queryset=Site.objects.order_by("-is_primary_contact", "pk"))
-        )
+        return self.prefetch_related(sites_in_order())
 
     def with_card_data(self) -> TrialQuerySet:
         """What a trial card shows, in a fixed number of queries."""
@@ -209,6 +207,10 @@ class Trial(models.Model):
 
         return parse_criteria(self.eligibility_criteria)
 
+    def prefetch_sites(self) -> None:
+        """Read the sites, primary contact first, unless they have been read."""
+        models.prefetch_related_objects([self], sites_in_order())
+
     @property
     def primary_site(self) -> Site | None:
         """The site marked primary contact, else the first; uses prefetched sites."""
@@ -225,6 +227,10 @@ class Trial(models.Model):
             if site.city and site.city not in seen:
                 seen.append(site.city)
         return seen
+
+
+def sites_in_order() -> models.Prefetch:
+    return models.Prefetch("sites", queryset=Site.objects.order_by("-is_primary_contact", "pk"))
 
 
 def age_in_days(quantity: int, unit: str) -> int:

@@ -27,20 +27,29 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def trial_detail(request: HttpRequest, nct_id: str, slug: str = "") -> HttpResponse:
     trial = get_object_or_404(
-        Trial.objects.visible_to(request.user).with_sites().defer(*NOT_SHOWN),
-        nct_id=nct_id.upper(),
+        Trial.objects.visible_to(request.user).defer(*NOT_SHOWN), nct_id=nct_id.upper()
     )
     # One address per trial: lowercase NCT numbers and slugged links all land here.
     canonical = trial.get_absolute_url()
     if request.path != canonical:
         query = request.META.get("QUERY_STRING", "")
         return redirect(f"{canonical}?{query}" if query else canonical, permanent=True)
+
+    def sites() -> list:
+        trial.prefetch_sites()
+        return list(trial.sites.all())
+
+    def primary_site():
+        trial.prefetch_sites()
+        return trial.primary_site
+
+    # The sites and the form are read only when a cached part of the page is
+    # rendered again (trials/pagecache.py): on most requests, never.
     context = {
         "trial": trial,
-        "sites": list(trial.sites.all()),
-        "primary_site": trial.primary_site,
+        "sites": SimpleLazyObject(sites),
+        "primary_site": SimpleLazyObject(primary_site),
         "faq_entries": FaqEntry.objects.published(),
-        # Built only when the cached contact panel has to be rendered again.
         "contact_form": SimpleLazyObject(lambda: ContactForm(trial=trial)),
     }
     return render_trial_page(request, "trials/detail.html", context)
