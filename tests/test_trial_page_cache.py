@@ -137,3 +137,18 @@ def test_it_keeps_the_contact_page_form_as_the_patient_filled_it(client, trial):
     html = response.content.decode()
     assert 'value="Ada"' in html
     assert 'value="ada@example.org"' in html
+
+
+def test_it_shows_an_faq_entry_edited_in_the_admin_at_once(client, trial, django_user_model):
+    from trials.models import FaqEntry
+
+    entry = FaqEntry.objects.create(question="What is a trial?", answer="A study.", order=1)
+    assert "A study." in page_text(client.get(trial.get_absolute_url()))
+    staff = Client()
+    staff.force_login(django_user_model.objects.create_superuser("editor", "e@example.org", "x"))
+    response = staff.post(
+        f"{ADMIN}trials/faqentry/{entry.pk}/change/",
+        {"question": "What is a trial?", "answer": "A research study.", "order": 1, "published": 1},
+    )
+    assert response.status_code == 302
+    assert "A research study." in page_text(client.get(trial.get_absolute_url()))

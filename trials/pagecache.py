@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import secrets
 
-from django.core.cache import caches
+from django.conf import settings
+from django.core.cache import cache, caches
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -47,6 +48,31 @@ def trial_fragment(trial: Trial, part: str, render_fragment) -> str:
         html = render_fragment()
         cache.set(key, html, TIMEOUT)
     return html
+
+
+# The FAQ under every trial is the same for all trials: kept in the shared
+# cache (Redis in production) so that staff's edits in the admin clear it for
+# every process at once (faq_forget). Edits made elsewhere (a data migration,
+# the shell) show within FAQ_TIMEOUT.
+FAQ_TIMEOUT = 600
+
+
+def _faq_key(language: str) -> str:
+    return f"faq-html:{language}"
+
+
+def faq_fragment(render_fragment) -> str:
+    """The rendered FAQ in the current language, rendered on a miss."""
+    key = _faq_key(translation.get_language() or "")
+    html = cache.get(key)
+    if html is None:
+        html = render_fragment()
+        cache.set(key, html, FAQ_TIMEOUT)
+    return html
+
+
+def faq_forget() -> None:
+    cache.delete_many([_faq_key(code) for code, _name in settings.LANGUAGES])
 
 
 def render_trial_page(

@@ -21,6 +21,7 @@ from trials.admin.imports import ImportForm
 from trials.admin.prescreen import PrescreenQuestionInline
 from trials.importers import import_studies
 from trials.models import Condition, FaqEntry, Language, Phase, RecruitmentStatus, Site, Trial
+from trials.pagecache import faq_forget
 
 
 class SiteForm(forms.ModelForm):
@@ -310,3 +311,16 @@ class FaqEntryAdmin(admin.ModelAdmin):
     list_filter = ["published"]
     search_fields = ["question", "answer"]
     ordering = ["order", "pk"]
+
+    # Trial pages keep the FAQ rendered (trials/pagecache.py) until it changes.
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        faq_forget()
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        faq_forget()
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        faq_forget()

@@ -1,10 +1,12 @@
 """{% trialfragment "part" trial %}…{% endtrialfragment %}: a part of the trial
-page rendered once per trial update and language (see trials.pagecache)."""
+page rendered once per trial update and language, and {% faqfragment %}…
+{% endfaqfragment %}: the FAQ, rendered once per language until staff edit it
+(see trials.pagecache)."""
 
 from django import template
 from django.utils.safestring import mark_safe
 
-from trials.pagecache import CSRF_PLACEHOLDER, trial_fragment
+from trials.pagecache import CSRF_PLACEHOLDER, faq_fragment, trial_fragment
 
 register = template.Library()
 
@@ -33,3 +35,18 @@ def trialfragment(parser, token):
     return TrialFragmentNode(
         parser.compile_filter(bits[1]), parser.compile_filter(bits[2]), nodelist
     )
+
+
+class FaqFragmentNode(template.Node):
+    def __init__(self, nodelist) -> None:
+        self.nodelist = nodelist
+
+    def render(self, context) -> str:
+        return mark_safe(faq_fragment(lambda: self.nodelist.render(context)))
+
+
+@register.tag
+def faqfragment(parser, token):
+    nodelist = parser.parse(("endfaqfragment",))
+    parser.delete_first_token()
+    return FaqFragmentNode(nodelist)
