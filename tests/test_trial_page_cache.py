@@ -152,3 +152,12 @@ def test_it_shows_an_faq_entry_edited_in_the_admin_at_once(client, trial, django
     )
     assert response.status_code == 302
     assert "A research study." in page_text(client.get(trial.get_absolute_url()))
+
+
+def test_it_marks_the_notes_panel_of_a_browser_with_notes_only(client, trial):
+    html = client.get(trial.get_absolute_url()).content.decode()
+    assert "data-has-notes" not in html
+    client.cookies["tf_notes"] = "a-browser-token"
+    assert "data-has-notes" in client.get(trial.get_absolute_url()).content.decode()
+    del client.cookies["tf_notes"]
+    assert "data-has-notes" not in client.get(trial.get_absolute_url()).content.decode()

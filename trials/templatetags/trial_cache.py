@@ -1,7 +1,7 @@
-"""{% trialfragment "part" trial %}…{% endtrialfragment %}: a part of the trial
-page rendered once per trial update and language, and {% faqfragment %}…
-{% endfaqfragment %}: the FAQ, rendered once per language until staff edit it
-(see trials.pagecache)."""
+"""{% trialfragment "part" trial [variant…] %}…{% endtrialfragment %}: a part of
+the trial page rendered once per trial update, language and variant, and
+{% faqfragment %}…{% endfaqfragment %}: the FAQ, rendered once per language
+until staff edit it (see trials.pagecache)."""
 
 from django import template
 from django.utils.safestring import mark_safe
@@ -12,8 +12,8 @@ register = template.Library()
 
 
 class TrialFragmentNode(template.Node):
-    def __init__(self, part: template.base.FilterExpression, trial, nodelist) -> None:
-        self.part, self.trial, self.nodelist = part, trial, nodelist
+    def __init__(self, part, trial, variants, nodelist) -> None:
+        self.part, self.trial, self.variants, self.nodelist = part, trial, variants, nodelist
 
     def render(self, context) -> str:
         # Only pages rendered by render_trial_page: elsewhere a fragment with a
@@ -21,20 +21,20 @@ class TrialFragmentNode(template.Node):
         if context.get("csrf_token") != CSRF_PLACEHOLDER:
             return self.nodelist.render(context)
         trial = self.trial.resolve(context)
-        part = self.part.resolve(context)
+        # A few variants of one part, never a value that is one visitor's own.
+        part = ":".join(str(value.resolve(context)) for value in [self.part, *self.variants])
         return mark_safe(trial_fragment(trial, part, lambda: self.nodelist.render(context)))
 
 
 @register.tag
 def trialfragment(parser, token):
     bits = token.split_contents()
-    if len(bits) != 3:
-        raise template.TemplateSyntaxError('usage: {% trialfragment "part" trial %}')
+    if len(bits) < 3:
+        raise template.TemplateSyntaxError('usage: {% trialfragment "part" trial [variant…] %}')
+    part, trial, *variants = (parser.compile_filter(bit) for bit in bits[1:])
     nodelist = parser.parse(("endtrialfragment",))
     parser.delete_first_token()
-    return TrialFragmentNode(
-        parser.compile_filter(bits[1]), parser.compile_filter(bits[2]), nodelist
-    )
+    return TrialFragmentNode(part, trial, variants, nodelist)
 
 
 class FaqFragmentNode(template.Node):
