@@ -2,6 +2,7 @@
 many trials, sites and conditions there are."""
 
 import pytest
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -30,7 +31,10 @@ def make_trials(count: int, sites_each: int = 3) -> list:
     return trials
 
 
-def queries_for(client, url: str) -> int:
+def queries_for(client, url: str, *, cold: bool = True) -> int:
+    if cold:  # as if nothing of the page were cached yet
+        cache.clear()
+        caches["pages"].clear()
     with CaptureQueriesContext(connection) as context:
         response = client.get(url)
     assert response.status_code == 200
@@ -66,3 +70,5 @@ def test_the_trial_page_does_not_query_per_site_or_trial(client):
     with_fifty = queries_for(client, large.get_absolute_url())
     assert with_fifty == with_two
     assert client.get(large.get_absolute_url()).content.decode().count('class="site-item"') == 50
+    # Once its parts are cached, the trial itself is all a page reads.
+    assert queries_for(client, large.get_absolute_url(), cold=False) == 1

@@ -102,3 +102,12 @@ def test_it_shows_a_few_recruiting_trials_however_many_there_are(client):
     assert more_cards == HOME_TRIALS
     assert bigger_size < size * 1.05
     assert "See all trials" in page_text(client.get("/"))
+
+
+def test_it_shows_a_trial_edited_since_the_last_visit(client, sarcoma_trial):
+    assert "Preoperative SBRT for Soft Tissue Sarcoma" in page_text(client.get("/"))
+    sarcoma_trial.brief_title = "Preoperative radiotherapy for sarcoma"
+    sarcoma_trial.save()
+    text = page_text(client.get("/"))
+    assert "Preoperative radiotherapy for sarcoma" in text
+    assert "Preoperative SBRT" not in text

@@ -17,6 +17,7 @@ entries.
 
 from __future__ import annotations
 
+import datetime
 import secrets
 
 from django.conf import settings
@@ -41,13 +42,24 @@ def trial_fragment_key(trial: Trial, part: str) -> str:
 
 def trial_fragment(trial: Trial, part: str, render_fragment) -> str:
     """The cached HTML of one part of a trial's page, rendered on a miss."""
-    cache = caches["pages"]
-    key = trial_fragment_key(trial, part)
-    html = cache.get(key)
+    return page_fragment(trial_fragment_key(trial, part), render_fragment)
+
+
+def page_fragment(key: str, render_fragment) -> str:
+    """The cached HTML under `key`, rendered on a miss. The key must name
+    everything the HTML shows: the trials and their update times."""
+    pages = caches["pages"]
+    html = pages.get(key)
     if html is None:
         html = render_fragment()
-        cache.set(key, html, TIMEOUT)
+        pages.set(key, html, TIMEOUT)
     return html
+
+
+def trials_key(part: str, trials: list[tuple[int, datetime.datetime]]) -> str:
+    """A key for a part showing these (id, update time) trials, in this order."""
+    shown = ",".join(f"{pk}@{updated_at.timestamp()}" for pk, updated_at in trials)
+    return f"{part}:{translation.get_language() or ''}:{shown}"
 
 
 # The FAQ under every trial is the same for all trials: kept in the shared

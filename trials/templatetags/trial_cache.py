@@ -1,12 +1,13 @@
 """{% trialfragment "part" trial [variant…] %}…{% endtrialfragment %}: a part of
 the trial page rendered once per trial update, language and variant, and
 {% faqfragment %}…{% endfaqfragment %}: the FAQ, rendered once per language
-until staff edit it (see trials.pagecache)."""
+until staff edit it, and {% keyedfragment key %}…{% endkeyedfragment %}: a part
+whose key the view made from what it shows (see trials.pagecache)."""
 
 from django import template
 from django.utils.safestring import mark_safe
 
-from trials.pagecache import CSRF_PLACEHOLDER, faq_fragment, trial_fragment
+from trials.pagecache import CSRF_PLACEHOLDER, faq_fragment, page_fragment, trial_fragment
 
 register = template.Library()
 
@@ -50,3 +51,22 @@ def faqfragment(parser, token):
     nodelist = parser.parse(("endfaqfragment",))
     parser.delete_first_token()
     return FaqFragmentNode(nodelist)
+
+
+class KeyedFragmentNode(template.Node):
+    def __init__(self, key, nodelist) -> None:
+        self.key, self.nodelist = key, nodelist
+
+    def render(self, context) -> str:
+        key = self.key.resolve(context)
+        return mark_safe(page_fragment(key, lambda: self.nodelist.render(context)))
+
+
+@register.tag
+def keyedfragment(parser, token):
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError("usage: {% keyedfragment key %}")
+    nodelist = parser.parse(("endkeyedfragment",))
+    parser.delete_first_token()
+    return KeyedFragmentNode(parser.compile_filter(bits[1]), nodelist)

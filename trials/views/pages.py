@@ -8,7 +8,7 @@ from django.views.decorators.http import require_safe
 
 from trials.forms import ContactForm
 from trials.models import FaqEntry, Trial
-from trials.pagecache import render_trial_page
+from trials.pagecache import render_trial_page, trials_key
 
 # The raw registry record can be large and no page shows it.
 NOT_SHOWN = ("source_record",)
@@ -19,9 +19,12 @@ HOME_TRIALS = 6
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    trials = Trial.objects.published().recruiting().with_card_data().defer(*NOT_SHOWN)
-    trials = trials.order_by("-last_updated", "nct_id")[:HOME_TRIALS]
-    return render(request, "trials/home.html", {"trials": trials})
+    newest = Trial.objects.published().recruiting().order_by("-last_updated", "nct_id")
+    shown = list(newest.values_list("pk", "updated_at")[:HOME_TRIALS])
+    # The cards are rendered again only when other trials are shown or one changed.
+    trials = newest.filter(pk__in=[pk for pk, _ in shown]).with_card_data().defer(*NOT_SHOWN)
+    context = {"trials": trials, "cards_key": trials_key("home-cards", shown)}
+    return render(request, "trials/home.html", context)
 
 
 @require_safe
