@@ -31,7 +31,7 @@ from trials.emails import email_queue
 from trials.links import LinkExpired, LinkInvalid
 from trials.models import OutgoingEmail, Subscription, SubscriptionDelivery, Trial
 from trials.outbox import outbox_enqueue
-from trials.ratelimit import rate_limited
+from trials.ratelimit import mailbox_key, rate_limited
 from trials.search import DEFAULT_RADIUS_KM, Criteria, filtered_trials
 
 logger = logging.getLogger(__name__)
@@ -210,7 +210,7 @@ def subscription_request(
     email = email_normalise(email)
     if rate_limited(
         scope="notify-signup-email",
-        key=email,
+        key=mailbox_key(email),
         limit=settings.SUBSCRIPTION_EMAILS_PER_ADDRESS_PER_DAY,
         window_seconds=24 * 3600,
     ):
