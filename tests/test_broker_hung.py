@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from tests.factories import SiteFactory, TrialFactory
 from tests.stack import use_broker
+from trialfinder.celery import app
 from trials.models import OutgoingEmail
 
 pytestmark = pytest.mark.django_db
@@ -35,8 +36,10 @@ def silent_broker():
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
+    before = app.conf.broker_url, app.conf.broker_write_url
     use_broker(f"redis://127.0.0.1:{listener.getsockname()[1]}/0")
     yield
+    app.conf.broker_url, app.conf.broker_write_url = before
     use_broker(None)
     stop.set()
     thread.join()
