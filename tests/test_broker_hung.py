@@ -36,7 +36,8 @@ def silent_broker():
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
-    before = app.conf.broker_url, app.conf.broker_write_url
+    # The stored values, not the read ones (broker_write_url reads as broker_url).
+    before = app.conf.get("broker_url"), app.conf.get("broker_write_url")
     use_broker(f"redis://127.0.0.1:{listener.getsockname()[1]}/0")
     yield
     app.conf.broker_url, app.conf.broker_write_url = before
