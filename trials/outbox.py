@@ -36,11 +36,12 @@ import smtplib
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import BadHeaderError, EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from trials.emails import unsafe_header
 from trials.models import OutgoingEmail, Subscription
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,11 @@ def email_claim(*, email_id: int) -> bool:
 
 
 def email_message(email: OutgoingEmail) -> EmailMultiAlternatives:
+    # Django stops only CR and LF; a vertical tab or U+2028 becomes a line
+    # break too once the message is written out. Refused, so marked failed.
+    unsafe = unsafe_header(email)
+    if unsafe:
+        raise BadHeaderError(f"{unsafe} holds a line break or control character; not sent")
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body_text,

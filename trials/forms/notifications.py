@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from trials.distance import place_resolve
+from trials.forms.contact import EmailAddressField, validate_one_line
 from trials.search import DEFAULT_RADIUS_KM
 from trials.subscriptions import interest_terms
 
@@ -17,12 +18,14 @@ class PreferencesForm(forms.Form):
     interests = forms.CharField(
         label=_("Conditions or keywords"),
         max_length=300,
+        validators=[validate_one_line],
         help_text=_("Separate several with commas, for example: sarcoma, bone metastases."),
     )
     place = forms.CharField(
         label=_("Near (city or town, optional)"),
         max_length=200,
         required=False,
+        validators=[validate_one_line],
         widget=forms.TextInput(
             attrs={
                 "list": "notify-place-suggestions",
@@ -74,7 +77,7 @@ class PreferencesForm(forms.Form):
 
 
 class SignupForm(PreferencesForm):
-    email = forms.EmailField(label=_("Email"), max_length=254)
+    email = EmailAddressField(label=_("Email"))
     trial = forms.CharField(max_length=11, required=False, widget=forms.HiddenInput)
 
     field_order = ["email", "interests", "place", "radius", "language"]
