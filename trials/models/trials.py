@@ -107,12 +107,13 @@ class TrialQuerySet(models.QuerySet):
     def recruiting(self) -> TrialQuerySet:
         return self.filter(overall_status=RecruitmentStatus.RECRUITING)
 
+    def with_sites(self) -> TrialQuerySet:
+        """The sites, primary contact first, in one more query."""
+        return self.prefetch_related(sites_in_order())
+
     def with_card_data(self) -> TrialQuerySet:
         """What a trial card shows, in a fixed number of queries."""
-        return self.prefetch_related(
-            "conditions",
-            models.Prefetch("sites", queryset=Site.objects.order_by("-is_primary_contact", "pk")),
-        )
+        return self.with_sites().prefetch_related("conditions")
 
 
 class Trial(models.Model):
@@ -241,6 +242,10 @@ class Trial(models.Model):
 
         return parse_criteria(self.eligibility_criteria)
 
+    def prefetch_sites(self) -> None:
+        """Read the sites, primary contact first, unless they have been read."""
+        models.prefetch_related_objects([self], sites_in_order())
+
     @property
     def primary_site(self) -> Site | None:
         """The site marked primary contact, else the first; uses prefetched sites."""
@@ -259,6 +264,10 @@ class Trial(models.Model):
             if city and city not in seen:
                 seen.append(city)
         return seen
+
+
+def sites_in_order() -> models.Prefetch:
+    return models.Prefetch("sites", queryset=Site.objects.order_by("-is_primary_contact", "pk"))
 
 
 def age_in_days(quantity: int, unit: str) -> int:
@@ -392,7 +401,8 @@ class Site(models.Model):
 
     @property
     def place(self) -> TranslatedText:
-        """'Hangzhou, Zhejiang, China': see place_of."""
+        """Where the site is, as pages and emails show it: "Hangzhou, Zhejiang,
+        China" (the street address is for staff); see place_of."""
         return self.place_of("city", "state", "country")
 
     def place_of(self, *names: str) -> TranslatedText:

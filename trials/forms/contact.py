@@ -22,11 +22,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from trials.distance import place_resolve
+from trials.distance import Origin, place_resolve
 from trials.emails import has_control_characters
 from trials.models import Language, Site, Trial
 from trials.routing import choosable_sites, site_route
-from trials.search import Origin
 from trials.translations import TranslatedText, translated
 
 NAME_MAX_LENGTH = 100
@@ -165,7 +164,7 @@ def _name_order() -> tuple[str, str]:
 
 def _site_label(site: Site) -> TranslatedText:
     """The center in the page's language where staff have named it, else as registered."""
-    facility, place = translated(site, "facility"), site.place_of("city", "country")
+    facility, place = translated(site, "facility"), site.place
     label = f"{facility} — {place}" if place else facility
     if site.language_labels:
         label += " · " + ", ".join(site.language_labels)
