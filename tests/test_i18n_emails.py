@@ -34,9 +34,12 @@ def chinese_site():
         trial=trial,
         facility="Shandong Cancer Hospital",
         city="Jinan",
+        state="Shandong",
         country="China",
         email_language=ZH,
-        translations={ZH: {"facility": "山东省肿瘤医院", "city": "济南"}},
+        translations={
+            ZH: {"facility": "山东省肿瘤医院", "city": "济南", "state": "山东省", "country": "中国"}
+        },
     )
 
 
