@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Case, F, FloatField, Min, Q, QuerySet, When
+from django.db.models.expressions import RawSQL
 
 # Origin, place_find, normalise_place_name and haversine_km are imported from
 # here by the views, forms, routing and subscriptions: re-exported.
@@ -319,7 +320,11 @@ def _ordered(
     if _uses_window(criteria):
         # Ranking or date-sorting every match of a broad term ("cancer": half
         # the registry) is too slow: only the rank window is ordered.
-        in_window = Trial.objects.filter(pk__in=window or [])
+        # One array parameter, not a thousand placeholders: psycopg parses
+        # and quotes a query of 2,000 ids in about 17 ms of the page's CPU.
+        in_window = Trial.objects.filter(
+            pk__in=RawSQL("SELECT unnest(%s::bigint[])", (window or [],))
+        )
         if sort == "relevance":
             # Title and conditions (weight A) before the other registry
             # fields (B), before registry concepts (C); a mention only in a
