@@ -237,7 +237,7 @@ def _window_sql(trials: QuerySet) -> str:
 
 def rank_window(trials: QuerySet, *, titled: QuerySet | None = None) -> list[int]:
     """The ids of the RANK_WINDOW most recently updated of these trials, on
-    PostgreSQL, read by migration 0006's trials_search_window().
+    PostgreSQL, read by trials_search_window() (migration 0010).
 
     With titled (for relevance: the same search, its words matched on the
     title, conditions, keywords and sponsor only), the window also holds the
