@@ -39,7 +39,14 @@ class Subscription(models.Model):
         verbose_name_plural = _("subscriptions")
 
     def __str__(self) -> str:
-        return f"{self.email} ({self.get_status_display()})"
+        # No address: admin titles, delete confirmations and history show this.
+        return f"{_('Subscription')} #{self.pk} ({self.get_status_display()})"
+
+    # Shown only to staff who may see patients' contact details (trials/privacy.py).
+    CONTACT_FIELDS = ("email",)
+
+    def contact_values(self) -> list[str]:
+        return [self.email]
 
 
 class SubscriptionDelivery(models.Model):
@@ -60,6 +67,11 @@ class SubscriptionDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["subscription", "trial"], name="one_delivery_per_trial")
         ]
+
+    CONTACT_FIELDS = ()
+
+    def contact_values(self) -> list[str]:
+        return self.subscription.contact_values()
 
     def __str__(self) -> str:
         return f"trial {self.trial_id} to subscription {self.subscription_id}"

@@ -1,0 +1,37 @@
+"""Patients' contact details: who may see them, and how they are hidden.
+
+A row's contact values are what its model's `contact_values()` returns (a
+patient's names, address, phone, message, place). Staff without
+PERMISSION see them masked in the admin (trials/admin/masking.py), and
+anonymisation scrubs them out of the text that quotes them (trials/anonymise.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+PERMISSION = "trials.view_contact_details"
+
+
+def can_see_contacts(user) -> bool:
+    return user.has_perm(PERMISSION)
+
+
+def mask(value: str) -> str:
+    """Enough to tell two rows apart, not enough to contact anybody."""
+    return f"{value[:1]}•••" if value else ""
+
+
+def redact(text: str, values: Iterable[str], replacement: str | None = None) -> str:
+    """`text` with every occurrence of `values` masked (or replaced), ignoring case.
+
+    Longest first, so a full name goes before the first name inside it. Mail
+    servers change the case of addresses they quote, hence the ignored case.
+    """
+    if not text:
+        return text
+    for value in sorted({v.strip() for v in values if v and v.strip()}, key=len, reverse=True):
+        shown = mask(value) if replacement is None else replacement
+        text = re.sub(re.escape(value), lambda _match: shown, text, flags=re.IGNORECASE)
+    return text
