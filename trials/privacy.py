@@ -33,5 +33,7 @@ def redact(text: str, values: Iterable[str], replacement: str | None = None) -> 
         return text
     for value in sorted({v.strip() for v in values if v and v.strip()}, key=len, reverse=True):
         shown = mask(value) if replacement is None else replacement
-        text = re.sub(re.escape(value), lambda _match: shown, text, flags=re.IGNORECASE)
+        text = re.sub(
+            re.escape(value), lambda _match, shown=shown: shown, text, flags=re.IGNORECASE
+        )
     return text

@@ -139,6 +139,11 @@ class OutgoingEmail(models.Model):
         verbose_name_plural = _("outgoing emails")
         indexes = [models.Index(fields=["status", "status_changed_at"])]
 
+    def __str__(self) -> str:
+        # No recipient here: this string lands in admin pages and logs, and
+        # for a patient's copy the recipient is contact data.
+        return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
+
     CONTACT_FIELDS = ()
 
     def contact_values(self) -> list[str]:
@@ -154,8 +159,3 @@ class OutgoingEmail(models.Model):
         ):
             values.append(self.to)
         return values
-
-    def __str__(self) -> str:
-        # No recipient here: this string lands in admin pages and logs, and
-        # for a patient's copy the recipient is contact data.
-        return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"

@@ -70,8 +70,8 @@ class SubscriptionDelivery(models.Model):
 
     CONTACT_FIELDS = ()
 
-    def contact_values(self) -> list[str]:
-        return self.subscription.contact_values()
-
     def __str__(self) -> str:
         return f"trial {self.trial_id} to subscription {self.subscription_id}"
+
+    def contact_values(self) -> list[str]:
+        return self.subscription.contact_values()
