@@ -256,6 +256,20 @@ CELERY_BEAT_SCHEDULE["subscriptions-digest"] = {
     "task": "trials.tasks.subscriptions_digest",
     "schedule": crontab(hour=SUBSCRIPTION_DIGEST_HOUR_UTC, minute=0),
 }
+# Retention (trials/anonymise.py): every other copy of a patient's details,
+# daily. Sessions never outlive the inquiry retention period.
+CELERY_BEAT_SCHEDULE |= {
+    "subscriptions-unconfirmed-delete": {
+        "task": "trials.tasks.subscriptions_unconfirmed_delete",
+        "schedule": 86400,
+    },
+    "share-links-expired-delete": {
+        "task": "trials.tasks.share_links_expired_delete",
+        "schedule": 86400,
+    },
+    "sessions-expired-delete": {"task": "trials.tasks.sessions_expired_delete", "schedule": 86400},
+}
+SESSION_COOKIE_AGE = min(14 * 24 * 3600, INQUIRY_RETENTION_DAYS * 24 * 3600)
 
 # Email: printed to the console unless an SMTP host is given.
 EMAIL_HOST = os.getenv("EMAIL_HOST", "")

@@ -30,6 +30,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from trials.models import Inquiry, OutgoingEmail, Subscription
+from trials.privacy import delivery_error
 
 log = logging.getLogger(__name__)
 Status = OutgoingEmail.Status
@@ -136,7 +137,8 @@ def email_deliver(*, email_id: int) -> Outcome:
     try:
         email_message(email).send()
     except Exception as exc:  # noqa: BLE001 - classified below, never swallowed silently
-        error = f"{type(exc).__name__}: {exc}"[:2000]
+        # Code and reason only: the log and the admin must not hold the recipient.
+        error = delivery_error(exc)
         if is_transient(exc) and email.attempts < settings.OUTBOX_MAX_ATTEMPTS:
             log.warning("email %s: transient error, will retry: %s", email_id, error)
             _finish(email_id, status=Status.QUEUED, last_error=error)

@@ -9,9 +9,14 @@ anonymisation scrubs them out of the text that quotes them (trials/anonymise.py)
 from __future__ import annotations
 
 import re
+import smtplib
 from collections.abc import Iterable
 
 PERMISSION = "trials.view_contact_details"
+
+
+# Anything shaped like an address, in a mail server's words ("<a@b.c>: unknown").
+ADDRESS = re.compile(r"[^\s<>()\[\]{}'\",;:]+@[^\s<>()\[\]{}'\",;:]+")
 
 
 def can_see_contacts(user) -> bool:
@@ -37,3 +42,24 @@ def redact(text: str, values: Iterable[str], replacement: str | None = None) -> 
             re.escape(value), lambda _match, shown=shown: shown, text, flags=re.IGNORECASE
         )
     return text
+
+
+def delivery_error(exc: Exception) -> str:
+    """What went wrong sending an email, for `last_error` and the worker's log.
+
+    The exception's class, the SMTP code and the server's reason, never the
+    recipient: smtplib's refusals are keyed by address, and servers quote it
+    in their reasons ("550 5.1.1 <a@b.c>: Recipient address rejected").
+    """
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        reasons = [f"{code} {_decoded(reason)}" for code, reason in exc.recipients.values()]
+        text = "; ".join(reasons)
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        text = f"{exc.smtp_code} {_decoded(exc.smtp_error)}"
+    else:
+        text = str(exc)
+    return ADDRESS.sub("[address]", f"{type(exc).__name__}: {text}")[:2000]
+
+
+def _decoded(reason: bytes | str) -> str:
+    return reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)

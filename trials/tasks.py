@@ -47,3 +47,27 @@ def subscriptions_digest() -> int:
     from trials.subscriptions import subscriptions_digest_send
 
     return subscriptions_digest_send()
+
+
+# Retention (trials/anonymise.py): each copy of a patient's details goes on schedule.
+
+
+@shared_task(ignore_result=True)
+def subscriptions_unconfirmed_delete() -> int:
+    from trials.anonymise import subscriptions_unconfirmed_delete as delete
+
+    return delete()
+
+
+@shared_task(ignore_result=True)
+def share_links_expired_delete() -> int:
+    from trials.anonymise import share_links_expired_delete as delete
+
+    return delete()
+
+
+@shared_task(ignore_result=True)
+def sessions_expired_delete() -> int:
+    from trials.anonymise import sessions_expired_delete as delete
+
+    return delete()
