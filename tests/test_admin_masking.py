@@ -154,3 +154,33 @@ def test_no_model_names_a_patient_in_its_str(rows):
     objects += list(OutgoingEmail.objects.filter(subscription=subscription))
     for obj in objects:
         assert not [s for s in SECRETS if s.casefold() in str(obj).casefold()], obj
+
+
+def test_history_and_errors_written_before_are_rewritten(client):
+    """The data migration: old history entries carried the subscriber's address."""
+    import importlib
+
+    from django.apps import apps
+    from django.db.migrations.loader import MigrationLoader
+
+    subscription = SubscriptionFactory(email=SUBSCRIBER)
+    editor = User.objects.create_superuser("editor", "editor@example.org", "pw")
+    [entry] = LogEntry.objects.log_actions(editor.pk, [subscription], CHANGE)
+    LogEntry.objects.filter(pk=entry.pk).update(object_repr=f"{SUBSCRIBER} (Confirmed)")
+    email = OutgoingEmail.objects.create(
+        kind=OutgoingEmail.Kind.SUBSCRIPTION_CONFIRM,
+        subscription=subscription,
+        to=SUBSCRIBER,
+        subject="Please confirm",
+        body_text="…",
+        message_id="<confirm-old@example.org>",
+        last_error=f"SMTPRecipientsRefused: {{'{SUBSCRIBER}': (550, b'no such user')}}",
+    )
+    names = MigrationLoader(None, ignore_no_migrations=True).disk_migrations
+    [name] = [n for app, n in names if app == "trials" and n.endswith("privacy")]
+    importlib.import_module(f"trials.migrations.{name}").forward(apps, None)
+
+    entry.refresh_from_db()
+    email.refresh_from_db()
+    assert SUBSCRIBER not in entry.object_repr and "(550, b'no such user')" in email.last_error
+    assert SUBSCRIBER not in email.last_error
