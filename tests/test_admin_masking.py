@@ -184,3 +184,14 @@ def test_history_and_errors_written_before_are_rewritten(client):
     email.refresh_from_db()
     assert SUBSCRIBER not in entry.object_repr and "(550, b'no such user')" in email.last_error
     assert SUBSCRIBER not in email.last_error
+
+
+def test_every_admin_over_patient_rows_goes_through_the_masking():
+    from trials.admin.masking import MaskedContactsAdmin
+
+    for model, model_admin in admin.site._registry.items():
+        if hasattr(model, "contact_values"):
+            assert isinstance(model_admin, MaskedContactsAdmin), model
+        for inline in model_admin.inlines:
+            if hasattr(inline.model, "contact_values"):
+                assert issubclass(inline, MaskedContactsAdmin), inline
