@@ -195,3 +195,30 @@ def test_every_admin_over_patient_rows_goes_through_the_masking():
         for inline in model_admin.inlines:
             if hasattr(inline.model, "contact_values"):
                 assert issubclass(inline, MaskedContactsAdmin), inline
+
+
+def test_staff_without_the_permission_can_still_change_the_status(client, rows):
+    inquiry, _subscription = rows
+    staff_without_the_permission(client)
+    url = reverse("admin:trials_inquiry_change", args=[inquiry.pk])
+    form = client.get(url).context["adminform"].form
+    assert not set(Inquiry.CONTACT_FIELDS) & set(form.fields)
+
+    data = {
+        "status": "contacted",
+        "preferred_language": "en",
+        "emails-TOTAL_FORMS": "2",
+        "emails-INITIAL_FORMS": "2",
+        "emails-MIN_NUM_FORMS": "0",
+        "emails-MAX_NUM_FORMS": "1000",
+    }
+    for i, email in enumerate(inquiry.emails.order_by("-created_at")):
+        data[f"emails-{i}-id"] = str(email.pk)
+        data[f"emails-{i}-inquiry"] = str(inquiry.pk)
+    response = client.post(url, data, follow=True)
+
+    assert response.status_code == 200
+    assert not leaks({"after saving": response.content.decode()})
+    inquiry.refresh_from_db()
+    assert inquiry.status == "contacted" and inquiry.email == PATIENT["email"]
+    assert inquiry.first_name == PATIENT["first_name"] and inquiry.phone == PATIENT["phone"]
