@@ -22,7 +22,6 @@ tests/test_admin_masking.py walks every admin page to hold this together.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cached_property
 
 from django.contrib.admin.utils import label_for_field, lookup_field
 from django.core.exceptions import FieldDoesNotExist
@@ -60,6 +59,47 @@ def is_contact_field(model, name: str) -> bool:
     return field is not None and field.name in getattr(field.model, "CONTACT_FIELDS", ())
 
 
+class Shown:
+    """A column or read-only field standing in for `name`: masked or redacted.
+
+    Equal to every other stand-in for the same model and name: Django matches
+    form fields against read-only fields by equality, whichever request (or
+    thread) built them.
+    """
+
+    def __init__(self, model_admin, name: str, field) -> None:
+        self.model_admin, self.name = model_admin, name
+        self.contact = is_contact_field(model_admin.model, name)
+        self.__name__ = name.replace(LOOKUP_SEP, "_")
+        label, attr = label_for_field(name, model_admin.model, model_admin, return_attr=True)
+        self.short_description = label
+        for option in ("boolean", "empty_value_display"):
+            if hasattr(attr, option):
+                setattr(self, option, getattr(attr, option))
+        # Sorting by a masked column would still tell the order of names.
+        ordering = getattr(attr, "admin_order_field", None) or (field and name)
+        if ordering and not self.contact:
+            self.admin_order_field = ordering
+
+    def __call__(self, obj):
+        _field, _attr, value = lookup_field(self.name, obj, self.model_admin)
+        if self.contact:
+            return mask(str(value or ""))
+        if isinstance(value, str):
+            return redact(value, contact_values_of(obj))
+        return value
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Shown) and self._key == other._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    @property
+    def _key(self) -> tuple:
+        return (self.model_admin.model, self.name)
+
+
 class MaskedContactsAdmin:
     """Put before admin.ModelAdmin or an inline class; see the module docstring."""
 
@@ -67,44 +107,13 @@ class MaskedContactsAdmin:
         """What the page shows instead of field `name` to staff without the permission."""
         if not isinstance(name, str) or name in ("__str__", "action_checkbox"):
             return name
-        return self._shown_by_name.setdefault(name, self._wrap(name))
-
-    @cached_property
-    def _shown_by_name(self) -> dict:
-        # The same callable for the same name on every call: Django matches
-        # form fields against read-only fields by identity.
-        return {}
-
-    def _wrap(self, name: str) -> str | Callable:
         field = _target_field(self.model, name)
-        contact = is_contact_field(self.model, name)
-        if field is not None and not contact:
+        if field is not None and not is_contact_field(self.model, name):
             # Dates, numbers, choices and links to other rows carry no contact
             # details (no model's __str__ does); plain text might quote them.
             if not isinstance(field, TEXT_FIELDS) or field.choices:
                 return name
-        label, attr = label_for_field(name, self.model, self, return_attr=True)
-
-        def show(obj):
-            _field, _attr, value = lookup_field(name, obj, self)
-            if contact:
-                return mask(str(value or ""))
-            if isinstance(value, str):
-                return redact(value, contact_values_of(obj))
-            return value
-
-        show.__name__ = name.replace(LOOKUP_SEP, "_")
-        show.short_description = label
-        for option in ("boolean", "empty_value_display"):
-            if hasattr(attr, option):
-                setattr(show, option, getattr(attr, option))
-        if not contact:
-            ordering = getattr(attr, "admin_order_field", None) or (
-                name if field is not None else None
-            )
-            if ordering:
-                show.admin_order_field = ordering
-        return show
+        return Shown(self, name, field)
 
     def cell(self, request: HttpRequest, obj, name: str) -> str:
         """One value as this member of staff may see it, for exports."""

@@ -37,7 +37,7 @@ class DeliveryInline(ReadOnlyInline):
     verbose_name_plural = _("trials sent")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("trial", "email")
+        return super().get_queryset(request).select_related("trial", "email", "subscription")
 
     @admin.display(description=_("email status"))
     def email_status(self, delivery: SubscriptionDelivery) -> str:
