@@ -117,3 +117,31 @@ def test_gunicorns_access_log_holds_no_token(tmp_path):
     log = access_log.read_text()
     assert "/inquiry/[token]/?saved=1" in log and "/notifications/confirm/[token]/" in log
     assert TOKEN not in log
+
+
+@pytest.fixture
+def console():
+    """What the site's console log handler writes, as configured in settings."""
+    import io
+
+    from trialfinder.logfilters import RedactTokens
+
+    [handler] = [
+        h
+        for h in logging.getLogger("django").handlers
+        if any(isinstance(f, RedactTokens) for f in h.filters)
+    ]
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    yield stream
+    handler.setStream(previous)
+
+
+def test_a_refused_form_on_a_link_logs_no_token(console):
+    from django.test import Client
+
+    path = reverse("trials:coordinator", args=[TOKEN])
+    response = Client(enforce_csrf_checks=True).post(path, {"status": "contacted"})
+    assert response.status_code == 403
+    assert "Forbidden (CSRF cookie not set.): /inquiry/[token]/" in console.getvalue()
+    assert TOKEN not in console.getvalue()

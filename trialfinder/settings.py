@@ -354,6 +354,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Every django.* record through the filtered handler (CSRF refusals,
+        # for one, log the path), once; ADMINS is not set, so no mail goes.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
         "django.request": {"filters": ["redact_tokens"]},
         # runserver's request lines (Django's own config stops their propagation).

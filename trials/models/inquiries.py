@@ -144,8 +144,6 @@ class OutgoingEmail(models.Model):
         # for a patient's copy the recipient is contact data.
         return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
 
-    CONTACT_FIELDS = ()
-
     def contact_values(self) -> list[str]:
         """The patient's or subscriber's details this email (its subject, its
         recipient, a server's error quoting it) may carry."""

@@ -68,8 +68,6 @@ class SubscriptionDelivery(models.Model):
             models.UniqueConstraint(fields=["subscription", "trial"], name="one_delivery_per_trial")
         ]
 
-    CONTACT_FIELDS = ()
-
     def __str__(self) -> str:
         return f"trial {self.trial_id} to subscription {self.subscription_id}"
 
