@@ -4,10 +4,10 @@ Coordinator, subscription and note-sharing links carry their credential in
 the URL path (/inquiry/<token>/ opens a patient's details for
 INQUIRY_LINK_MAX_AGE_DAYS). Links already sent in emails must keep working,
 so the tokens stay in the paths and the logs get the path with the token
-replaced: gunicorn's access log through `GunicornLogger` (gunicorn.conf.py),
-Django's request logging and anything else through `RedactTokens` (LOGGING
-in settings.py). The query string, the Referer and a redirect's Location
-carry the same paths, so every logged string goes through `redact_tokens`.
+replaced by one filter, `RedactTokens`: on gunicorn's access and error logs
+through `GunicornLogger` (gunicorn.conf.py), on Django's request logging and
+everything else through LOGGING in settings.py. It rewrites whole messages,
+so the query string, the Referer and a redirect's Location are covered too.
 """
 
 from __future__ import annotations
@@ -37,7 +37,10 @@ class RedactTokens(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format is the handler's to report, not ours
+            return True
         redacted = redact_tokens(message)
         if redacted != message:
             record.msg, record.args = redacted, None
@@ -45,8 +48,10 @@ class RedactTokens(logging.Filter):
 
 
 class GunicornLogger(glogging.Logger):
-    """gunicorn's logger with the tokens taken out of every access-log atom."""
+    """gunicorn's logger with the same filter on its access and error logs."""
 
-    def atoms(self, resp, req, environ, request_time) -> dict:
-        atoms = super().atoms(resp, req, environ, request_time)
-        return {k: redact_tokens(v) if isinstance(v, str) else v for k, v in atoms.items()}
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        for logger in (self.access_log, self.error_log):
+            if not any(isinstance(f, RedactTokens) for f in logger.filters):
+                logger.addFilter(RedactTokens())
