@@ -75,3 +75,5 @@ def test_redact_masks_every_value_whatever_its_case():
         redact(text, ["Mei", "Lin", "Mei Lin", "mei.lin@example.com"]) == "From M••• <m•••>, m•••"
     )
     assert mask("") == "" and redact("", ["x"]) == ""
+    # A column cut short still shows no part of an address.
+    assert redact("550 <mei.lin@exa", ["mei.lin@example.com"]) == "550 <m•••"

@@ -36,11 +36,17 @@ def redact(text: str, values: Iterable[str], replacement: str | None = None) -> 
     """
     if not text:
         return text
-    for value in sorted({v.strip() for v in values if v and v.strip()}, key=len, reverse=True):
+    values = sorted({v.strip() for v in values if v and v.strip()}, key=len, reverse=True)
+    for value in values:
         shown = mask(value) if replacement is None else replacement
         text = re.sub(
             re.escape(value), lambda _match, shown=shown: shown, text, flags=re.IGNORECASE
         )
+    # A column cut short ("… <mei.lin@exa") ends with the start of a value.
+    for value in values:
+        for length in range(min(len(value) - 1, len(text)), 2, -1):
+            if text[-length:].lower() == value[:length].lower():
+                return text[:-length] + (mask(value) if replacement is None else replacement)
     return text
 
 
