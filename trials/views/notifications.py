@@ -29,6 +29,7 @@ from trials.subscriptions import (
     LinkExpired,
     LinkInvalid,
     email_language,
+    email_normalise,
     interest_terms,
     subscription_confirm,
     subscription_from_token,
@@ -153,8 +154,10 @@ def signup(request: HttpRequest) -> HttpResponse:
             if not accepted:
                 return render(request, "429.html", status=429)
             request.session.pop("notify_prefill", None)
-            # Shown once by the next page, which takes it out of the session.
-            request.session[SENT_TO_KEY] = form.cleaned_data["email"]
+            # The subscription's id, not the address: no session holds a copy.
+            address = email_normalise(form.cleaned_data["email"])
+            subscription = Subscription.objects.filter(email=address).only("pk").first()
+            request.session[SENT_TO_KEY] = subscription.pk if subscription else None
             return redirect("trials:notify_sent")
     else:
         form = SignupForm(initial=_signup_initial(request))
@@ -164,7 +167,8 @@ def signup(request: HttpRequest) -> HttpResponse:
 @require_safe
 def sent(request: HttpRequest) -> HttpResponse:
     # The same page for a new, a pending and a confirmed address.
-    context = {"email": request.session.pop(SENT_TO_KEY, "")}
+    subscriptions = Subscription.objects.filter(pk=request.session.get(SENT_TO_KEY))
+    context = {"email": subscriptions.values_list("email", flat=True).first() or ""}
     return render(request, "trials/notifications/sent.html", context)
 
 
