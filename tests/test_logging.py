@@ -73,7 +73,7 @@ def test_runserver_request_lines_log_no_token():
     assert lines == ['"GET /shared/[token]/ HTTP/1.1" 200 512']
 
 
-def test_gunicorns_access_log_holds_no_token(tmp_path):
+def test_gunicorns_access_log_holds_no_token_and_no_query(tmp_path):
     """The real server with the project's gunicorn.conf.py."""
     port = free_port()
     access_log = tmp_path / "access.log"
@@ -115,8 +115,10 @@ def test_gunicorns_access_log_holds_no_token(tmp_path):
         process.terminate()
         process.wait(timeout=30)
     log = access_log.read_text()
-    assert "/inquiry/[token]/?saved=1" in log and "/notifications/confirm/[token]/" in log
+    assert '"GET /inquiry/[token]/"' in log and '"GET /notifications/confirm/[token]/"' in log
     assert TOKEN not in log
+    # Like the proxy's log: no query string, no Referer.
+    assert "saved=1" not in log and "127.0.0.1:" not in log
 
 
 @pytest.fixture
