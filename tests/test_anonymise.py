@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import InquiryFactory, SiteFactory, SubscriptionFactory
-from trials import tasks
+from trials import anonymise
 from trials.emails import inquiry_emails_create
 from trials.models import Inquiry, OutgoingEmail, ShareLink, Subscription
 from trials.notes import share_create
@@ -120,7 +120,7 @@ def test_it_deletes_sign_ups_whose_confirmation_link_expired_unused(client, sett
         created_at=timezone.now() - datetime.timedelta(days=30)
     )
 
-    assert tasks.subscriptions_unconfirmed_delete() == 1
+    assert anonymise.subscriptions_unconfirmed_delete_task() == 1
 
     addresses = set(Subscription.objects.values_list("email", flat=True))
     assert addresses == {"fresh@example.com", "confirmed@example.com"}
@@ -134,7 +134,7 @@ def test_a_renewed_sign_up_is_kept(settings):
     settings.SUBSCRIPTION_CONFIRM_MAX_AGE_DAYS = 7
     signed_up_days_ago(20, "again@example.com")
     subscription_request(email="again@example.com", interests="sarcoma")
-    assert tasks.subscriptions_unconfirmed_delete() == 0
+    assert anonymise.subscriptions_unconfirmed_delete_task() == 0
     assert Subscription.objects.filter(email="again@example.com").exists()
 
 
@@ -149,7 +149,7 @@ def test_it_deletes_share_links_that_expired_or_were_withdrawn(client):
     ShareLink.objects.filter(pk=expired.pk).update(expires_at=timezone.now())
     ShareLink.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
 
-    assert tasks.share_links_expired_delete() == 2
+    assert anonymise.share_links_expired_delete_task() == 2
 
     assert list(ShareLink.objects.values_list("pk", flat=True)) == [active.pk]
     response = client.get(reverse("trials:shared_notes", args=[expired.token]))
@@ -210,7 +210,7 @@ def test_it_deletes_expired_sessions_on_schedule():
             expire_date=timezone.now() + datetime.timedelta(days=expires_in_days)
         )
 
-    assert tasks.sessions_expired_delete() == 2
+    assert anonymise.sessions_expired_delete_task() == 2
     assert Session.objects.count() == 1
 
 
@@ -230,4 +230,4 @@ def test_beat_runs_every_cleanup_daily(settings):
         "share_links_expired_delete",
         "sessions_expired_delete",
     ):
-        assert schedule[f"trials.tasks.{task}"] == 86400
+        assert schedule[f"trials.anonymise.{task}_task"] == 86400

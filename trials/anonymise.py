@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 
+from celery import shared_task
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
@@ -69,6 +70,12 @@ def inquiries_anonymise(*, older_than_days: int, now: datetime.datetime | None =
     return len(ids)
 
 
+@shared_task(ignore_result=True)
+def inquiries_anonymise_task() -> int:
+    """Daily: forget contact details older than INQUIRY_RETENTION_DAYS."""
+    return inquiries_anonymise(older_than_days=settings.INQUIRY_RETENTION_DAYS)
+
+
 def subscriptions_unconfirmed_delete(*, now: datetime.datetime | None = None) -> int:
     """Delete sign-ups whose confirmation link expired unused; return how many.
 
@@ -99,3 +106,18 @@ def sessions_expired_delete() -> int:
     before = Session.objects.count()
     call_command("clearsessions")
     return before - Session.objects.count()
+
+
+@shared_task(ignore_result=True)
+def subscriptions_unconfirmed_delete_task() -> int:
+    return subscriptions_unconfirmed_delete()
+
+
+@shared_task(ignore_result=True)
+def share_links_expired_delete_task() -> int:
+    return share_links_expired_delete()
+
+
+@shared_task(ignore_result=True)
+def sessions_expired_delete_task() -> int:
+    return sessions_expired_delete()
