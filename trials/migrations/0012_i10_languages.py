@@ -60,7 +60,7 @@ def add_faq_translations(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trials', '0010_i9b_search_speed'),
+        ('trials', '0011_i11a_privacy'),
     ]
 
     operations = [
