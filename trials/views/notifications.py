@@ -57,7 +57,9 @@ def _signup_initial(request: HttpRequest) -> dict:
     prefill = request.session.get("notify_prefill") or {}
     inquiry = Inquiry.objects.filter(pk=prefill.get("inquiry"), anonymised_at__isnull=True).first()
     email, place, language = (
-        (inquiry.email, inquiry.location_text, inquiry.language) if inquiry else ("", "", "")
+        (inquiry.email, inquiry.location_text, inquiry.preferred_language or inquiry.language)
+        if inquiry
+        else ("", "", "")
     )
     nct_id = request.GET.get("trial") or prefill.get("trial") or ""
     return {
