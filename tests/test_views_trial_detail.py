@@ -16,8 +16,7 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 pytestmark = pytest.mark.django_db
 
-# Every numbered criterion line of the two source pages, verbatim (the
-# second inclusion item of NCT06987370 runs items 3-8 together, as there).
+# Every numbered criterion line of the two source pages, verbatim.
 SEED_CRITERIA = {
     "NCT06760221": [
         "Aged ≥18 years;",
@@ -60,16 +59,23 @@ SEED_CRITERIA = {
     ],
     "NCT06987370": [
         "Sign a written informed consent form before implementing any trial-related procedures;",
+        # The registry runs items 3-8 together inside item 2: shown as items of their own.
+        "Male or female, aged 18 years or above and 75 years or below;",
         (
-            "Male or female, aged 18 years or above and 75 years or below; 3. Have a "
-            "histopathologically confirmed single primary tumor (patients with a pathological "
-            "diagnosis of small cell carcinoma or undifferentiated carcinoma are excluded); 4. "
-            "ECOG PS 0-2; 5. Have at least one target lesion: bone metastasis with a soft tissue "
-            "mass confirmed by CT or MRI. The shortest diameter of the soft tissue is greater "
-            "than 30mm; 6. The number of metastatic lesions is ≤ 5 and the number of metastatic "
-            "organs is ≤ 3; 7. The expected survival time is ≥ 3 months; 8. The main organ "
-            "functions are normal (within 14 days before enrollment), that is, the following "
-            "criteria are met:"
+            "Have a histopathologically confirmed single primary tumor (patients with a "
+            "pathological diagnosis of small cell carcinoma or undifferentiated carcinoma are "
+            "excluded);"
+        ),
+        "ECOG PS 0-2;",
+        (
+            "Have at least one target lesion: bone metastasis with a soft tissue mass confirmed "
+            "by CT or MRI. The shortest diameter of the soft tissue is greater than 30mm;"
+        ),
+        "The number of metastatic lesions is ≤ 5 and the number of metastatic organs is ≤ 3;",
+        "The expected survival time is ≥ 3 months;",
+        (
+            "The main organ functions are normal (within 14 days before enrollment), that is, "
+            "the following criteria are met:"
         ),
         "The blood routine examination criteria should meet:",
         "Hemoglobin (HB) ≥ 90g/L;",

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_safe
 
 from trials.forms import ContactForm
 from trials.models import FaqEntry, Trial
+from trials.site_list import site_listing
 
 # The raw registry record can be large and no page shows it.
 NOT_SHOWN = ("source_record",)
@@ -31,12 +32,22 @@ def trial_detail(request: HttpRequest, nct_id: str, slug: str = "") -> HttpRespo
         return redirect(f"{canonical}?{query}" if query else canonical, permanent=True)
     context = {
         "trial": trial,
-        "sites": list(trial.sites.all()),
+        "site_listing": site_listing(
+            trial=trial,
+            place=_printable(request.GET.get("site_near", ""))[:200],
+            country=request.GET.get("site_country", "")[:80],
+            page=request.GET.get("site_page"),
+        ),
         "primary_site": trial.primary_site,
         "faq_entries": FaqEntry.objects.published(),
         "contact_form": ContactForm(trial=trial),
     }
     return render(request, "trials/detail.html", context)
+
+
+def _printable(text: str) -> str:
+    # No place name has control characters, and PostgreSQL refuses NUL in a query.
+    return "".join(c for c in text if c.isprintable())
 
 
 @require_safe
