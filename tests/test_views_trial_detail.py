@@ -120,8 +120,8 @@ SEED_CRITERIA = {
 }
 
 SEED_BADGES = {
-    "NCT06760221": ["Recruiting", "18-80 years", "All", "Phase N/A"],
-    "NCT06987370": ["Recruiting", "18-75 years", "All", "Phase N/A"],
+    "NCT06760221": ["Status: Recruiting", "Ages: 18-80 years", "Sex: all", "Phase: not applicable"],
+    "NCT06987370": ["Status: Recruiting", "Ages: 18-75 years", "Sex: all", "Phase: not applicable"],
 }
 
 SEED_FACTS = {
@@ -201,7 +201,9 @@ def test_it_nests_the_laboratory_criteria_of_nct06987370(client, seed_trials):
 def test_it_shows_the_badges_overview_and_study_details(client, trial):
     response = client.get("/trials/NCT06760221/")
     assert response.status_code == 200
-    assert badges_text(response) == "Status: Recruiting Ages: 18-80 years Sex: All Phase: Phase N/A"
+    assert badges_text(response) == (
+        "Status: Recruiting Ages: 18-80 years Sex: all Phase: not applicable"
+    )
     text = page_text(response)
     assert "Overview Plain-language summary" in text
     assert "Powered by AI" not in text

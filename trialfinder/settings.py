@@ -122,6 +122,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Pages are compressed for clients that accept gzip, CSRF forms included.
+    # BREACH needs a secret repeated in every response next to text the
+    # attacker controls: Django masks the CSRF token with a fresh random value
+    # in every response, and this middleware pads each gzip stream with random
+    # bytes ("Heal the BREACH", Django 4.2+). Coordinator and share links are
+    # secrets only in URLs and emails, and their pages reflect no request input.
+    "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -7,6 +7,8 @@ an invalid post comes back on this page with the messages next to the fields.
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,6 +25,9 @@ from trials.services import inquiry_submit
 
 # What the confirmation page shows, kept in the session (nothing in the URL).
 SENT_KEY = "contact_sent"
+# When the confirmation page tells a patient who has heard nothing to write to
+# us: the site has had its reminder (INQUIRY_REMINDER_DAYS) and time to act on it.
+NO_ANSWER_DAYS = 7
 
 
 def _trial(request: HttpRequest, nct_id: str) -> Trial:
@@ -83,6 +88,8 @@ def contact(request: HttpRequest, nct_id: str) -> HttpResponse:
         "routing": route.routing,
         "location": data["location"],
         "location_found": data["location_found"],
+        # For the notification sign-up the confirmation page offers.
+        "email": data["email"],
     }
     # A filled honeypot gets the same page and nothing is stored or sent.
     if not form.is_spam:
@@ -119,6 +126,7 @@ def contact_sent(request: HttpRequest, nct_id: str) -> HttpResponse:
     if sent.get("trial") != trial.nct_id or site is None:
         return redirect("trials:contact", nct_id=trial.nct_id)
     distance = sent.get("distance_km")
+    median_hours = site.median_response_hours()
     context = {
         "trial": trial,
         "site": site,
@@ -127,6 +135,12 @@ def contact_sent(request: HttpRequest, nct_id: str) -> HttpResponse:
         "Routing": Inquiry.Routing,
         "location": sent.get("location", ""),
         "location_found": sent.get("location_found", False),
+        "email": sent.get("email", ""),
+        "response_hours": max(1, round(median_hours)) if median_hours is not None else None,
+        "response_days": math.ceil(median_hours / 24) if median_hours is not None else None,
+        "reminder_days": settings.INQUIRY_REMINDER_DAYS,
+        "no_answer_days": max(NO_ANSWER_DAYS, settings.INQUIRY_REMINDER_DAYS + 2),
+        "contact_email": settings.CONTACT_EMAIL,
     }
     return render(request, "trials/contact_sent.html", context)
 

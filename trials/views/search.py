@@ -103,6 +103,23 @@ def _query_without(request: HttpRequest, *names: str) -> str:
     return params.urlencode()
 
 
+def _active_filters(criteria: Criteria) -> int:
+    """How many filters narrow the list (the search words and the order are not filters)."""
+    return sum(
+        [
+            criteria.status != "recruiting",
+            bool(criteria.condition),
+            bool(criteria.phase),
+            bool(criteria.study_type),
+            criteria.age is not None,
+            bool(criteria.sex),
+            criteria.healthy_volunteers,
+            bool(criteria.country),
+            criteria.origin is not None,
+        ]
+    )
+
+
 @require_safe
 def trial_list(request: HttpRequest) -> HttpResponse:
     nct_id = nct_id_in(request.GET.get("q", ""))
@@ -121,6 +138,7 @@ def trial_list(request: HttpRequest) -> HttpResponse:
         "results": results,
         "q": criteria.q,
         "page_query": _query_without(request, "page"),
+        "active_filters": _active_filters(criteria),
     }
     template = "trials/list.html"
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
