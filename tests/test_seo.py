@@ -163,7 +163,7 @@ def test_robots_txt_points_to_the_sitemap_and_keeps_private_pages_out(client):
     lines = response.content.decode().splitlines()
     assert lines[0] == "User-agent: *"
     assert "Sitemap: https://trials.example.org/sitemap.xml" in lines
-    for private in ("/inquiry/", "/shared/", "/notifications/", "/trials/*/contact/"):
+    for private in ("/inquiry/", "/shared/", "/notifications/", "/places/"):
         assert f"Disallow: {private}" in lines
     assert "Disallow: /trials/" not in lines
 

@@ -78,7 +78,6 @@ def test_the_sign_up_it_offers_carries_the_email_just_entered(client, trial, pla
         "Would you like to be notified about other trials? Sign up for Patient Notification "
         "Services." in page_text(sent_page(client, trial, message="again"))
     )
-    assert '<meta name="robots" content="noindex">' in html
 
 
 def test_a_failed_post_focuses_a_summary_that_links_to_each_field(client, trial):

@@ -159,3 +159,12 @@ def test_the_way_to_contact_the_study_is_on_every_screen(client):
         '<p class="contact-bar d-lg-none"><a class="btn btn-primary w-100" href="#contact">' in html
     )
     assert '<div class="contact-column">' in html
+
+
+def test_a_result_card_names_a_few_of_many_cities(client):
+    trial = TrialFactory(nct_id="NCT05000700", brief_title="Radiotherapy everywhere")
+    for n in range(40):
+        SiteFactory(trial=trial, city=f"City {n:02d}")
+    text = page_text(client.get("/trials/", {"q": "radiotherapy"}))
+    assert "Where City 00, City 01, City 02, City 03, City 04 and 35 more cities" in text
+    assert "City 05" not in text

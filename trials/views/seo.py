@@ -10,8 +10,10 @@ from trials.seo import page_url, sitemap_pages, sitemap_trials, sitemap_xml
 # Crawlers may fetch these often; an hour of staleness costs nothing.
 CRAWLER_CACHE_SECONDS = 3600
 # Pages with a person's details or a one-off token, and the place suggestions:
-# nothing for an index. (Result pages are crawlable and say noindex themselves.)
-PRIVATE_PATHS = ("/inquiry/", "/shared/", "/notifications/", "/places/", "/trials/*/contact/")
+# nothing for an index. (Result pages are crawlable and say noindex themselves;
+# the confirmation page needs the session of the patient who wrote, so a crawler
+# only ever sees a redirect to the contact form.)
+PRIVATE_PATHS = ("/inquiry/", "/shared/", "/notifications/", "/places/")
 
 
 def _xml(text: str) -> HttpResponse:
