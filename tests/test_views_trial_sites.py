@@ -168,3 +168,17 @@ def test_a_result_card_names_a_few_of_many_cities(client):
     text = page_text(client.get("/trials/", {"q": "radiotherapy"}))
     assert "Where City 00, City 01, City 02, City 03, City 04 and 35 more cities" in text
     assert "City 05" not in text
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "first_city"),
+    [("zh-CN,zh;q=0.9,en;q=0.8", "Hangzhou"), ("en-CA", "Toronto"), ("en", "Toronto")],
+)
+def test_sites_in_the_patients_country_come_first(client, accept_language, first_city):
+    trial = make_trial(30)
+    trial.sites.filter(is_primary_contact=True).update(is_primary_contact=False)
+    names = site_names(client.get(trial.get_absolute_url(), HTTP_ACCEPT_LANGUAGE=accept_language))
+    # Without a country in the language, by country name: Canada comes first.
+    assert names[0].startswith(first_city)
+    if first_city == "Hangzhou":
+        assert {name.split()[0] for name in names} == {"Hangzhou", "Jinan"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from trials.distance import Origin, haversine_km, place_resolve
+from trials.forms import region_code_for
 from trials.models import Site, Trial
 
 SITES_PER_PAGE = 10
@@ -61,10 +62,25 @@ def _page_number(value: str | None, pages: int) -> int:
     return min(max(number, 1), pages)
 
 
-def site_listing(*, trial: Trial, place: str = "", country: str = "", page: str | None = None):
+def region_of(accept_language: str) -> str:
+    """ "CN" from "zh-CN,zh;q=0.9": the country a browser's first language names, if any."""
+    first = accept_language.split(",")[0].split(";")[0].strip()
+    region = first.replace("_", "-").split("-")[-1] if "-" in first or "_" in first else ""
+    return region.upper() if len(region) == 2 and region.isalpha() else ""
+
+
+def site_listing(
+    *,
+    trial: Trial,
+    place: str = "",
+    country: str = "",
+    page: str | None = None,
+    region: str = "",
+) -> SiteListing:
     """One page of the trial's sites, from its prefetched sites (no query of its own
     beyond resolving the place): recruiting sites first, then nearest to `place`,
-    or the primary contact and then by country and city."""
+    then those in the patient's country (`region`, e.g. "CN" from the browser's
+    language), the primary contact, and by country and city."""
     every = list(trial.sites.all())
     countries: dict[str, int] = {}
     for site in every:
@@ -80,6 +96,7 @@ def site_listing(*, trial: Trial, place: str = "", country: str = "", page: str 
             not row[0].is_recruiting,
             row[1] is None,
             row[1] or 0.0,
+            not region or region_code_for(row[0].country) != region,
             not row[0].is_primary_contact,
             row[0].country,
             row[0].city,

@@ -17,7 +17,10 @@ LAPTOP = {"viewport": {"width": 1366, "height": 900}}
 # (WCAG 2.1 1.4.11 asks 3:1 for the parts of a control needed to find it).
 CONTROL_CONTRASTS = """
 () => {
-  const channel = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+  const channel = (c) => {
+    c /= 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
   const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
   const rgba = (text) => text.match(/[\\d.]+/g).map(Number);
   const background = (element) => {
@@ -54,9 +57,12 @@ SMALL_TEXT = """
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const element = node.parentElement;
     if (!node.textContent.trim() || !element.getClientRects().length) continue;
-    if (element.closest(".visually-hidden, .visually-hidden-focusable, [aria-hidden=true]")) continue;
+    if (element.closest(".visually-hidden, .visually-hidden-focusable, [aria-hidden=true]")) {
+      continue;
+    }
     const size = parseFloat(getComputedStyle(element).fontSize);
-    if (size < 16) small.push(`${size}px ${element.tagName}.${element.className}: ${node.textContent.trim().slice(0, 40)}`);
+    const words = node.textContent.trim().slice(0, 40);
+    if (size < 16) small.push(`${size}px ${element.tagName}.${element.className}: ${words}`);
   }
   return small;
 }
@@ -189,3 +195,25 @@ def test_nested_criteria_are_numbered_one_a_i(live_server, new_page, trial):
             (li) => getComputedStyle(li).listStyleType)"""
     )
     assert markers[:3] == ["decimal", "lower-alpha", "lower-roman"]
+
+
+@pytest.mark.parametrize("screen", [PHONE, LAPTOP], ids=["phone", "laptop"])
+def test_the_way_to_contact_the_study_stays_on_screen_among_many_sites(
+    live_server, new_page, trial, screen
+):
+    for number in range(40):
+        SiteFactory(trial=trial, facility=f"Example Cancer Center {number}")
+    page = new_page(**screen)
+    page.goto(f"{live_server.url}/trials/NCT06760221/")
+    page.locator("#sites nav").scroll_into_view_if_needed()
+    if screen is PHONE:
+        bar = page.locator(".contact-bar a")
+        expect(bar).to_be_in_viewport()
+        bar.click()
+        expect(page.locator("#contact-first_name")).to_be_in_viewport()
+    else:
+        # The contact card stays beside the text (sticky): here, at the foot
+        # of the column, its end with the button to send.
+        expect(page.get_by_role("button", name="Send message")).to_be_in_viewport()
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < (9000 if screen is PHONE else 6000), height

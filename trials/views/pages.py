@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 
 from trials.forms import ContactForm
 from trials.models import FaqEntry, Trial
-from trials.site_list import site_listing
+from trials.site_list import region_of, site_listing
 
 # The raw registry record can be large and no page shows it.
 NOT_SHOWN = ("source_record",)
@@ -37,6 +37,7 @@ def trial_detail(request: HttpRequest, nct_id: str, slug: str = "") -> HttpRespo
             place=_printable(request.GET.get("site_near", ""))[:200],
             country=request.GET.get("site_country", "")[:80],
             page=request.GET.get("site_page"),
+            region=region_of(request.headers.get("Accept-Language", "")),
         ),
         "primary_site": trial.primary_site,
         "faq_entries": FaqEntry.objects.published(),
