@@ -137,7 +137,14 @@ def lighthouse(url: str, *, desktop: bool, cookie: str) -> dict[str, int]:
     if desktop:
         command.append("--preset=desktop")
     env = dict(os.environ, CHROME_PATH=CHROMIUM)
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    # On a loaded machine Chromium now and then fails to start or times out:
+    # such a run is repeated, never scored.
+    for attempt in range(3):
+        result = subprocess.run(command, env=env, capture_output=True, text=True)
+        if result.returncode == 0:
+            break
+        print(f"lighthouse failed on {url} (try {attempt + 1}): {result.stderr[-300:]}")
+    result.check_returncode()
     report = json.loads(result.stdout)
     metrics = {
         key: report["audits"][key]["displayValue"]

@@ -45,12 +45,13 @@ FILL = """
 INSERT INTO trials_trial (
     nct_id, slug, brief_title, official_title, overall_status, phases, study_type,
     sex, healthy_volunteers, overview, description, eligibility_criteria, keywords,
-    lead_sponsor, published, source_record, created_at, updated_at, last_updated
+    lead_sponsor, allocation, published, source_record, created_at, updated_at, last_updated
 )
 SELECT
     'NCT' || lpad((10000000 + n)::text, 8, '0'), 'study-' || n, 'Study ' || n, '',
     'RECRUITING', '[]'::jsonb, 'INTERVENTIONAL', 'ALL', false, '', '', '', '[]'::jsonb,
-    '', n % 33 <> 0, '{}'::jsonb, now(), now(), DATE '2015-01-01' + (n * 7919 % 3650)
+    '', '', n %% 33 <> 0, '{}'::jsonb, now(), now(),
+    DATE '2015-01-01' + (n::bigint * 7919 %% 3650)::int
 FROM generate_series(%s, %s) AS n
 ON CONFLICT (nct_id) DO NOTHING
 """
@@ -78,10 +79,12 @@ def timed(call, repeat: int) -> tuple[float, int, int]:
     return statistics.median(times), len(queries), size
 
 
-def offset_page(number: int) -> list:
-    """The same number of trials at the same position, paged with OFFSET."""
+def offset_page(number: int) -> str:
+    """The same page built from rows paged with OFFSET (a count, then LIMIT/OFFSET)."""
     rows = Trial.objects.published().order_by("pk").values_list("nct_id", "last_updated")
-    return list(Paginator(rows, seo.TRIALS_PER_SITEMAP).page(number + 1).object_list)
+    paginator = Paginator(rows, seo.TRIALS_PER_SITEMAP)
+    page = paginator.page(min(number + 1, paginator.num_pages))
+    return seo.sitemap_xml(seo.trial_entries(page.object_list), kind="url")
 
 
 def main() -> None:

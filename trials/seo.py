@@ -173,7 +173,15 @@ def sitemap_trials(number: int) -> list[tuple[str, object]]:
         .order_by("pk")
         .values_list("nct_id", "last_updated")
     )
-    return [(page_url(Trial(nct_id=nct_id).get_absolute_url()), day) for nct_id, day in rows]
+    return trial_entries(rows)
+
+
+def trial_entries(rows) -> list[tuple[str, object]]:
+    """(address, date) for (NCT number, date) rows: one reverse() for all of them,
+    not 10,000 (an NCT number is the only part of a trial's address that varies)."""
+    sample = "NCT00000000"
+    before, after = page_url(Trial(nct_id=sample).get_absolute_url()).split(sample)
+    return [(f"{before}{nct_id}{after}", day) for nct_id, day in rows]
 
 
 def sitemap_xml(entries: list[tuple[str, object]], *, kind: str) -> str:
