@@ -202,6 +202,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--json", help="write the results here too")
     parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs per page (median)")
+    parser.add_argument("--only", default="", help="only pages whose label contains this")
     args = parser.parse_args()
     if not (NODE_DIR / "node_modules" / "lighthouse").exists():
         raise SystemExit("first: (cd bench/lighthouse && npm ci)")
@@ -220,7 +221,7 @@ def main() -> None:
     try:
         cookie = confirmation_cookie(base)
         scores = {}
-        for label, path in PAGES:
+        for label, path in [page for page in PAGES if args.only in page[0]]:
             for screen in ("mobile", "desktop"):
                 runs = [
                     lighthouse(base + path, desktop=screen == "desktop", cookie=cookie)
@@ -239,7 +240,7 @@ def main() -> None:
     print("| --- | --- | ---: | ---: | ---: | ---: | --- |")
     rows = []
     for (label, screen), score in scores.items():
-        axe_found = violations[(label, screen)]
+        axe_found = violations.get((label, screen), [])
         print(
             f"| {label} | {screen} | {score['performance']} | {score['accessibility']} | "
             f"{score['best-practices']} | {score['seo']} | {len(axe_found)}"
