@@ -43,6 +43,7 @@ def trial():
         trial=trial,
         facility="Shandong Cancer Hospital",
         city="Jinan",
+        state="Shandong",
         country="China",
         latitude=36.6683,
         longitude=116.9972,
@@ -145,7 +146,7 @@ def test_the_trial_page_shows_the_form_and_the_languages_of_the_sites(client, tr
         assert label in text
     assert '<option value="zh-hans">Chinese (Simplified)</option>' in html
     assert '<option value="en">English</option>' in html
-    assert "Shandong Cancer Hospital — Jinan, China · Chinese (Simplified)" in text
+    assert "Shandong Cancer Hospital — Jinan, Shandong, China · Chinese (Simplified)" in text
     assert "I agree to share these details with the study team of this trial." in text
     assert 'href="/privacy/"' in html
     assert "Notify me about other trials" in text
@@ -209,7 +210,7 @@ def test_it_reads_a_number_with_the_country_code_of_the_site_country(client):
         ("first_name", "Wang\r\nBcc: victim@example.com", "Please use only letters"),
         ("last_name", "<script>", "Please use only letters"),
         ("last_name", "12345", "Please enter a name with at least one letter."),
-        ("email", "wang@example.com\r\nBcc: victim@example.com", "Enter a valid email address."),
+        ("email", "wang@example.com\r\nBcc: victim@example.com", "it holds invisible characters"),
         ("email", "not an email", "Enter a valid email address."),
         ("phone", "12345", "Please enter a phone number we can call, e.g. 131 2345 6789"),
         ("phone", "+86 138 0013 8000\nBcc: x", "Please keep this on one line."),

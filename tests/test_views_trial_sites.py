@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories import SiteFactory, TrialFactory
 from tests.page_text import page_text
-from trials.forms import SITE_CHOICES_SHOWN
+from trials.forms.contact import SITE_CHOICES_SHOWN
 from trials.models import Place, PlaceName, RecruitmentStatus
 from trials.site_list import SITES_PER_PAGE
 
@@ -119,7 +119,7 @@ def test_it_filters_the_sites_by_country(client):
 
 def test_it_says_when_it_cannot_find_the_place(client):
     trial = make_trial(12)
-    text = page_text(client.get(trial.get_absolute_url(), {"site_near": "Atlantis\x00"}))
+    text = page_text(client.get(trial.get_absolute_url(), {"site_near": "Atlantis"}))
     assert "We could not find “Atlantis” on our map. Try a nearby city." in text
 
 

@@ -17,6 +17,7 @@ from django.core.validators import validate_email
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from trials.coordinator import coordinator_url
 from trials.models import Inquiry, Language, OutgoingEmail
 
 # CR, LF and the other control characters: none of them belongs in a header.
@@ -28,10 +29,29 @@ def header_safe(value: str, *, max_length: int = 250) -> str:
     return " ".join(_CONTROL_CHARS.sub(" ", str(value)).split())[:max_length]
 
 
+def has_control_characters(value: str) -> bool:
+    """True for text that would break a header line (CR, LF, NUL, VT, U+2028...)."""
+    return bool(_CONTROL_CHARS.search(value or ""))
+
+
+def unsafe_header(email: OutgoingEmail) -> str:
+    """The name of a header of this row that would break its line, or "".
+
+    Forms refuse such values; this guards rows written before they did, or
+    by staff and importers, at the last moment before sending.
+    """
+    values = {"To": email.to, "Reply-To": email.reply_to, "Subject": email.subject}
+    values.update({str(k): str(v) for k, v in (email.headers or {}).items()})
+    for name, value in values.items():
+        if has_control_characters(name) or has_control_characters(value):
+            return name
+    return ""
+
+
 def address_safe(value: str) -> str:
     """The address if it is one valid email address and nothing else, else ""."""
     value = (value or "").strip()
-    if not value or _CONTROL_CHARS.search(value) or "," in value:
+    if not value or has_control_characters(value) or "," in value:
         return ""
     try:
         validate_email(value)
@@ -50,21 +70,18 @@ def render_email(name: str, context: dict) -> tuple[str, str, str]:
 
 
 def message_id_for(*, kind: str, inquiry: Inquiry | None = None) -> str:
-    """A Message-ID fixed when the row is written and reused by every send attempt.
+    """A Message-ID no other email anywhere carries, fixed when the row is written.
 
-    An email that belongs to an inquiry gets one derived from the inquiry and
-    the kind, so the unique column also guarantees one site email and one copy
-    per inquiry. A re-send after a worker crash carries the same Message-ID,
-    which lets the receiving side recognise the duplicate.
+    Random (a UUID), not derived from row ids: ids repeat across databases
+    (a staging copy, a restored backup), and a mailbox that drops repeated
+    Message-IDs would then drop a different patient's email. Every send
+    attempt of the row reuses it, so a re-sent copy is recognisable as the
+    same message. The inquiry id and the kind stay in it for people reading
+    mail logs.
     """
     domain = settings.EMAIL_MESSAGE_ID_DOMAIN
-    if inquiry is not None and kind in {
-        OutgoingEmail.Kind.SITE_INQUIRY,
-        OutgoingEmail.Kind.PATIENT_COPY,
-        OutgoingEmail.Kind.SITE_REMINDER,
-    }:
-        return f"<inquiry-{inquiry.pk}.{kind}@{domain}>"
-    return f"<{kind}.{uuid.uuid4().hex}@{domain}>"
+    prefix = f"inquiry-{inquiry.pk}.{kind}" if inquiry is not None else kind
+    return f"<{prefix}.{uuid.uuid4().hex}@{domain}>"
 
 
 def email_queue(
@@ -107,8 +124,6 @@ def site_recipient(site) -> str:
 
 
 def inquiry_context(inquiry: Inquiry) -> dict:
-    from trials.coordinator import coordinator_url
-
     labels = dict(Language.choices)
     language = inquiry.preferred_language
     return {

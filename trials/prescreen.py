@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trials.models import PrescreenQuestion, Sex, Trial
@@ -17,6 +18,9 @@ from trials.models import PrescreenQuestion, Sex, Trial
 MET = "met"
 NOT_MET = "not_met"
 UNKNOWN = "unknown"
+# Numbers a patient answers with (ages, counts, scores), whole enough to print.
+MAX_ANSWER = Decimal(10**6)
+ANSWER_PRECISION = Decimal("0.001")
 
 # Keys of the two questions every pre-screen asks, next to str(question.pk).
 AGE = "age"
@@ -77,11 +81,19 @@ def _sex_label(value: str) -> str:
 
 
 def _number(value) -> Decimal | None:
+    """A number a person would answer, or None.
+
+    "1e9999999" is a finite Decimal, but printing it overflows and
+    "1e999999" prints a million digits: answers are ages and counts.
+    """
     try:
         number = Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
         return None
-    return number if number.is_finite() else None
+    if not number.is_finite() or number.copy_abs() >= MAX_ANSWER:
+        return None
+    # At most a few decimals: 0E-9999999 is zero, written with a million of them.
+    return number.quantize(ANSWER_PRECISION).normalize() + 0
 
 
 def _plain(number: Decimal) -> str:
@@ -190,14 +202,6 @@ def prescreen_answers_from_session(session, trial: Trial) -> list[dict]:
     return [finding.as_dict() for finding in verdict.findings]
 
 
-def prescreen_answers_from_post(post, trial: Trial, questions: list[PrescreenQuestion]) -> dict:
-    """The answers in a submitted pre-screen form, keyed as prescreen_evaluate expects."""
-    answers = {AGE: post.get(AGE, "").strip()[:8], SEX: post.get(SEX, "").strip()[:8]}
-    for question in questions:
-        answers[str(question.pk)] = post.get(f"q{question.pk}", "").strip()[:300]
-    return answers
-
-
 def prescreen_panel(*, session, trial: Trial) -> dict:
     """What the pre-screen box on the trial page shows: questions, answers, verdict."""
     questions = list(trial.prescreen_questions.all())
@@ -256,4 +260,6 @@ def prescreen_questions_load(*, trial: Trial, questions: list[dict], replace: bo
         question.save()
         written += 1
     trial.prescreen_questions.filter(order__gt=len(questions)).delete()
+    # The trial page keeps the questions rendered until the trial changes.
+    Trial.objects.filter(pk=trial.pk).update(updated_at=timezone.now())
     return written

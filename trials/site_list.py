@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from trials.distance import Origin, haversine_km, place_resolve
-from trials.forms import region_code_for
+from trials.forms.contact import region_code_for
 from trials.models import Site, Trial
 
 SITES_PER_PAGE = 10

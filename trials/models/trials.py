@@ -107,12 +107,13 @@ class TrialQuerySet(models.QuerySet):
     def recruiting(self) -> TrialQuerySet:
         return self.filter(overall_status=RecruitmentStatus.RECRUITING)
 
+    def with_sites(self) -> TrialQuerySet:
+        """The sites, primary contact first, in one more query."""
+        return self.prefetch_related(sites_in_order())
+
     def with_card_data(self) -> TrialQuerySet:
         """What a trial card shows, in a fixed number of queries."""
-        return self.prefetch_related(
-            "conditions",
-            models.Prefetch("sites", queryset=Site.objects.order_by("-is_primary_contact", "pk")),
-        )
+        return self.with_sites().prefetch_related("conditions")
 
 
 class Trial(models.Model):
@@ -146,6 +147,10 @@ class Trial(models.Model):
         Condition, related_name="trials", blank=True, verbose_name=_("conditions")
     )
     keywords = models.JSONField(_("keywords"), default=list, blank=True)
+    # The registry's MeSH terms for the conditions and interventions, with
+    # their ancestors (derivedSection), one per line: "cancer" finds a
+    # sarcoma trial through "Neoplasms".
+    concepts = models.TextField(_("registry concepts (MeSH)"), blank=True, editable=False)
     lead_sponsor = models.CharField(_("lead sponsor"), max_length=300, blank=True)
     enrollment = models.PositiveIntegerField(_("participants"), null=True, blank=True)
     allocation = models.CharField(
@@ -228,6 +233,10 @@ class Trial(models.Model):
 
         return parse_criteria(self.eligibility_criteria)
 
+    def prefetch_sites(self) -> None:
+        """Read the sites, primary contact first, unless they have been read."""
+        models.prefetch_related_objects([self], sites_in_order())
+
     @property
     def primary_site(self) -> Site | None:
         """The site marked primary contact, else the first; uses prefetched sites."""
@@ -244,6 +253,10 @@ class Trial(models.Model):
             if site.city and site.city not in seen:
                 seen.append(site.city)
         return seen
+
+
+def sites_in_order() -> models.Prefetch:
+    return models.Prefetch("sites", queryset=Site.objects.order_by("-is_primary_contact", "pk"))
 
 
 def age_in_days(quantity: int, unit: str) -> int:
@@ -353,6 +366,12 @@ class Site(models.Model):
     @property
     def is_recruiting(self) -> bool:
         return self.status == RecruitmentStatus.RECRUITING
+
+    @property
+    def place(self) -> str:
+        """Where the site is, as pages and emails show it: "Hangzhou, Zhejiang,
+        China" (the street address is for staff)."""
+        return ", ".join(part for part in (self.city, self.state, self.country) if part)
 
     @property
     def language_labels(self) -> list[str]:
