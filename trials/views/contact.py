@@ -90,8 +90,6 @@ def contact(request: HttpRequest, nct_id: str) -> HttpResponse:
         "routing": route.routing,
         "location": data["location"],
         "location_found": data["location_found"],
-        # For the notification sign-up the confirmation page offers.
-        "email": data["email"],
     }
     # A filled honeypot gets the same page and nothing is stored or sent.
     if not form.is_spam:
@@ -108,13 +106,27 @@ def contact(request: HttpRequest, nct_id: str) -> HttpResponse:
             notify_other_trials=data["notify_other_trials"],
             prescreen_answers=prescreen_answers_from_session(request.session, trial),
         )
-        sent.update(site=inquiry.site_id, distance_km=inquiry.distance_km, routing=inquiry.routing)
+        # The inquiry's id, never its address: the sign-up the confirmation page
+        # offers reads the address from the inquiry (anonymised with it).
+        sent.update(
+            site=inquiry.site_id,
+            distance_km=inquiry.distance_km,
+            routing=inquiry.routing,
+            inquiry=inquiry.pk,
+        )
         if data["notify_other_trials"]:
             # The inquiry's id, not its address: a session must hold no copy
             # of contact details that anonymisation would miss.
             request.session["notify_prefill"] = {"inquiry": inquiry.pk, "trial": trial.nct_id}
     request.session[SENT_KEY] = sent
     return redirect("trials:contact_sent", nct_id=trial.nct_id)
+
+
+def _inquiry_email(pk: int | None, trial: Trial) -> str:
+    if pk is None:
+        return ""
+    inquiry = Inquiry.objects.filter(pk=pk, trial=trial, anonymised_at__isnull=True).first()
+    return inquiry.email if inquiry else ""
 
 
 @require_safe
@@ -134,7 +146,7 @@ def contact_sent(request: HttpRequest, nct_id: str) -> HttpResponse:
         "Routing": Inquiry.Routing,
         "location": sent.get("location", ""),
         "location_found": sent.get("location_found", False),
-        "email": sent.get("email", ""),
+        "email": _inquiry_email(sent.get("inquiry"), trial),
         "response_hours": max(1, round(median_hours)) if median_hours is not None else None,
         "response_days": math.ceil(median_hours / 24) if median_hours is not None else None,
         "reminder_days": settings.INQUIRY_REMINDER_DAYS,
