@@ -10,6 +10,8 @@ from django.core.management import call_command
 from tests.test_settings import load_settings
 
 TESTS = Path(__file__).resolve().parent
+# A new process tree, as when a developer runs pytest (not this run's child).
+FRESH = {"TESTS_OWN_REDIS_URL": ""}
 SHOW_REDIS = (
     "from django.conf import settings; "
     "print(settings.REDIS_URL, settings.CACHES['default']['LOCATION'], settings.CELERY_BROKER_URL)"
@@ -17,24 +19,38 @@ SHOW_REDIS = (
 
 
 def test_settings_give_the_tests_their_own_redis_database(tmp_path):
-    env = {"REDIS_URL": "redis://127.0.0.1:6379/0", "TEST_REDIS_URL": ""}
+    env = {**FRESH, "REDIS_URL": "redis://127.0.0.1:6379/0", "TEST_REDIS_URL": ""}
     result = load_settings(env, tmp_path, module="trialfinder.settings_test", then=SHOW_REDIS)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["redis://127.0.0.1:6379/15"] * 3
 
 
 def test_test_redis_url_chooses_the_tests_database(tmp_path):
-    env = {"REDIS_URL": "redis://127.0.0.1:6379/0", "TEST_REDIS_URL": "redis://127.0.0.1:6379/7"}
+    env = {
+        **FRESH,
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "TEST_REDIS_URL": "redis://127.0.0.1:6379/7",
+    }
     result = load_settings(env, tmp_path, module="trialfinder.settings_test", then=SHOW_REDIS)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["redis://127.0.0.1:6379/7"] * 3
 
 
+def test_importing_the_test_settings_again_keeps_the_tests_database(tmp_path):
+    again = (
+        "import importlib, trialfinder.settings_test as s; importlib.reload(s); print(s.REDIS_URL)"
+    )
+    env = {**FRESH, "REDIS_URL": "redis://127.0.0.1:6379/0", "TEST_REDIS_URL": ""}
+    result = load_settings(env, tmp_path, module="trialfinder.settings_test", then=again)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["redis://127.0.0.1:6379/15"]
+
+
 @pytest.mark.parametrize(
     "env",
     [
-        {"REDIS_URL": "redis://127.0.0.1:6379/15", "TEST_REDIS_URL": ""},
-        {"REDIS_URL": "redis://localhost/3", "TEST_REDIS_URL": "redis://localhost:6379/3"},
+        {**FRESH, "REDIS_URL": "redis://127.0.0.1:6379/15", "TEST_REDIS_URL": ""},
+        {**FRESH, "REDIS_URL": "redis://localhost/3", "TEST_REDIS_URL": "redis://localhost:6379/3"},
     ],
 )
 def test_the_tests_refuse_to_use_the_database_redis_url_names(env, tmp_path):

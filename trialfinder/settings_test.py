@@ -28,11 +28,14 @@ def redis_url_for_tests(redis_url: str, test_url: str) -> str:
 
 
 # Before the real settings read it: the cache, the broker and the integration
-# worker all follow REDIS_URL.
-if os.getenv("REDIS_URL") or os.getenv("TEST_REDIS_URL"):
-    os.environ["REDIS_URL"] = redis_url_for_tests(
-        os.getenv("REDIS_URL", ""), os.getenv("TEST_REDIS_URL", "")
-    )
+# worker all follow REDIS_URL. Once per process tree: importing this module
+# again (after a failed first import, or in a child process) finds REDIS_URL
+# already the tests' own.
+if os.getenv("REDIS_URL", "") != os.getenv("TESTS_OWN_REDIS_URL"):
+    if os.getenv("REDIS_URL") or os.getenv("TEST_REDIS_URL"):
+        os.environ["REDIS_URL"] = os.environ["TESTS_OWN_REDIS_URL"] = redis_url_for_tests(
+            os.getenv("REDIS_URL", ""), os.getenv("TEST_REDIS_URL", "")
+        )
 
 from .settings import *  # noqa: E402,F403
 
