@@ -91,10 +91,14 @@ def crawl(client, start: list[str], *, within: str, outside: str = "") -> dict:
         response = client.get(url)
         assert response.status_code < 500, (url, response.status_code)
         responses[path] = response
-        if "html" not in response.get("Content-Type", ""):
-            continue
-        for href in HREF.findall(response.content.decode()):
-            target = urlsplit(urljoin(url, html.unescape(href)))
+        if response.has_header("Location"):
+            links = [response["Location"]]
+        elif "html" in response.get("Content-Type", ""):
+            links = [html.unescape(href) for href in HREF.findall(response.content.decode())]
+        else:
+            links = []
+        for link in links:
+            target = urlsplit(urljoin(url, link))
             if (
                 target.netloc in ("", "testserver")
                 and target.path.startswith(within)
@@ -125,7 +129,7 @@ def test_every_page_renders_with_the_production_static_files(
     rendered = {t.name for r in [*public.values(), *staff.values()] for t in r.templates}
     assert templates_with_static() - rendered == {"500.html"}
     assert error.status_code == 500
-    home = public["/"].content.decode()
+    home = public[reverse("trials:home")].content.decode()
     for page in (home, error.content.decode()):
         assert re.search(r'href="/static/css/site\.[0-9a-f]{12}\.css"', page)
     assert len(public) > 10 and len(staff) > 20
