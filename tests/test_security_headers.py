@@ -44,3 +44,21 @@ def test_no_template_has_inline_scripts_or_styles():
         if inline_script.search(text) or ' style="' in text or re.search(r"\son[a-z]+=\"", text):
             offenders.append(str(path))
     assert offenders == []
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/no-such-page/", "/admin/login/"])
+def test_every_response_turns_off_browser_features_we_do_not_use(client, path):
+    policy = client.get(path).headers["Permissions-Policy"]
+    assert "camera=()" in policy
+    assert "microphone=()" in policy
+    # "Use my location" on the contact form and the sign-up page needs it.
+    assert "geolocation=(self)" in policy
+
+
+def test_hsts_covers_subdomains_and_preload_only_when_told(client, settings):
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    settings.SECURE_HSTS_PRELOAD = True
+    response = client.get("/healthz", secure=True)
+    hsts = response.headers["Strict-Transport-Security"]
+    assert hsts == "max-age=31536000; includeSubDomains; preload"

@@ -70,7 +70,7 @@ def test_it_reads_a_postgres_database_url():
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert (config["NAME"], config["USER"], config["PASSWORD"]) == ("trials", "user", "p@ss")
     assert (config["HOST"], config["PORT"]) == ("db.example.org", "6543")
-    assert config["OPTIONS"] == {"sslmode": "require"}
+    assert config["OPTIONS"] == {"sslmode": "require", "connect_timeout": "5"}
 
 
 def test_it_reads_a_sqlite_database_url():

@@ -67,6 +67,10 @@ def database_from_url(url: str) -> dict:
     if parsed.scheme not in {"postgres", "postgresql", "pgsql"}:
         raise ImproperlyConfigured(f"DATABASE_URL scheme {parsed.scheme!r} is not supported")
     options = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
+    # A database host that drops packets would otherwise hold a request for
+    # minutes of TCP retries; failing in seconds gives the patient the 503
+    # page with their form (trialfinder/unavailable.py) before gunicorn's timeout.
+    options.setdefault("connect_timeout", str(envint("DB_CONNECT_TIMEOUT", 5)))
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": unquote(parsed.path.lstrip("/")) or "postgres",
@@ -145,6 +149,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "trialfinder.middleware.ContentSecurityPolicyMiddleware",
+    "trialfinder.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "trialfinder.urls"
@@ -322,6 +327,10 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # The admin lives at a path of the operator's choosing.
 ADMIN_URL = os.getenv("ADMIN_URL", "admin/").strip("/") + "/"
+# Wrong staff passwords allowed per address and username before sign-in
+# stops for the lockout (trials/admin/login.py).
+ADMIN_LOGIN_FAILURE_LIMIT = envint("ADMIN_LOGIN_FAILURE_LIMIT", 5)
+ADMIN_LOGIN_LOCKOUT_SECONDS = envint("ADMIN_LOGIN_LOCKOUT_SECONDS", 900)
 
 # Security headers. Cookies are secure unless running locally in DEBUG.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -332,10 +341,18 @@ SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "False" if DEBUG else "True")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "False")
 # Behind a reverse proxy: trust its X-Forwarded-Proto, and take the client's
-# address for rate limits from the last X-Forwarded-For hop it added.
+# address for rate limits from X-Forwarded-For (trials.ratelimit.client_ip):
+# TRUSTED_PROXY_COUNT is how many proxies of ours append to it.
 BEHIND_PROXY = envbool("BEHIND_PROXY")
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 1)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+# Only once every subdomain serves HTTPS: browsers remember both for the
+# whole HSTS lifetime, and the preload list for much longer.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD")
+# The health check answers plain HTTP from inside the container network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 LOGGING = {
     "version": 1,

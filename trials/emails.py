@@ -163,3 +163,21 @@ def inquiry_reminder_create(*, inquiry: Inquiry) -> OutgoingEmail:
             reply_to=inquiry.email,
             inquiry=inquiry,
         )
+
+
+def inquiry_correction_create(*, inquiry: Inquiry, changed: list[str]) -> OutgoingEmail:
+    """The site's email when a patient corrected what they sent: all the
+    details again, saying which ones changed. Its Message-ID is new, so it
+    never collides with the first email's."""
+    # Coordinates from the browser are a corrected place to the site.
+    fields = ["location_text" if name in {"latitude", "longitude"} else name for name in changed]
+    labels = list(dict.fromkeys(Inquiry._meta.get_field(name).verbose_name for name in fields))
+    with translation.override(settings.LANGUAGE_CODE):
+        return email_queue(
+            kind=OutgoingEmail.Kind.SITE_CORRECTION,
+            to=site_recipient(inquiry.site),
+            template="site_correction",
+            context={**inquiry_context(inquiry), "changed": labels},
+            reply_to=inquiry.email,
+            inquiry=inquiry,
+        )

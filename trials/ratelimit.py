@@ -49,16 +49,48 @@ def rate_limited(*, scope: str, key: str, limit: int, window_seconds: int) -> bo
     return count > limit
 
 
-def client_ip(request) -> str:
-    """The address a request came from, for per-IP limits.
+def limit_reached(*, scope: str, key: str, limit: int, window_seconds: int) -> bool:
+    """True when (scope, key) already has `limit` hits in this window; counts nothing.
 
-    Behind a reverse proxy (BEHIND_PROXY) every request comes from the proxy:
-    the client is the last X-Forwarded-For entry, the one our proxy added
-    (earlier entries are whatever the client chose to send).
+    For limits on failures: check before trying, count with `rate_limited`
+    only when the try failed."""
+    if limit <= 0 or window_seconds <= 0:
+        return False
+    try:
+        count = cache.get(_cache_key(scope, key, window_seconds)) or 0
+    except Exception:  # noqa: BLE001 - any cache failure fails open
+        logger.warning("Rate limit %s not checked: the cache is unreachable", scope, exc_info=True)
+        return False
+    return count >= limit
+
+
+def client_ip(request) -> str:
+    """The address a request came from: the one key of every per-client limit.
+
+    Behind reverse proxies (BEHIND_PROXY) every request comes from the
+    nearest proxy. Each trusted proxy appends the address it saw to
+    X-Forwarded-For, so with TRUSTED_PROXY_COUNT of them the client is that
+    many entries from the end; anything further left is whatever the client
+    chose to send, and is never trusted. Fewer entries than proxies means a
+    proxy overwrote the header rather than appending: its first entry is
+    then the one our outermost proxy wrote.
     """
     if getattr(settings, "BEHIND_PROXY", False):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         if hops:
-            return hops[-1][:64]
+            trusted = max(getattr(settings, "TRUSTED_PROXY_COUNT", 1), 1)
+            return hops[-min(trusted, len(hops))][:64]
     return request.META.get("REMOTE_ADDR", "")[:64] or "unknown"
+
+
+def mailbox_key(email: str) -> str:
+    """The mailbox an address delivers to, for per-address limits.
+
+    name+1@example.org and Name+2@EXAMPLE.org reach one inbox: counting them
+    apart would let anybody lift the per-address limit by adding tags.
+    """
+    local, at, domain = email.strip().casefold().rpartition("@")
+    if not at:
+        return domain[:254]
+    return f"{local.split('+', 1)[0] or local}@{domain}"[:254]

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from trials.emails import inquiry_emails_create
+from trials.emails import inquiry_correction_create, inquiry_emails_create
 from trials.models import Inquiry, Trial
 from trials.outbox import outbox_enqueue
 from trials.routing import Route
@@ -45,6 +45,20 @@ def _wait_for_the_same_submission(key: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(key[:15], 16)])
 
 
+# What a patient may correct by sending the same message again, and what of
+# it the site reads in its email (see inquiry_submit).
+CORRECTABLE = (
+    "phone",
+    "preferred_language",
+    "location_text",
+    "latitude",
+    "longitude",
+    "prescreen_answers",
+    "notify_other_trials",
+)
+SITE_NEVER_SEES = {"notify_other_trials"}
+
+
 def inquiry_submit(
     *,
     trial: Trial,
@@ -61,45 +75,76 @@ def inquiry_submit(
 ) -> Inquiry:
     """Store the inquiry and its two emails in one transaction; queue them after commit.
 
-    An identical submission within INQUIRY_DEDUPE_SECONDS (a double click, a
-    resubmitted form) returns the inquiry already stored and sends nothing.
-    Never waits on SMTP, and a broker outage only delays the emails (see
-    trials.outbox).
+    The same message (trial, email address, names, text) sent again within
+    INQUIRY_DEDUPE_SECONDS to the same site is the same inquiry: sent
+    unchanged (a double click, a resubmitted form) it sends nothing; with a
+    corrected phone number, place, language or pre-screening answer it
+    updates the inquiry, and the site gets one email with the corrected
+    details. A message that now goes to another site (a corrected place
+    routes elsewhere) is a new inquiry for that site. Never waits on SMTP,
+    and a broker outage only delays the emails (see trials.outbox).
     """
     key = inquiry_dedupe_key(
         trial=trial, email=email, first_name=first_name, last_name=last_name, message=message
     )
     since = timezone.now() - datetime.timedelta(seconds=settings.INQUIRY_DEDUPE_SECONDS)
     origin = route.origin
+    details = {
+        "phone": phone,
+        "preferred_language": preferred_language,
+        "location_text": location_text,
+        "latitude": _rounded(origin.latitude if origin else None),
+        "longitude": _rounded(origin.longitude if origin else None),
+        "notify_other_trials": notify_other_trials,
+        "prescreen_answers": prescreen_answers or [],
+    }
+    routing = {
+        "routing": route.routing,
+        "distance_km": None if route.distance_km is None else round(route.distance_km, 1),
+    }
     with transaction.atomic():
         _wait_for_the_same_submission(key)
         existing = (
-            Inquiry.objects.filter(trial=trial, dedupe_key=key, created_at__gte=since)
+            Inquiry.objects.filter(
+                trial=trial, site=route.site, dedupe_key=key, created_at__gte=since
+            )
             .order_by("-created_at")
             .first()
         )
         if existing is not None:
-            logger.info("Inquiry %s submitted again; not stored twice", existing.pk)
-            return existing
+            return _inquiry_correct(inquiry=existing, details={**details, **routing})
         inquiry = Inquiry.objects.create(
             trial=trial,
             site=route.site,
-            routing=route.routing,
-            distance_km=None if route.distance_km is None else round(route.distance_km, 1),
             first_name=first_name,
             last_name=last_name,
             email=email.strip(),
-            phone=phone,
-            preferred_language=preferred_language,
-            location_text=location_text,
-            latitude=_rounded(origin.latitude if origin else None),
-            longitude=_rounded(origin.longitude if origin else None),
             message=message,
             consent_at=timezone.now(),
-            notify_other_trials=notify_other_trials,
-            prescreen_answers=prescreen_answers or [],
             dedupe_key=key,
+            **details,
+            **routing,
         )
         emails = inquiry_emails_create(inquiry=inquiry)
         outbox_enqueue(email_ids=[email.pk for email in emails])
+    return inquiry
+
+
+def _inquiry_correct(*, inquiry: Inquiry, details: dict) -> Inquiry:
+    """The same message sent again: nothing, or the corrections and one email about them.
+
+    Runs under the submission's advisory lock, so two corrections sent at
+    once are applied one after the other and each email shows what it changed."""
+    changed = [name for name in CORRECTABLE if getattr(inquiry, name) != details[name]]
+    if not changed:
+        logger.info("Inquiry %s submitted again; not stored twice", inquiry.pk)
+        return inquiry
+    for name, value in details.items():
+        setattr(inquiry, name, value)
+    inquiry.save(update_fields=list(details))
+    logger.info("Inquiry %s corrected (%s)", inquiry.pk, ", ".join(changed))
+    for_the_site = [name for name in changed if name not in SITE_NEVER_SEES]
+    if for_the_site:
+        email = inquiry_correction_create(inquiry=inquiry, changed=for_the_site)
+        outbox_enqueue(email_ids=[email.pk])
     return inquiry

@@ -29,7 +29,7 @@ from trials.distance import place_resolve
 from trials.emails import email_queue
 from trials.models import OutgoingEmail, Subscription, SubscriptionDelivery, Trial
 from trials.outbox import outbox_enqueue
-from trials.ratelimit import rate_limited
+from trials.ratelimit import mailbox_key, rate_limited
 from trials.search import DEFAULT_RADIUS_KM, Criteria, Origin, filtered_trials
 
 logger = logging.getLogger(__name__)
@@ -216,7 +216,7 @@ def subscription_request(
     email = email_normalise(email)
     if rate_limited(
         scope="notify-signup-email",
-        key=email,
+        key=mailbox_key(email),
         limit=settings.SUBSCRIPTION_EMAILS_PER_ADDRESS_PER_DAY,
         window_seconds=24 * 3600,
     ):

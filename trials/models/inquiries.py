@@ -53,7 +53,8 @@ class Inquiry(models.Model):
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
-    # Identical submissions within a few minutes share this key: one inquiry.
+    # The same message sent again within a few minutes shares this key: one
+    # inquiry, corrected if the details changed (trials.services.inquiry_submit).
     dedupe_key = models.CharField(max_length=64, db_index=True, editable=False)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
@@ -94,6 +95,7 @@ class OutgoingEmail(models.Model):
         SITE_INQUIRY = "site_inquiry", _("Inquiry to the study site")
         PATIENT_COPY = "patient_copy", _("Copy to the patient")
         SITE_REMINDER = "site_reminder", _("Reminder to the study site")
+        SITE_CORRECTION = "site_correction", _("Corrected details to the study site")
         SUBSCRIPTION_CONFIRM = "subscription_confirm", _("Confirm a subscription")
         TRIAL_DIGEST = "trial_digest", _("New trials digest")
 

@@ -14,10 +14,11 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 
+from trialfinder.unavailable import keeps_form_when_database_down
 from trials.forms import ContactForm
 from trials.models import Inquiry, Trial
 from trials.prescreen import prescreen_answers_from_session
-from trials.ratelimit import client_ip, rate_limited
+from trials.ratelimit import client_ip, mailbox_key, rate_limited
 from trials.routing import place_suggestions
 from trials.services import inquiry_submit
 
@@ -40,10 +41,10 @@ def _over_limit(request: HttpRequest) -> bool:
         window_seconds=window,
     ):
         return True
-    email = (request.POST.get("email") or "").strip().casefold()[:254]
-    return bool(email) and rate_limited(
+    email = (request.POST.get("email") or "")[:254]
+    return bool(email.strip()) and rate_limited(
         scope="inquiry-email",
-        key=email,
+        key=mailbox_key(email),
         limit=settings.INQUIRY_RATE_LIMIT_PER_EMAIL,
         window_seconds=window,
     )
@@ -58,6 +59,7 @@ def _initial(request: HttpRequest) -> dict:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@keeps_form_when_database_down(ContactForm, hidden=["website"])
 def contact(request: HttpRequest, nct_id: str) -> HttpResponse:
     trial = _trial(request, nct_id)
     if request.method != "POST":

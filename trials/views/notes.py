@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from trials import notes as services
 from trials.models import Note, ShareLink, Trial
-from trials.ratelimit import rate_limited
+from trials.ratelimit import client_ip, rate_limited
 from trials.views.pages import NOT_SHOWN
 
 SHARED_SESSION_KEY = "shared_links"
@@ -31,10 +31,6 @@ def _owner_key_or_404(request: HttpRequest) -> str:
     if owner_key is None:
         raise Http404
     return owner_key
-
-
-def _ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
 
 
 def _too_many(scope: str, key: str, limit: int, window: int) -> bool:
@@ -75,7 +71,7 @@ def note_list(request: HttpRequest, nct_id: str) -> HttpResponse:
                 "shares": [_share_as_dict(request, link) for link in shares],
             }
         )
-    if _too_many("notes-write", _ip(request), services.NOTE_WRITES_PER_HOUR, 3600):
+    if _too_many("notes-write", client_ip(request), services.NOTE_WRITES_PER_HOUR, 3600):
         return _slow_down()
     data = _json_body(request)
     section = data.get("section")
@@ -117,7 +113,7 @@ def note_detail(request: HttpRequest, nct_id: str, pk: int) -> HttpResponse:
     if request.method == "DELETE":
         note.delete()
         return HttpResponse(status=204)
-    if _too_many("notes-write", _ip(request), services.NOTE_WRITES_PER_HOUR, 3600):
+    if _too_many("notes-write", client_ip(request), services.NOTE_WRITES_PER_HOUR, 3600):
         return _slow_down()
     if request.method == "PATCH":
         note = services.note_update(note=note, body=str(_json_body(request).get("body") or ""))
@@ -159,7 +155,7 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
     error = ""
     if state is None and request.method == "POST":
         ip_limit = services.PASSCODE_TRIES_PER_IP_PER_HOUR
-        if _too_many("shared-passcode", _ip(request), ip_limit, 3600):
+        if _too_many("shared-passcode", client_ip(request), ip_limit, 3600):
             return render(request, "429.html", status=429)
         state = services.share_unlock(link=link, passcode=request.POST.get("passcode", ""))
         if state == services.Unlock.OPEN:

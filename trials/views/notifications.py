@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from trialfinder.unavailable import keeps_form_when_database_down
 from trials.distance import place_resolve
 from trials.models import Subscription, Trial
 from trials.ratelimit import client_ip
@@ -133,6 +134,7 @@ def _signup_initial(request: HttpRequest) -> dict:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@keeps_form_when_database_down(SignupForm)
 def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = SignupForm(request.POST)
@@ -201,6 +203,7 @@ def confirm(request: HttpRequest, subscription: Subscription, token: str) -> Htt
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@keeps_form_when_database_down(PreferencesForm)
 @_with_link(MANAGE)
 def manage(request: HttpRequest, subscription: Subscription, token: str) -> HttpResponse:
     saved = False
