@@ -19,6 +19,7 @@ setup: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_places
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py import_trials data/NCT*.json
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_prescreen data/prescreen.json
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_vocabulary
 
 install: $(VENV)/.installed
 

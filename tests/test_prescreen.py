@@ -270,3 +270,27 @@ def test_staff_edit_the_questions_on_the_trials_admin_page(admin_client):
     text = page_text(response)
     assert "Pre-screening questions" in text
     assert 'value="Can you lie flat?"' in response.content.decode()
+
+
+@pytest.mark.parametrize("answer", ["1e9999999", "1e999999", "-1e7"])
+def test_it_takes_a_number_no_person_would_answer_as_not_given(client, answer):
+    question = PrescreenQuestionFactory(kind="number", minimum=0, maximum=2)
+    trial = question.trial
+
+    response = client.post(
+        reverse("trials:prescreen", args=[trial.nct_id]),
+        {f"q{question.pk}": answer, "age": answer[:8]},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 200
+    assert len(response.content) < 50_000
+    assert verdicts(trial, {str(question.pk): answer})[-1] == "unknown"
+
+
+def test_it_reads_a_number_with_a_few_decimals_and_no_more():
+    question = PrescreenQuestionFactory(kind="number", minimum=0, maximum=2)
+    findings = prescreen_evaluate(trial=question.trial, answers={str(question.pk): "0E-9999999"})
+    assert (findings.findings[-1].answer, findings.findings[-1].verdict) == ("0", "met")
+    findings = prescreen_evaluate(trial=question.trial, answers={str(question.pk): "1,9999"})
+    assert findings.findings[-1].verdict == "met"

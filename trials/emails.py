@@ -28,10 +28,29 @@ def header_safe(value: str, *, max_length: int = 250) -> str:
     return " ".join(_CONTROL_CHARS.sub(" ", str(value)).split())[:max_length]
 
 
+def has_control_characters(value: str) -> bool:
+    """True for text that would break a header line (CR, LF, NUL, VT, U+2028...)."""
+    return bool(_CONTROL_CHARS.search(value or ""))
+
+
+def unsafe_header(email: OutgoingEmail) -> str:
+    """The name of a header of this row that would break its line, or "".
+
+    Forms refuse such values; this guards rows written before they did, or
+    by staff and importers, at the last moment before sending.
+    """
+    values = {"To": email.to, "Reply-To": email.reply_to, "Subject": email.subject}
+    values.update({str(k): str(v) for k, v in (email.headers or {}).items()})
+    for name, value in values.items():
+        if has_control_characters(name) or has_control_characters(value):
+            return name
+    return ""
+
+
 def address_safe(value: str) -> str:
     """The address if it is one valid email address and nothing else, else ""."""
     value = (value or "").strip()
-    if not value or _CONTROL_CHARS.search(value) or "," in value:
+    if not value or has_control_characters(value) or "," in value:
         return ""
     try:
         validate_email(value)

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from trials.distance import place_resolve
+from trials.emails import has_control_characters
 from trials.models import Language, Site, Trial
 from trials.routing import choosable_sites, site_route
 from trials.search import Origin
@@ -94,6 +95,30 @@ def validate_message_text(value: str) -> None:
         )
 
 
+class EmailAddressField(forms.EmailField):
+    """An address that goes into a To: or Reply-To: header exactly as typed.
+
+    Django accepts control characters inside a quoted local part
+    ("a\x0bb"@example.org), and a vertical tab there becomes a line break in
+    the header: refused here, with one message instead of two.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 254)
+        super().__init__(**kwargs)
+
+    def validate(self, value: str) -> None:
+        super().validate(value)
+        if has_control_characters(value):
+            raise ValidationError(
+                _(
+                    "Please type your email address again: it holds invisible characters that "
+                    "cannot be part of an address."
+                ),
+                code="control_character",
+            )
+
+
 def _phone_error(region: str | None) -> str:
     """The error shows an example number of the site's country, both ways to write it."""
     example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
@@ -141,7 +166,7 @@ def _site_label(site: Site) -> str:
 class ContactForm(forms.Form):
     first_name = PersonNameField(label=_("First name"))
     last_name = PersonNameField(label=_("Last name"))
-    email = forms.EmailField(label=_("Email"), max_length=254)
+    email = EmailAddressField(label=_("Email"))
     phone = forms.CharField(
         label=_("Phone number"),
         max_length=40,

@@ -24,11 +24,12 @@ import logging
 import smtplib
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import BadHeaderError, EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from trials.emails import unsafe_header
 from trials.models import Inquiry, OutgoingEmail, Subscription
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,11 @@ def email_claim(*, email_id: int) -> bool:
 
 
 def email_message(email: OutgoingEmail) -> EmailMultiAlternatives:
+    # Django stops only CR and LF; a vertical tab or U+2028 becomes a line
+    # break too once the message is written out. Refused, so marked failed.
+    unsafe = unsafe_header(email)
+    if unsafe:
+        raise BadHeaderError(f"{unsafe} holds a line break or control character; not sent")
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body_text,

@@ -17,6 +17,9 @@ from trials.models import PrescreenQuestion, Sex, Trial
 MET = "met"
 NOT_MET = "not_met"
 UNKNOWN = "unknown"
+# Numbers a patient answers with (ages, counts, scores), whole enough to print.
+MAX_ANSWER = Decimal(10**6)
+ANSWER_PRECISION = Decimal("0.001")
 
 # Keys of the two questions every pre-screen asks, next to str(question.pk).
 AGE = "age"
@@ -77,11 +80,19 @@ def _sex_label(value: str) -> str:
 
 
 def _number(value) -> Decimal | None:
+    """A number a person would answer, or None.
+
+    "1e9999999" is a finite Decimal, but printing it overflows and
+    "1e999999" prints a million digits: answers are ages and counts.
+    """
     try:
         number = Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
         return None
-    return number if number.is_finite() else None
+    if not number.is_finite() or number.copy_abs() >= MAX_ANSWER:
+        return None
+    # At most a few decimals: 0E-9999999 is zero, written with a million of them.
+    return number.quantize(ANSWER_PRECISION).normalize() + 0
 
 
 def _plain(number: Decimal) -> str:

@@ -1,10 +1,14 @@
 """Finding trials: words, filters, distance, sorting and paging.
 
-On PostgreSQL the words are matched with full-text search on columns that
-migration 0003 keeps up to date (search_vector for matching, the small
-title/condition/keyword search_rank_vector for ranking; migration 0006
+A query is first understood (trials/understanding.py: Chinese segmented,
+Traditional made Simplified, misspellings corrected against the lexicon,
+patients' words recognised as registry concepts), then matched
+(trials/text_match.py). On PostgreSQL that is full-text search on columns
+that migration 0003 keeps up to date (search_vector for matching, the small
+search_rank_vector of title and conditions (A), other registry fields (B)
+and registry concepts (C, migration 0009) for ranking; migration 0006
 refreshes them when a condition is renamed or a trial's conditions change).
-On SQLite they are matched with icontains, with the same interface.
+On SQLite the same understanding is matched with icontains.
 
 Broad terms ("cancer" matches half the registry) are never ranked or sorted
 whole. A search with words is ordered inside its rank window: the
@@ -24,9 +28,15 @@ matches the page says "1,000+", and paging stops there (50 pages).
 For relevance the window also holds the 1,001 most recently updated
 matches in title, conditions, keywords or sponsor (their own GIN indexes,
 migration 0007; read only when the newest matches fill the window), so an
-older title match is not crowded out by newer mentions in descriptions. It
-is ordered by ts_rank on search_rank_vector, newest first among equals.
-"Recently updated" is the window's own order.
+older title match is not crowded out by newer mentions in descriptions; and
+the trials titled with the query's own words (any order, any age; an index
+of migration 0009). It is ordered by those titles first, then ts_rank on
+search_rank_vector, newest first among equals. Mentions only in a
+description or the eligibility criteria never outrank a title, condition or
+concept match. "Recently updated" is the window's own order.
+
+A sentence that matches nothing as a whole is searched again by the
+concepts in it, and the page says what was searched.
 
 Distance (trials/distance.py) is a bounding box on recruiting sites'
 indexed coordinates (two longitude ranges across the ±180° meridian, every
@@ -39,11 +49,11 @@ any size of registry.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, F, FloatField, Min, Q, QuerySet
-from django.db.models.expressions import Expression, RawSQL
+from django.db.models import BooleanField, Case, F, FloatField, Min, Q, QuerySet, When
 
 # Origin, place_find, normalise_place_name and haversine_km are imported from
 # here by the views, forms, routing and subscriptions: re-exported.
@@ -57,6 +67,8 @@ from trials.distance import (  # noqa: F401
     place_find,
 )
 from trials.models import Condition, RecruitmentStatus, Site, Trial
+from trials.text_match import TextSearch, text_filter
+from trials.understanding import Understanding, query_understand
 
 NCT_RE = re.compile(r"^\s*(NCT\d{8})\s*$", re.IGNORECASE)
 PER_PAGE = 20
@@ -66,9 +78,8 @@ COUNT_CAP = 1000
 # than the count cap, so that "1,000+" is still known).
 RANK_WINDOW = COUNT_CAP + 1
 DEFAULT_RADIUS_KM = 100
-TSQUERY = "websearch_to_tsquery('english', %s)"
-# How alike a condition name must be to a mistyped word to be suggested.
-SUGGESTION_SIMILARITY = 0.5
+# Longer queries get a message on the page, not a different search.
+MAX_QUERY_LENGTH = 300
 
 STATUS_SCOPES = {
     "recruiting": (RecruitmentStatus.RECRUITING,),
@@ -115,8 +126,14 @@ class Results:
     count_capped: bool
     page: int
     has_next: bool
-    suggestion: str = ""
+    # What the concepts of the query were searched as: "transient ischemic
+    # attack (mini stroke)".
+    searched: str = ""
+    # The query as typed and as corrected, when a word was mistyped.
     corrected_from: str = ""
+    corrected_to: str = ""
+    # Nothing matched every word: the concepts alone were searched.
+    broadened: bool = False
     loosen: list[str] = field(default_factory=list)
 
     @property
@@ -138,43 +155,6 @@ def is_postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
-class TextSearch(Expression):
-    """SQL on one of migration 0003's search columns of the query's Trial table.
-
-    The columns are not model fields, so they are named through the query's
-    own alias: the expression stays right inside subqueries, too."""
-
-    def __init__(self, template: str, q: str, output_field) -> None:
-        super().__init__(output_field=output_field)
-        self.template, self.q = template, q
-
-    def as_sql(self, compiler, connection):
-        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
-        return self.template.format(table=table, tsquery=TSQUERY), [self.q]
-
-
-def _text_filter(trials: QuerySet, q: str) -> QuerySet:
-    if is_postgresql():
-        matches = TextSearch("{table}.search_vector @@ {tsquery}", q, BooleanField())
-        return trials.filter(matches)
-    # SQLite: every word must appear in the title, a condition, a keyword,
-    # the sponsor or the summary.
-    for word in q.split():
-        word = word.strip('"')
-        if not word or word.upper() == "OR":
-            continue
-        by_condition = Trial.conditions.through.objects.filter(condition__name__icontains=word)
-        trials = trials.filter(
-            Q(brief_title__icontains=word)
-            | Q(official_title__icontains=word)
-            | Q(lead_sponsor__icontains=word)
-            | Q(keywords__icontains=word)
-            | Q(overview__icontains=word)
-            | Q(pk__in=by_condition.values("trial_id"))
-        )
-    return trials
-
-
 def _phase_filter(trials: QuerySet, phase: str) -> QuerySet:
     if is_postgresql():
         return trials.filter(phases__contains=[phase])
@@ -182,21 +162,15 @@ def _phase_filter(trials: QuerySet, phase: str) -> QuerySet:
     return trials.filter(phases__icontains=f'"{phase}"')
 
 
-def matching_trials(criteria: Criteria) -> QuerySet:
-    """Published trials meeting every criterion, in the order asked for."""
-    narrowed = _narrowed(criteria)
-    trials = _with_words(narrowed, criteria.q)
-    window = _window_for(trials, narrowed, criteria) if _uses_window(criteria) else None
-    return _ordered(trials, criteria, window)
-
-
-def filtered_trials(criteria: Criteria) -> QuerySet:
+def filtered_trials(criteria: Criteria, understanding: Understanding | None = None) -> QuerySet:
     """Published trials meeting every criterion, unordered."""
-    return _with_words(_narrowed(criteria), criteria.q)
+    if understanding is None:
+        understanding = query_understand(criteria.q, correct=False)
+    return _with_words(_narrowed(criteria), criteria.q, understanding)
 
 
-def _with_words(trials: QuerySet, q: str) -> QuerySet:
-    return _text_filter(trials, q) if q else trials
+def _with_words(trials: QuerySet, q: str, understanding: Understanding) -> QuerySet:
+    return text_filter(trials, understanding) if q else trials
 
 
 def _narrowed(criteria: Criteria) -> QuerySet:
@@ -271,12 +245,18 @@ def rank_window(trials: QuerySet, *, titled: QuerySet | None = None) -> list[int
     RANK_WINDOW most recently updated of those, so that an older title match
     is ranked, and outranks a newer mention in a description. Each part reads
     about RANK_WINDOW rows; the union is at most twice as long."""
+    try:
+        sqls = [_window_sql(query) for query in (trials, titled) if query is not None]
+    except EmptyResultSet:
+        # A filter that can match nothing (a condition name no trial has:
+        # `__in=[]`) has no SQL text; Django raises instead of writing one.
+        return []
     with connection.cursor() as cursor:
         if titled is None:
             cursor.execute(
                 "SELECT id FROM trials_search_window(%s, %s)"
                 " ORDER BY last_updated DESC NULLS LAST, id",
-                [_window_sql(trials), RANK_WINDOW],
+                [sqls[0], RANK_WINDOW],
             )
         else:
             # When the newest matches do not fill the window they are all the
@@ -285,26 +265,53 @@ def rank_window(trials: QuerySet, *, titled: QuerySet | None = None) -> list[int
                 "WITH newest AS MATERIALIZED (SELECT id FROM trials_search_window(%s, %s))"
                 " SELECT id FROM newest UNION SELECT id FROM trials_search_window(%s,"
                 " CASE WHEN (SELECT count(*) FROM newest) >= %s THEN %s ELSE 0 END)",
-                [_window_sql(trials), RANK_WINDOW, _window_sql(titled), RANK_WINDOW, RANK_WINDOW],
+                [sqls[0], RANK_WINDOW, sqls[1], RANK_WINDOW, RANK_WINDOW],
             )
         return [row[0] for row in cursor.fetchall()]
 
 
-def _window_for(trials: QuerySet, narrowed: QuerySet, criteria: Criteria) -> list[int]:
+# A title with the same words as the query ("Breast Cancer" for "breast
+# cancer", in any order): read by migration 0009's index, however old.
+SAME_TITLE = (
+    "strip(to_tsvector('english', {table}.brief_title)) = strip(to_tsvector('english', {words}))"
+)
+
+
+def _window_for(
+    trials: QuerySet, narrowed: QuerySet, criteria: Criteria, understanding: Understanding
+) -> tuple[list[int], list[int]]:
+    """The ids to rank, and among them those titled with the query's words."""
     if criteria.effective_sort != "relevance":
-        return rank_window(trials)
+        return rank_window(trials), []
     # The title words on the other criteria, not also the full vector: the
     # planner would multiply two selectivities that are one, and misjudge how
     # many match.
-    in_title = TextSearch("{table}.search_rank_vector @@ {tsquery}", criteria.q, BooleanField())
-    return rank_window(trials, titled=narrowed.filter(in_title))
+    in_title = TextSearch("{table}.search_rank_vector @@ {tsquery}", understanding, BooleanField())
+    window = rank_window(trials, titled=narrowed.filter(in_title))
+    # Trials titled with the query's own words are the strongest matches;
+    # the rank window holds only the newest of the others, so they join it
+    # whatever their age.
+    titled: list[int] = []
+    if understanding.words.strip():
+        same_title = TextSearch(SAME_TITLE, understanding, BooleanField())
+        ids = narrowed.filter(same_title).order_by().values_list("pk", flat=True)
+        titled = list(ids[:PER_PAGE])
+        known = set(window)
+        window += [pk for pk in titled if pk not in known]
+    return window, titled
 
 
 def _uses_window(criteria: Criteria) -> bool:
     return bool(criteria.q) and criteria.effective_sort != "distance" and is_postgresql()
 
 
-def _ordered(trials: QuerySet, criteria: Criteria, window: list[int] | None = None) -> QuerySet:
+def _ordered(
+    trials: QuerySet,
+    criteria: Criteria,
+    understanding: Understanding,
+    window: list[int] | None = None,
+    titled: list[int] | None = None,
+) -> QuerySet:
     sort = criteria.effective_sort
     newest = (F("last_updated").desc(nulls_last=True), "pk")
     if sort == "distance":
@@ -314,54 +321,47 @@ def _ordered(trials: QuerySet, criteria: Criteria, window: list[int] | None = No
         # the registry) is too slow: only the rank window is ordered.
         in_window = Trial.objects.filter(pk__in=window or [])
         if sort == "relevance":
+            # Title and conditions (weight A) before the other registry
+            # fields (B), before registry concepts (C); a mention only in a
+            # description or the eligibility criteria is not in this vector.
             rank = TextSearch(
-                "ts_rank({table}.search_rank_vector, {tsquery})", criteria.q, FloatField()
+                "ts_rank({table}.search_rank_vector, {tsquery})", understanding, FloatField()
             )
-            return in_window.order_by(rank.desc(), *newest)
+            order = [rank.desc(), *newest]
+            if titled:
+                order.insert(0, Case(When(pk__in=titled, then=1), default=0).desc())
+            return in_window.order_by(*order)
         return in_window.order_by(*newest)
     return trials.order_by(*newest)
 
 
-def condition_suggestion(q: str) -> str:
-    """The condition name nearest a (mistyped) query, on PostgreSQL: one query."""
-    if not is_postgresql() or not q or len(q) > 100:
-        return ""
-    found = (
-        Condition.objects.annotate(
-            closeness=RawSQL("word_similarity(%s, trials_condition.name)", [q], FloatField())
-        )
-        .filter(RawSQL("%s <%% trials_condition.name", [q], BooleanField()))
-        .filter(closeness__gte=SUGGESTION_SIMILARITY)
-        .order_by("-closeness", "name")
-        .values_list("name", "closeness")
-        .first()
-    )
-    # A query that is a word of some condition name ("cancer") is no typo.
-    if not found or found[1] >= 1.0:
-        return ""
-    return found[0]
-
-
-def _page_of(criteria: Criteria, page: int) -> tuple[list[Trial], int, bool, bool]:
+def _page_of(
+    criteria: Criteria, understanding: Understanding, page: int
+) -> tuple[list[Trial], int, bool, bool]:
     """One page of cards and the capped count, in the same queries at any size."""
+    if criteria.q and not understanding:
+        # Only characters no search can use (punctuation, unknown Chinese).
+        return [], 0, False, False
     narrowed = _narrowed(criteria)
-    filtered = _with_words(narrowed, criteria.q)
+    filtered = _with_words(narrowed, criteria.q, understanding)
     start = (page - 1) * PER_PAGE
     if _uses_window(criteria):
         # The window is also the capped count: RANK_WINDOW is COUNT_CAP + 1.
-        window = _window_for(filtered, narrowed, criteria)
+        window, titled = _window_for(filtered, narrowed, criteria, understanding)
         found = len(window)
-        rows = list(_cards(_ordered(filtered, criteria, window))[start : start + PER_PAGE + 1])
+        ordered = _ordered(filtered, criteria, understanding, window, titled)
+        rows = list(_cards(ordered)[start : start + PER_PAGE + 1])
     elif criteria.effective_sort == "distance":
         # One pass over the sites in the bounding box gives the count and the
         # order; the page's cards are then read by id.
-        nearest = _ordered(filtered, criteria).values_list("pk", flat=True)
+        nearest = _ordered(filtered, criteria, understanding).values_list("pk", flat=True)
         window = list(nearest[:RANK_WINDOW])
         found, ids = len(window), window[start : start + PER_PAGE + 1]
         rows = sorted(_cards(Trial.objects.filter(pk__in=ids)), key=lambda t: ids.index(t.pk))
     else:
         found = filtered.order_by()[:RANK_WINDOW].count()
-        rows = list(_cards(_ordered(filtered, criteria))[start : start + PER_PAGE + 1])
+        ordered = _ordered(filtered, criteria, understanding)
+        rows = list(_cards(ordered)[start : start + PER_PAGE + 1])
     return rows[:PER_PAGE], min(found, COUNT_CAP), found > COUNT_CAP, len(rows) > PER_PAGE
 
 
@@ -386,19 +386,21 @@ def loosen_hints(criteria: Criteria) -> list[str]:
     return hints
 
 
-def trials_search(*, criteria: Criteria, page: int = 1) -> Results:
-    """One page of results with count, suggestion and what to loosen."""
+def trials_search(*, criteria: Criteria, page: int = 1, as_typed: bool = False) -> Results:
+    """One page of results with count, what was searched and what to loosen.
+
+    Mistyped words are corrected unless as_typed; a sentence that matches
+    nothing as a whole is searched again by the concepts in it alone ("my
+    father's hands shake" → Parkinson disease), and the page says so."""
     max_page = max(1, COUNT_CAP // PER_PAGE)
     page = min(max(page, 1), max_page)
-    suggestion = condition_suggestion(criteria.q) if criteria.q else ""
-    rows, count, capped, has_next = _page_of(criteria, page)
-    corrected_from = ""
-    if not count and suggestion:
-        # "sarcomma" finds the sarcoma trials, and says so.
-        corrected_from = criteria.q
-        criteria = replace(criteria, q=suggestion)
-        rows, count, capped, has_next = _page_of(criteria, page)
-        suggestion = ""
+    understanding = query_understand(criteria.q, correct=not as_typed)
+    rows, count, capped, has_next = _page_of(criteria, understanding, page)
+    broadened = False
+    if not count and understanding.concepts and understanding.rest:
+        understanding = understanding.concepts_only()
+        broadened = True
+        rows, count, capped, has_next = _page_of(criteria, understanding, page)
     if criteria.origin is not None:
         nearest_sites(rows, criteria.origin)
     return Results(
@@ -407,7 +409,9 @@ def trials_search(*, criteria: Criteria, page: int = 1) -> Results:
         count_capped=capped,
         page=page,
         has_next=has_next and page < max_page,
-        suggestion=suggestion,
-        corrected_from=corrected_from,
+        searched=understanding.shown if criteria.q else "",
+        corrected_from=understanding.corrected_from,
+        corrected_to=understanding.words if understanding.corrected_from else "",
+        broadened=broadened,
         loosen=[] if count else loosen_hints(criteria),
     )

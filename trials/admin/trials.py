@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from trials.admin.imports import ImportForm
 from trials.admin.prescreen import PrescreenQuestionInline
+from trials.forms import EmailAddressField
 from trials.importers import import_studies
 from trials.models import Condition, FaqEntry, Language, Phase, RecruitmentStatus, Site, Trial
 
@@ -39,6 +40,7 @@ class SiteForm(forms.ModelForm):
             "postal_code", "country", "latitude", "longitude", "contact_name",
             "contact_email", "contact_phone", "languages",
         ]  # fmt: skip
+        field_classes = {"contact_email": EmailAddressField}
 
 
 class SiteInline(admin.StackedInline):

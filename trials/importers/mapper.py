@@ -216,6 +216,7 @@ def study_map(record: dict) -> MappedStudy:
         "allocation": design.obj("designInfo").code("allocation", Allocation),
         "start_date": status.obj("startDateStruct").date("date"),
         "last_updated": status.obj("lastUpdatePostDateStruct").date("date"),
+        "concepts": _concepts(root.obj("derivedSection")),
     }
     return MappedStudy(
         nct_id=nct_id,
@@ -224,6 +225,23 @@ def study_map(record: dict) -> MappedStudy:
         sites=_sites(section.obj("contactsLocationsModule"), _site_languages(root)),
         record=record,
     )
+
+
+def _concepts(derived: _Fields) -> str:
+    """The registry's MeSH terms for the conditions and interventions, their
+    ancestors and the browse leaves it found relevant, one per line: what
+    lets a broader word ("cancer" → Neoplasms) find a narrower condition."""
+    terms: list[str] = []
+    for module in ("conditionBrowseModule", "interventionBrowseModule"):
+        browse = derived.obj(module)
+        for key in ("meshes", "ancestors"):
+            terms += [mesh.text("term", 200) for mesh in browse.objects(key)]
+        terms += [
+            leaf.text("name", 200)
+            for leaf in browse.objects("browseLeaves")
+            if leaf.text("relevance") == "HIGH"
+        ]
+    return "\n".join(dict.fromkeys(term for term in terms if term))
 
 
 def _site_languages(root: _Fields) -> dict[str, list[str]]:

@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 from django.db import connection
 
+from trials.lexicon import search_words_refresh
 from trials.models import Trial
 
 from .mapper import InvalidRecord, study_map
@@ -119,6 +120,9 @@ def import_studies(
         if pool:
             pool.close()
     _count_absent(summary, reader.seen)
+    if summary.created or summary.updated:
+        # Misspellings are corrected against the words trials now carry.
+        search_words_refresh()
     return summary
 
 

@@ -28,6 +28,7 @@ TRIAL_FIELDS = [
     "minimum_age_days", "maximum_age_days", "sex", "healthy_volunteers", "overview",
     "description", "eligibility_criteria", "keywords", "lead_sponsor", "enrollment",
     "allocation", "start_date", "last_updated", "source_record", "listed_at", "updated_at",
+    "concepts",
 ]  # fmt: skip
 SITE_FIELDS = [
     "facility", "address", "city", "state", "postal_code", "country", "latitude", "longitude",

@@ -17,6 +17,7 @@ from .trials import (
     age_in_days,
     age_range_label,
 )
+from .vocabulary import SearchTerm, SearchWord
 
 __all__ = [
     "Allocation",
@@ -31,6 +32,8 @@ __all__ = [
     "PlaceName",
     "PrescreenQuestion",
     "RecruitmentStatus",
+    "SearchTerm",
+    "SearchWord",
     "Sex",
     "ShareLink",
     "Site",

@@ -137,6 +137,10 @@ class Trial(models.Model):
         Condition, related_name="trials", blank=True, verbose_name=_("conditions")
     )
     keywords = models.JSONField(_("keywords"), default=list, blank=True)
+    # The registry's MeSH terms for the conditions and interventions, with
+    # their ancestors (derivedSection), one per line: "cancer" finds a
+    # sarcoma trial through "Neoplasms".
+    concepts = models.TextField(_("registry concepts (MeSH)"), blank=True, editable=False)
     lead_sponsor = models.CharField(_("lead sponsor"), max_length=300, blank=True)
     enrollment = models.PositiveIntegerField(_("participants"), null=True, blank=True)
     allocation = models.CharField(

@@ -6,8 +6,7 @@ gets 404, so nobody can even tell whether a note exists.
 
 from __future__ import annotations
 
-import json
-
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from trials import notes as services
-from trials.models import Note, ShareLink, Trial
+from trials.models import ShareLink, Trial
+from trials.note_forms import BadJson, NoteBodyForm, NoteForm, first_error, json_object_from
 from trials.ratelimit import client_ip, rate_limited
 from trials.views.pages import NOT_SHOWN
 
@@ -41,12 +41,17 @@ def _slow_down() -> JsonResponse:
     return JsonResponse({"error": _("Too many changes at once. Please wait a while.")}, status=429)
 
 
-def _json_body(request: HttpRequest) -> dict:
+def _refused(message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=400)
+
+
+def _note_form(request: HttpRequest, form_class: type[Form]) -> Form | JsonResponse:
+    """The bound, valid form of the JSON body, or the 400 answer saying what is wrong."""
     try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        form = form_class(json_object_from(request))
+    except BadJson as exc:
+        return _refused(str(exc))
+    return form if form.is_valid() else _refused(first_error(form))
 
 
 def _share_as_dict(request: HttpRequest, link: ShareLink) -> dict:
@@ -73,15 +78,10 @@ def note_list(request: HttpRequest, nct_id: str) -> HttpResponse:
         )
     if _too_many("notes-write", client_ip(request), services.NOTE_WRITES_PER_HOUR, 3600):
         return _slow_down()
-    data = _json_body(request)
-    section = data.get("section")
-    quote = str(data.get("quote") or "").strip()
-    try:
-        start, end = int(data.get("start")), int(data.get("end"))
-    except (TypeError, ValueError):
-        start = end = -1
-    if section not in Note.Section.values or not quote or not 0 <= start < end:
-        return JsonResponse({"error": _("Select some text on the page first.")}, status=400)
+    form = _note_form(request, NoteForm)
+    if isinstance(form, JsonResponse):
+        return form
+    data = form.cleaned_data
     token = request.COOKIES.get(services.OWNER_COOKIE, "")
     owner_key = services.owner_key_from(request)
     if owner_key is None:
@@ -93,11 +93,11 @@ def note_list(request: HttpRequest, nct_id: str) -> HttpResponse:
     note = services.note_create(
         owner_key=owner_key,
         trial=trial,
-        section=section,
-        quote=quote,
-        start_offset=start,
-        end_offset=end,
-        body=str(data.get("body") or ""),
+        section=data["section"],
+        quote=data["quote"],
+        start_offset=data["start"],
+        end_offset=data["end"],
+        body=data["body"],
     )
     response = JsonResponse(services.note_as_dict(note), status=201)
     # Refreshing the cookie keeps a browser's notes a year after its last note.
@@ -116,7 +116,10 @@ def note_detail(request: HttpRequest, nct_id: str, pk: int) -> HttpResponse:
     if _too_many("notes-write", client_ip(request), services.NOTE_WRITES_PER_HOUR, 3600):
         return _slow_down()
     if request.method == "PATCH":
-        note = services.note_update(note=note, body=str(_json_body(request).get("body") or ""))
+        form = _note_form(request, NoteBodyForm)
+        if isinstance(form, JsonResponse):
+            return form
+        note = services.note_update(note=note, body=form.cleaned_data["body"])
     return JsonResponse(services.note_as_dict(note))
 
 

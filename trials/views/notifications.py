@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from trialfinder.unavailable import keeps_form_when_database_down
 from trials.distance import place_resolve
+from trials.forms import EmailAddressField, validate_one_line
 from trials.models import Subscription, Trial
 from trials.ratelimit import client_ip
 from trials.search import DEFAULT_RADIUS_KM
@@ -47,12 +48,14 @@ class PreferencesForm(forms.Form):
     interests = forms.CharField(
         label=_("Conditions or keywords"),
         max_length=300,
+        validators=[validate_one_line],
         help_text=_("Separate several with commas, for example: sarcoma, bone metastases."),
     )
     place = forms.CharField(
         label=_("Near (city or town, optional)"),
         max_length=200,
         required=False,
+        validators=[validate_one_line],
         widget=forms.TextInput(
             attrs={
                 "list": "notify-place-suggestions",
@@ -104,7 +107,7 @@ class PreferencesForm(forms.Form):
 
 
 class SignupForm(PreferencesForm):
-    email = forms.EmailField(label=_("Email"), max_length=254)
+    email = EmailAddressField(label=_("Email"))
     trial = forms.CharField(max_length=11, required=False, widget=forms.HiddenInput)
 
     field_order = ["email", "interests", "place", "radius", "language"]

@@ -1,0 +1,105 @@
+"""Matching what a query means (trials/understanding.py) against trials.
+
+On PostgreSQL, a tsquery on migration 0003's search columns: the words as
+typed (websearch syntax) OR, concept by concept, any of the concept's
+meanings with the words no concept took. On SQLite the same logic with
+icontains over the title, conditions, concepts, keywords, sponsor and
+summary.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import Expression
+
+from trials.models import Trial
+from trials.understanding import Understanding
+
+
+def tsquery(understanding: Understanding) -> tuple[str, list[str]]:
+    """The tsquery SQL of what a query means, and its parameters: the words
+    as typed (websearch syntax: quotes, OR, minus) or, concept by concept,
+    any of the concept's meanings together with the words no concept took."""
+    parts, params = [], []
+    if understanding.words.strip():
+        parts.append("websearch_to_tsquery('english', %s)")
+        params.append(understanding.words)
+    if understanding.concepts:
+        groups = []
+        for concept in understanding.concepts:
+            alternatives = concept.alternatives
+            groups.append(
+                "(" + " || ".join(["plainto_tsquery('english', %s)"] * len(alternatives)) + ")"
+            )
+            params += alternatives
+        if understanding.rest.strip():
+            groups.append("websearch_to_tsquery('english', %s)")
+            params.append(understanding.rest)
+        parts.append("(" + " && ".join(groups) + ")")
+    return "(" + (" || ".join(parts) or "''::tsquery") + ")", params
+
+
+class TextSearch(Expression):
+    """SQL on one of migration 0003's search columns of the query's Trial table.
+
+    The columns are not model fields, so they are named through the query's
+    own alias: the expression stays right inside subqueries, too. The
+    template's {tsquery} is what the query means; {words} its words."""
+
+    def __init__(self, template: str, understanding: Understanding, output_field) -> None:
+        super().__init__(output_field=output_field)
+        self.template, self.understanding = template, understanding
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        if "{words}" in self.template:
+            return self.template.format(table=table, words="%s"), [self.understanding.words]
+        query, params = tsquery(self.understanding)
+        return self.template.format(table=table, tsquery=query), params
+
+
+def _word_q(word: str) -> Q:
+    by_condition = Trial.conditions.through.objects.filter(condition__name__icontains=word)
+    return (
+        Q(brief_title__icontains=word)
+        | Q(official_title__icontains=word)
+        | Q(lead_sponsor__icontains=word)
+        | Q(keywords__icontains=word)
+        | Q(overview__icontains=word)
+        | Q(concepts__icontains=word)
+        | Q(pk__in=by_condition.values("trial_id"))
+    )
+
+
+def _words_q(text: str) -> Q:
+    """SQLite: every word in a title, a condition, a concept, a keyword, the
+    sponsor or the summary; a word after a minus in none of them."""
+    found = Q()
+    for word in text.split():
+        word = word.strip('"')
+        if word.upper() == "OR" or not word.strip("-"):
+            continue
+        found &= ~_word_q(word[1:]) if word.startswith("-") else _word_q(word)
+    return found
+
+
+def text_filter(trials: QuerySet, understanding: Understanding) -> QuerySet:
+    """The trials matching what a query means."""
+    if not understanding:
+        return trials.none()
+    if connection.vendor == "postgresql":
+        matches = TextSearch("{table}.search_vector @@ {tsquery}", understanding, BooleanField())
+        return trials.filter(matches)
+    found = Q(pk__in=[])
+    if understanding.words.strip():
+        found |= _words_q(understanding.words)
+    if understanding.concepts:
+        by_concept = _words_q(understanding.rest)
+        for concept in understanding.concepts:
+            any_meaning = Q(pk__in=[])
+            for meaning in concept.alternatives:
+                any_meaning |= _words_q(meaning)
+            by_concept &= any_meaning
+        found |= by_concept
+    return trials.filter(found)
