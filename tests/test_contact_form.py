@@ -43,6 +43,7 @@ def trial():
         trial=trial,
         facility="Shandong Cancer Hospital",
         city="Jinan",
+        state="Shandong",
         country="China",
         latitude=36.6683,
         longitude=116.9972,
@@ -145,7 +146,7 @@ def test_the_trial_page_shows_the_form_and_the_languages_of_the_sites(client, tr
         assert label in text
     assert '<option value="zh-hans">Chinese (Simplified)</option>' in html
     assert '<option value="en">English</option>' in html
-    assert "Shandong Cancer Hospital — Jinan, China · Chinese (Simplified)" in text
+    assert "Shandong Cancer Hospital — Jinan, Shandong, China · Chinese (Simplified)" in text
     assert "I agree to share these details with the study team of this trial." in text
     assert 'href="/privacy/"' in html
     assert "Notify me about other trials" in text

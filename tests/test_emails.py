@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from tests.factories import InquiryFactory
-from trials.emails import email_queue, inquiry_emails_create
+from trials.emails import email_queue, inquiry_emails_create, message_id_for
 from trials.models import OutgoingEmail
 from trials.outbox import email_deliver
 
@@ -116,9 +116,15 @@ def test_it_drops_a_reply_to_that_is_not_one_address():
     assert row.headers == {"X-Evil": "v Bcc: c@example.com"}
 
 
-def test_it_gives_each_inquiry_email_a_fixed_message_id(settings):
+def test_it_gives_each_email_a_message_id_no_other_email_has(settings):
     settings.EMAIL_MESSAGE_ID_DOMAIN = "mail.test"
     inquiry = InquiryFactory()
     site_email, patient_copy = inquiry_emails_create(inquiry=inquiry)
-    assert site_email.message_id == f"<inquiry-{inquiry.pk}.site_inquiry@mail.test>"
-    assert patient_copy.message_id == f"<inquiry-{inquiry.pk}.patient_copy@mail.test>"
+    assert site_email.message_id.startswith(f"<inquiry-{inquiry.pk}.site_inquiry.")
+    assert patient_copy.message_id.startswith(f"<inquiry-{inquiry.pk}.patient_copy.")
+    assert site_email.message_id.endswith("@mail.test>")
+    # The same inquiry id and kind in another database (a restored backup, a
+    # staging copy) must not make the same Message-ID.
+    again = message_id_for(kind=OutgoingEmail.Kind.SITE_INQUIRY, inquiry=inquiry)
+    assert again != site_email.message_id
+    assert again.startswith(f"<inquiry-{inquiry.pk}.site_inquiry.")

@@ -12,8 +12,9 @@ from tests.factories import InquiryFactory
 from tests.smtp_server import LoopbackSMTP, refused_port
 from trials import outbox
 from trials.emails import inquiry_emails_create
+from trials.followup import inquiry_reminders_task
 from trials.models import OutgoingEmail
-from trials.tasks import email_send, inquiry_reminders, outbox_sweep
+from trials.outbox import email_send_task, outbox_sweep_task
 
 pytestmark = pytest.mark.django_db
 Status = OutgoingEmail.Status
@@ -118,10 +119,10 @@ def test_the_task_leaves_a_transient_failure_queued_for_the_next_try(smtp):
     smtp.handler.replies = ["451 4.3.0 busy", "421 4.7.0 closing"]
     email = queued_email()
     for expected_error in ("451", "421"):
-        email_send.delay(email.pk)
+        email_send_task.delay(email.pk)
         email.refresh_from_db()
         assert email.status == Status.QUEUED and expected_error in email.last_error
-    email_send.delay(email.pk)
+    email_send_task.delay(email.pk)
     email.refresh_from_db()
     assert (email.status, email.attempts) == (Status.SENT, 3)
     assert len(smtp.to(email.to)) == 1
@@ -134,10 +135,10 @@ def test_the_beat_schedule_names_real_tasks(settings):
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks
     sweep = settings.CELERY_BEAT_SCHEDULE["outbox-sweep"]
-    assert sweep["task"] == "trials.tasks.outbox_sweep"
+    assert sweep["task"] == "trials.outbox.outbox_sweep_task"
     assert sweep["schedule"] < settings.OUTBOX_STUCK_AFTER_SECONDS
     assert settings.CELERY_BEAT_SCHEDULE["inquiry-reminders"]["task"] == (
-        "trials.tasks.inquiry_reminders"
+        "trials.followup.inquiry_reminders_task"
     )
 
 
@@ -157,7 +158,7 @@ def test_the_sweeper_requeues_and_sends_stuck_emails(django_capture_on_commit_ca
         status=Status.SENDING, attempts=1, status_changed_at=stale
     )
     with django_capture_on_commit_callbacks(execute=True):
-        assert outbox_sweep.delay().get() == 2
+        assert outbox_sweep_task.delay().get() == 2
     statuses = dict(OutgoingEmail.objects.values_list("pk", "status"))
     assert statuses[lost.pk] == statuses[crashed.pk] == Status.SENT
     assert statuses[fresh.pk] == Status.QUEUED
@@ -190,9 +191,9 @@ def test_it_sends_one_reminder_for_an_unanswered_inquiry(
         created_at=timezone.now() - datetime.timedelta(days=4)
     )
     with django_capture_on_commit_callbacks(execute=True):
-        assert inquiry_reminders.delay().get() == 1
+        assert inquiry_reminders_task.delay().get() == 1
     with django_capture_on_commit_callbacks(execute=True):
-        assert inquiry_reminders.delay().get() == 0
+        assert inquiry_reminders_task.delay().get() == 0
     assert [m.to for m in mail.outbox] == [["site@hospital.example"]]
     reminder = mail.outbox[0]
     assert "Reminder" in reminder.subject

@@ -5,9 +5,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from trials.distance import place_resolve
+from trials.distance import place_find, place_resolve
 from trials.models import Place, PlaceName
-from trials.search import place_find
 
 pytestmark = pytest.mark.django_db
 

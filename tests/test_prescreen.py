@@ -294,3 +294,20 @@ def test_it_reads_a_number_with_a_few_decimals_and_no_more():
     assert (findings.findings[-1].answer, findings.findings[-1].verdict) == ("0", "met")
     findings = prescreen_evaluate(trial=question.trial, answers={str(question.pk): "1,9999"})
     assert findings.findings[-1].verdict == "met"
+
+
+def test_it_reads_the_answers_through_a_form_that_trims_and_never_refuses(client):
+    question = PrescreenQuestionFactory()
+    trial = question.trial
+    url = reverse("trials:prescreen", args=[trial.nct_id])
+    data = {"age": "  45  ", "sex": "female", f"q{question.pk}": " no " + "x" * 500}
+    client.post(url, data)
+    saved = client.session[f"prescreen:{trial.pk}"]
+    assert saved["age"] == "45"
+    assert saved[str(question.pk)] == ("no " + "x" * 500)[:300]
+
+    from trials.forms import PrescreenForm
+
+    form = PrescreenForm({"age": "forty"}, questions=[question])
+    assert form.is_valid()
+    assert form.answers() == {"age": "forty", "sex": "", str(question.pk): ""}

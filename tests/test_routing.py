@@ -3,10 +3,9 @@
 import pytest
 
 from tests.factories import SiteFactory, TrialFactory
-from trials.distance import place_resolve
+from trials.distance import Origin, place_resolve
 from trials.models import Inquiry, Place, PlaceName, RecruitmentStatus
 from trials.routing import nearest_site_for, site_route, sites_by_distance
-from trials.search import Origin
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from tests.factories import ConditionFactory, SiteFactory, TrialFactory
 from tests.page_text import page_text
-from trials.models import RecruitmentStatus
+from trials.models import RecruitmentStatus, Trial
+from trials.views.pages import HOME_TRIALS
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +87,27 @@ def test_it_loads_only_our_own_assets(client):
     assert "/static/css/site.css" in html
     assert "/static/vendor/bootstrap/bootstrap.bundle.min.js" in html
     assert not re.search(r"(src|href)=\"(https?:)?//", html)
+
+
+def test_it_shows_a_few_recruiting_trials_however_many_there_are(client):
+    def page(trial_count: int) -> tuple[int, int]:
+        for _ in range(trial_count - Trial.objects.count()):
+            SiteFactory(trial=TrialFactory(brief_title="A recruiting trial"))
+        html = client.get("/").content.decode()
+        return html.count('<article class="card trial-card'), len(html)
+
+    cards, size = page(7)
+    assert cards == HOME_TRIALS
+    more_cards, bigger_size = page(40)
+    assert more_cards == HOME_TRIALS
+    assert bigger_size < size * 1.05
+    assert "See all trials" in page_text(client.get("/"))
+
+
+def test_it_shows_a_trial_edited_since_the_last_visit(client, sarcoma_trial):
+    assert "Preoperative SBRT for Soft Tissue Sarcoma" in page_text(client.get("/"))
+    sarcoma_trial.brief_title = "Preoperative radiotherapy for sarcoma"
+    sarcoma_trial.save()
+    text = page_text(client.get("/"))
+    assert "Preoperative radiotherapy for sarcoma" in text
+    assert "Preoperative SBRT" not in text

@@ -203,6 +203,17 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered parts of trial pages ({% cache ... using="pages" %} in the trial
+# templates), in each process's own memory: no network round trip on a hit,
+# and a deploy (new processes) never serves fragments of old templates. Keys
+# carry the trial's id, update time and language, so every process sees an
+# edit at once; old entries are culled.
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "trialfinder-pages",
+    "TIMEOUT": 24 * 3600,
+    "OPTIONS": {"MAX_ENTRIES": envint("PAGE_CACHE_MAX_ENTRIES", 1000)},
+}
 
 # Rate limits of the contact form (trials/ratelimit.py), counted in the cache
 # above: messages one IP address or one email address may send per window.
@@ -225,14 +236,19 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task that is not acknowledged within this time is handed out again by
 # Redis; every retry delay and every sweeper threshold stays below it.
 CELERY_VISIBILITY_TIMEOUT = envint("CELERY_VISIBILITY_TIMEOUT", 3600)
+# A hung Redis (it accepts connections and never answers) must not hold up
+# a patient's submit: a broker command gives up after half a second and a
+# publish is not retried (about 0.9 s in all, tests/test_broker_hung.py);
+# the sweeper sends what could not be queued. A healthy Redis answers in well
+# under a millisecond, the worker's own waits (BRPOP) are not socket reads.
+BROKER_TIMEOUT_SECONDS = 0.5
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
-    # Fail fast when Redis is down, so a web request never hangs on it.
-    "socket_connect_timeout": 2,
-    "socket_timeout": 5,
-    "max_retries": 1,
+    "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
+    "socket_timeout": BROKER_TIMEOUT_SECONDS,
+    "max_retries": 0,
 }
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT_SECONDS
 CELERY_TIMEZONE = "UTC"
 
 # The outbox (trials/outbox.py). A transient SMTP error is retried after
@@ -258,10 +274,15 @@ INQUIRY_RETENTION_DAYS = envint("INQUIRY_RETENTION_DAYS", 365)
 INQUIRY_FALLBACK_EMAIL = os.getenv("INQUIRY_FALLBACK_EMAIL", "") or os.getenv(
     "CONTACT_EMAIL", "privacy@example.org"
 )
+# Each task sits beside the service it calls; the worker imports these.
+CELERY_IMPORTS = ["trials.outbox", "trials.followup", "trials.subscriptions", "trials.anonymise"]
 CELERY_BEAT_SCHEDULE = {
-    "outbox-sweep": {"task": "trials.tasks.outbox_sweep", "schedule": OUTBOX_SWEEP_EVERY_SECONDS},
-    "inquiry-reminders": {"task": "trials.tasks.inquiry_reminders", "schedule": 3600},
-    "inquiries-anonymise": {"task": "trials.tasks.inquiries_anonymise", "schedule": 86400},
+    "outbox-sweep": {
+        "task": "trials.outbox.outbox_sweep_task",
+        "schedule": OUTBOX_SWEEP_EVERY_SECONDS,
+    },
+    "inquiry-reminders": {"task": "trials.followup.inquiry_reminders_task", "schedule": 3600},
+    "inquiries-anonymise": {"task": "trials.anonymise.inquiries_anonymise_task", "schedule": 86400},
 }
 # Patient Notification Services (trials/subscriptions.py): how long the signed
 # confirmation link and the manage/unsubscribe links work, sign-up limits per
@@ -272,7 +293,7 @@ SUBSCRIPTION_SIGNUPS_PER_IP_PER_HOUR = envint("SUBSCRIPTION_SIGNUPS_PER_IP_PER_H
 SUBSCRIPTION_EMAILS_PER_ADDRESS_PER_DAY = envint("SUBSCRIPTION_EMAILS_PER_ADDRESS_PER_DAY", 3)
 SUBSCRIPTION_DIGEST_HOUR_UTC = envint("SUBSCRIPTION_DIGEST_HOUR_UTC", 7)
 CELERY_BEAT_SCHEDULE["subscriptions-digest"] = {
-    "task": "trials.tasks.subscriptions_digest",
+    "task": "trials.subscriptions.subscriptions_digest_task",
     "schedule": crontab(hour=SUBSCRIPTION_DIGEST_HOUR_UTC, minute=0),
 }
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 
+from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -48,3 +50,9 @@ def inquiries_anonymise(*, older_than_days: int, now: datetime.datetime | None =
             anonymised_at=now,
         )
     return len(ids)
+
+
+@shared_task(ignore_result=True)
+def inquiries_anonymise_task() -> int:
+    """Daily: forget contact details older than INQUIRY_RETENTION_DAYS."""
+    return inquiries_anonymise(older_than_days=settings.INQUIRY_RETENTION_DAYS)

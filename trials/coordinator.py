@@ -15,17 +15,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from trials.links import LinkExpired, LinkInvalid
 from trials.models import Inquiry
 
 SALT = "trials.coordinator.inquiry"
-
-
-class LinkExpired(Exception):
-    pass
-
-
-class LinkInvalid(Exception):
-    pass
 
 
 def coordinator_token(inquiry: Inquiry) -> str:

@@ -17,6 +17,7 @@ from django.core.validators import validate_email
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from trials.coordinator import coordinator_url
 from trials.models import Inquiry, Language, OutgoingEmail
 
 # CR, LF and the other control characters: none of them belongs in a header.
@@ -69,21 +70,18 @@ def render_email(name: str, context: dict) -> tuple[str, str, str]:
 
 
 def message_id_for(*, kind: str, inquiry: Inquiry | None = None) -> str:
-    """A Message-ID fixed when the row is written and reused by every send attempt.
+    """A Message-ID no other email anywhere carries, fixed when the row is written.
 
-    An email that belongs to an inquiry gets one derived from the inquiry and
-    the kind, so the unique column also guarantees one site email and one copy
-    per inquiry. A re-send after a worker crash carries the same Message-ID,
-    which lets the receiving side recognise the duplicate.
+    Random (a UUID), not derived from row ids: ids repeat across databases
+    (a staging copy, a restored backup), and a mailbox that drops repeated
+    Message-IDs would then drop a different patient's email. Every send
+    attempt of the row reuses it, so a re-sent copy is recognisable as the
+    same message. The inquiry id and the kind stay in it for people reading
+    mail logs.
     """
     domain = settings.EMAIL_MESSAGE_ID_DOMAIN
-    if inquiry is not None and kind in {
-        OutgoingEmail.Kind.SITE_INQUIRY,
-        OutgoingEmail.Kind.PATIENT_COPY,
-        OutgoingEmail.Kind.SITE_REMINDER,
-    }:
-        return f"<inquiry-{inquiry.pk}.{kind}@{domain}>"
-    return f"<{kind}.{uuid.uuid4().hex}@{domain}>"
+    prefix = f"inquiry-{inquiry.pk}.{kind}" if inquiry is not None else kind
+    return f"<{prefix}.{uuid.uuid4().hex}@{domain}>"
 
 
 def email_queue(
@@ -126,8 +124,6 @@ def site_recipient(site) -> str:
 
 
 def inquiry_context(inquiry: Inquiry) -> dict:
-    from trials.coordinator import coordinator_url
-
     labels = dict(Language.choices)
     language = inquiry.preferred_language
     return {

@@ -8,12 +8,23 @@ a bounded number of retries; permanent refusals mark it failed. The sweeper
 re-queues what stayed queued (broker down, task lost) or sending (worker
 killed) for too long, so an email can be delayed but is never lost.
 
-At-least-once, not exactly-once: a worker killed after the SMTP server
-accepted the message but before the row was marked sent leaves the row in
-sending, and the sweeper sends it again. The re-send carries the same
-Message-ID (fixed when the row was written), so the receiving side can
-recognise the duplicate; the window is the few milliseconds between the
-server's 250 and our UPDATE.
+At-least-once, not exactly-once. A copy is sent twice when the SMTP server
+has the whole message but the row is not marked sent: the window opens when
+the server has our final "." and closes when the UPDATE to sent commits.
+Usually that is milliseconds, but it is as wide as
+- the wait for the server's reply (up to EMAIL_TIMEOUT): a connection that
+  drops or times out there looks like a transient error, and we retry;
+- the worker's death (killed, out of memory) inside it: the row stays in
+  sending and the sweeper sends it again after OUTBOX_STUCK_AFTER_SECONDS;
+- a database that fails inside it: the UPDATE is lost, the row stays in
+  sending, and the sweeper sends it again once the database is back.
+Every copy carries the row's Message-ID, random and fixed when the row was
+written (trials.emails.message_id_for), so a mailbox that de-duplicates
+keeps one, and never mistakes another email for a duplicate.
+
+Publishing to the broker gives up within about a second when it is down or
+hung (settings: BROKER_TIMEOUT_SECONDS): the row stays queued and the
+sweeper sends it, so a patient's submit never waits on the broker.
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ import enum
 import logging
 import smtplib
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMultiAlternatives
 from django.db import transaction
@@ -30,7 +42,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from trials.emails import unsafe_header
-from trials.models import Inquiry, OutgoingEmail, Subscription
+from trials.models import OutgoingEmail, Subscription
 
 log = logging.getLogger(__name__)
 Status = OutgoingEmail.Status
@@ -55,12 +67,10 @@ def outbox_enqueue(*, email_ids: list[int]) -> None:
 
 
 def _enqueue_now(email_ids: list[int]) -> None:
-    from trials.tasks import email_send
-
     for email_id in email_ids:
         try:
             # No publish retries: a web request must not hang on a dead broker.
-            email_send.apply_async((email_id,), retry=False)
+            email_send_task.apply_async((email_id,), retry=False)
         except Exception:  # noqa: BLE001 - any broker error; the sweeper covers it
             log.warning("broker unreachable; email %s stays queued for the sweeper", email_ids)
             return
@@ -210,31 +220,25 @@ def email_resend(*, email_ids: list[int]) -> int:
     return len(ids)
 
 
-def inquiry_reminders_send(*, now: datetime.datetime | None = None) -> list[int]:
-    """One reminder to the site for each inquiry still new after INQUIRY_REMINDER_DAYS."""
-    from trials.emails import inquiry_reminder_create
+# Tasks: they take ids and call the functions above.
 
-    now = now or timezone.now()
-    cutoff = now - datetime.timedelta(days=settings.INQUIRY_REMINDER_DAYS)
-    due = Inquiry.objects.filter(
-        status=Inquiry.Status.NEW,
-        reminder_sent_at__isnull=True,
-        anonymised_at__isnull=True,
-        created_at__lt=cutoff,
-    ).select_related("trial", "site")
-    email_ids = []
-    for inquiry in due[:500]:
-        with transaction.atomic():
-            # The conditional update is what makes it one reminder, even if
-            # two beat schedulers run at once.
-            if (
-                Inquiry.objects.filter(pk=inquiry.pk, reminder_sent_at__isnull=True).update(
-                    reminder_sent_at=now
-                )
-                != 1
-            ):
-                continue
-            email = inquiry_reminder_create(inquiry=inquiry)
-            outbox_enqueue(email_ids=[email.pk])
-            email_ids.append(email.pk)
-    return email_ids
+
+@shared_task(bind=True, ignore_result=True)
+def email_send_task(self, email_id: int) -> str:
+    """Send one outbox row; on a transient error, try again after a bounded delay.
+
+    The number of tries is bounded by the row's attempts (OUTBOX_MAX_ATTEMPTS),
+    which survives lost tasks and the sweeper, not by Celery's retry counter.
+    """
+    result = email_deliver(email_id=email_id)
+    # In-process (eager) tasks run inside the web request: no retries there,
+    # the row stays queued for the sweeper rather than the form waiting.
+    if result is Outcome.RETRY and not self.request.is_eager:
+        raise self.retry(countdown=email_retry_delay(email_id=email_id), max_retries=None)
+    return result.value
+
+
+@shared_task(ignore_result=True)
+def outbox_sweep_task() -> int:
+    """On beat, every OUTBOX_SWEEP_EVERY_SECONDS."""
+    return len(outbox_sweep())

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trials.models import PrescreenQuestion, Sex, Trial
@@ -201,14 +202,6 @@ def prescreen_answers_from_session(session, trial: Trial) -> list[dict]:
     return [finding.as_dict() for finding in verdict.findings]
 
 
-def prescreen_answers_from_post(post, trial: Trial, questions: list[PrescreenQuestion]) -> dict:
-    """The answers in a submitted pre-screen form, keyed as prescreen_evaluate expects."""
-    answers = {AGE: post.get(AGE, "").strip()[:8], SEX: post.get(SEX, "").strip()[:8]}
-    for question in questions:
-        answers[str(question.pk)] = post.get(f"q{question.pk}", "").strip()[:300]
-    return answers
-
-
 def prescreen_panel(*, session, trial: Trial) -> dict:
     """What the pre-screen box on the trial page shows: questions, answers, verdict."""
     questions = list(trial.prescreen_questions.all())
@@ -267,4 +260,6 @@ def prescreen_questions_load(*, trial: Trial, questions: list[dict], replace: bo
         question.save()
         written += 1
     trial.prescreen_questions.filter(order__gt=len(questions)).delete()
+    # The trial page keeps the questions rendered until the trial changes.
+    Trial.objects.filter(pk=trial.pk).update(updated_at=timezone.now())
     return written

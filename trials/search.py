@@ -55,8 +55,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Case, F, FloatField, Min, Q, QuerySet, When
 
-# Origin, place_find, normalise_place_name and haversine_km are imported from
-# here by the views, forms, routing and subscriptions: re-exported.
+# The distance helpers live in trials.distance; the search view and the search
+# tests and benchmark still import Origin and the rest from here.
 from trials.distance import (  # noqa: F401
     Origin,
     bounding_box,

@@ -81,8 +81,11 @@ def inquiry_submit(
     corrected phone number, place, language or pre-screening answer it
     updates the inquiry, and the site gets one email with the corrected
     details. A message that now goes to another site (a corrected place
-    routes elsewhere) is a new inquiry for that site. Never waits on SMTP,
-    and a broker outage only delays the emails (see trials.outbox).
+    routes elsewhere) is a new inquiry for that site. With a broker
+    (REDIS_URL) it never waits on SMTP: a worker sends the emails, and a
+    broker that is down or hung only delays them (see trials.outbox). On the
+    embedded default the tasks run in this process once the transaction
+    commits, so the request waits for the sending.
     """
     key = inquiry_dedupe_key(
         trial=trial, email=email, first_name=first_name, last_name=last_name, message=message

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from celery import shared_task
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -25,12 +26,13 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from trials.distance import place_resolve
+from trials.distance import Origin, place_resolve
 from trials.emails import email_queue
+from trials.links import LinkExpired, LinkInvalid
 from trials.models import OutgoingEmail, Subscription, SubscriptionDelivery, Trial
 from trials.outbox import outbox_enqueue
 from trials.ratelimit import mailbox_key, rate_limited
-from trials.search import DEFAULT_RADIUS_KM, Criteria, Origin, filtered_trials
+from trials.search import DEFAULT_RADIUS_KM, Criteria, filtered_trials
 
 logger = logging.getLogger(__name__)
 
@@ -40,14 +42,6 @@ DIGEST_MAX_TRIALS = 20
 # "sarcoma, bone metastases; 肉瘤、骨转移": each part is searched on its own.
 INTEREST_SEPARATORS = re.compile(r"[,;\n\r，；、]+")
 MAX_INTEREST_TERMS = 10
-
-
-class LinkInvalid(Exception):
-    """A subscription link that was altered, made up or no longer applies."""
-
-
-class LinkExpired(LinkInvalid):
-    """A genuine subscription link that is too old."""
 
 
 # Signed links -----------------------------------------------------------------
@@ -397,3 +391,9 @@ def subscriptions_digest_send() -> int:
         if subscription_digest_send(subscription_id=subscription_id) is not None:
             sent += 1
     return sent
+
+
+@shared_task(ignore_result=True)
+def subscriptions_digest_task() -> int:
+    """On beat, daily at SUBSCRIPTION_DIGEST_HOUR_UTC."""
+    return subscriptions_digest_send()

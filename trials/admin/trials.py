@@ -19,9 +19,10 @@ from django.utils.translation import ngettext
 
 from trials.admin.imports import ImportForm
 from trials.admin.prescreen import PrescreenQuestionInline
-from trials.forms import EmailAddressField
+from trials.forms.contact import EmailAddressField
 from trials.importers import import_studies
 from trials.models import Condition, FaqEntry, Language, Phase, RecruitmentStatus, Site, Trial
+from trials.pagecache import faq_forget
 
 
 class SiteForm(forms.ModelForm):
@@ -293,6 +294,12 @@ class ConditionAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Condition]:
         return super().get_queryset(request).annotate(trial_count=Count("trials"))
 
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "name" in form.changed_data:
+            # Trial pages are cached per trial update: a renamed condition is one.
+            Trial.objects.filter(conditions=obj).update(updated_at=timezone.now())
+
     @admin.display(description=_("trials"), ordering="trial_count")
     def trial_count(self, condition: Condition) -> int:
         return condition.trial_count
@@ -306,3 +313,16 @@ class FaqEntryAdmin(admin.ModelAdmin):
     list_filter = ["published"]
     search_fields = ["question", "answer"]
     ordering = ["order", "pk"]
+
+    # Trial pages keep the FAQ rendered (trials/pagecache.py) until it changes.
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        faq_forget()
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        faq_forget()
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        faq_forget()

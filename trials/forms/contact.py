@@ -22,11 +22,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from trials.distance import place_resolve
+from trials.distance import Origin, place_resolve
 from trials.emails import has_control_characters
 from trials.models import Language, Site, Trial
 from trials.routing import choosable_sites, site_route
-from trials.search import Origin
 
 NAME_MAX_LENGTH = 100
 MESSAGE_MAX_LENGTH = 2000
@@ -156,8 +155,7 @@ def _coordinates(lat: str | None, lon: str | None) -> Origin | None:
 
 
 def _site_label(site: Site) -> str:
-    place = ", ".join(part for part in (site.city, site.country) if part)
-    label = f"{site.facility} — {place}" if place else site.facility
+    label = f"{site.facility} — {site.place}" if site.place else site.facility
     if site.language_labels:
         label += " · " + ", ".join(site.language_labels)
     return label
