@@ -94,7 +94,7 @@ def test_a_broker_outage_at_submit_delays_but_does_not_lose_the_emails(stack, sm
     use_broker(stack.env["REDIS_URL"])  # the broker is back
     # The worker takes tasks in order: once it has run a sweep published now
     # (too early to find the rows stuck), no task for them was waiting.
-    stack.wait_for_task(outbox_sweep.delay())
+    stack.wait_for_task(outbox_sweep_task.delay())
     assert smtp.received == []
     assert statuses() == {SITE_EMAIL: "queued", PATIENT_EMAIL: "queued"}
     # Once the rows are older than OUTBOX_STUCK_AFTER_SECONDS, the beat task
