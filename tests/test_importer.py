@@ -15,7 +15,8 @@ from django.db import connection
 
 from tests.factories import InquiryFactory
 from trials.importers import RecordError, import_studies
-from trials.models import Condition, Site, Trial
+from trials.lexicon import search_words_refresh
+from trials.models import Condition, SearchWord, Site, Trial
 
 pytestmark = pytest.mark.django_db
 
@@ -470,6 +471,27 @@ def test_it_keeps_the_search_columns_current_on_postgresql(postgres):
         cursor.execute("SELECT search_conditions FROM trials_trial ORDER BY nct_id")
         conditions = [row[0] for row in cursor.fetchall()]
     assert conditions == ["Bone Metastases Soft Tissue Sarcoma", "Melanoma"]
+
+
+def test_it_keeps_the_lexicon_current_batch_by_batch_as_a_rebuild_would(postgres):
+    def lexicon() -> dict[str, int]:
+        return dict(SearchWord.objects.values_list("word", "trials"))
+
+    glioma = study("NCT00000002", **{"conditionsModule.conditions": ["Glioma"]})
+    run(("a.jsonl", ndjson(study("NCT00000001"), glioma)), batch_size=1)
+    assert lexicon()["sarcoma"] == 2 and lexicon()["glioma"] == 1
+    changed = study(
+        "NCT00000002",
+        **{
+            "conditionsModule.conditions": ["Melanoma"],
+            "statusModule.lastUpdatePostDateStruct": {"date": "2025-11-01"},
+        },
+    )
+    run(("b.jsonl", ndjson(changed)))
+    incremental = lexicon()
+    assert "glioma" not in incremental and incremental["melanoma"] == 1
+    search_words_refresh()
+    assert incremental == lexicon()
 
 
 @pytest.mark.django_db(transaction=True)

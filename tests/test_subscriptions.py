@@ -15,7 +15,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import ConditionFactory, SiteFactory, SubscriptionFactory, TrialFactory
+from tests.factories import (
+    ConditionFactory,
+    InquiryFactory,
+    SiteFactory,
+    SubscriptionFactory,
+    TrialFactory,
+)
 from tests.page_text import page_text
 from trials.models import OutgoingEmail, Place, PlaceName, Subscription, SubscriptionDelivery
 from trials.subscriptions import (
@@ -554,13 +560,11 @@ def test_it_rejects_invalid_sign_ups_and_keeps_what_was_typed(client, run, mailo
 
 def test_it_prefills_the_sign_up_from_the_contact_form(client, run, hangzhou):
     trial = new_trial("Osteosarcoma")
+    inquiry = InquiryFactory(
+        email="wang@example.com", location_text="杭州", preferred_language="zh-hans"
+    )
     session = client.session
-    session["notify_prefill"] = {
-        "email": "wang@example.com",
-        "trial": trial.nct_id,
-        "language": "zh-hans",
-        "place": "Hangzhou, CN",
-    }
+    session["notify_prefill"] = {"inquiry": inquiry.pk, "trial": trial.nct_id}
     session.save()
 
     html = client.get(reverse("trials:notify_signup")).content.decode()
@@ -576,8 +580,9 @@ def test_it_prefills_the_sign_up_from_the_contact_form(client, run, hangzhou):
 
 
 def test_it_leaves_out_a_prefilled_place_it_cannot_find(client):
+    inquiry = InquiryFactory(email="wang@example.com", location_text="your location")
     session = client.session
-    session["notify_prefill"] = {"email": "wang@example.com", "place": "your location"}
+    session["notify_prefill"] = {"inquiry": inquiry.pk}
     session.save()
 
     html = client.get(reverse("trials:notify_signup")).content.decode()

@@ -296,6 +296,23 @@ CELERY_BEAT_SCHEDULE["subscriptions-digest"] = {
     "task": "trials.subscriptions.subscriptions_digest_task",
     "schedule": crontab(hour=SUBSCRIPTION_DIGEST_HOUR_UTC, minute=0),
 }
+# Retention (trials/anonymise.py): every other copy of a patient's details,
+# daily. Sessions never outlive the inquiry retention period.
+CELERY_BEAT_SCHEDULE |= {
+    "subscriptions-unconfirmed-delete": {
+        "task": "trials.anonymise.subscriptions_unconfirmed_delete_task",
+        "schedule": 86400,
+    },
+    "share-links-expired-delete": {
+        "task": "trials.anonymise.share_links_expired_delete_task",
+        "schedule": 86400,
+    },
+    "sessions-expired-delete": {
+        "task": "trials.anonymise.sessions_expired_delete_task",
+        "schedule": 86400,
+    },
+}
+SESSION_COOKIE_AGE = min(14 * 24 * 3600, INQUIRY_RETENTION_DAYS * 24 * 3600)
 
 # Email: printed to the console unless an SMTP host is given.
 EMAIL_HOST = os.getenv("EMAIL_HOST", "")
@@ -376,11 +393,33 @@ SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD")
 # The health check answers plain HTTP from inside the container network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# Link tokens never reach a log (trialfinder/logfilters.py): the filter sits on
+# the loggers that write request paths and on the handler everything reaches.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact_tokens": {"()": "trialfinder.logfilters.RedactTokens"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        # Every django.* record through the filtered handler (CSRF refusals,
+        # for one, log the path), once; ADMINS is not set, so no mail goes.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "INFO"},
+        "django.request": {"filters": ["redact_tokens"]},
+        # runserver's request lines (Django's own config stops their propagation).
+        "django.server": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["redact_tokens"],
+        },
+    },
 }

@@ -1,8 +1,12 @@
 """Keeping search's own data: the lexicon of indexed words (SearchWord) and
 the shipped vocabulary of patients' words and Chinese names (SearchTerm).
 
-The lexicon is rebuilt after an import changes trials, and after the
-vocabulary is loaded: it is what misspellings are corrected against
+On PostgreSQL an import keeps the lexicon up to date batch by batch: the
+words of the batch's trials are counted before and after it is written,
+and only the difference is applied (search_words_adjust), so an import of
+a few hundred changed studies does not read the 500,000 others. The
+lexicon is rebuilt whole after the vocabulary is loaded, and after an
+import on SQLite: it is what misspellings are corrected against
 (trials/understanding.py), so it holds the words of titles, conditions,
 keywords, sponsors and registry concepts, and the vocabulary's own words.
 """
@@ -46,6 +50,67 @@ INSERT INTO trials_searchword (word, trials) SELECT word, trials FROM counted
 ON CONFLICT (word) DO UPDATE SET trials = EXCLUDED.trials
 WHERE trials_searchword.trials <> EXCLUDED.trials
 """
+
+
+# The distinct words of each of these trials, counted per word (the same
+# words as REFRESH_SQL reads).
+WORDS_OF_SQL = r"""
+SELECT word, count(*)::integer FROM (
+    SELECT DISTINCT t.id, w.word
+    FROM trials_trial t
+    CROSS JOIN LATERAL regexp_split_to_table(lower(
+        t.brief_title || ' ' || t.search_conditions || ' ' || t.concepts || ' '
+        || t.lead_sponsor || ' ' || t.keywords::text), '[^a-z]+') AS w (word)
+    WHERE t.id = ANY(%s) AND t.published AND length(w.word) BETWEEN 3 AND 60
+) words
+GROUP BY word
+"""
+
+# A word no trial carries any more goes, unless the vocabulary uses it.
+GONE_SQL = r"""
+DELETE FROM trials_searchword s
+WHERE s.word = ANY(%s) AND s.trials = 0 AND NOT EXISTS (
+    SELECT 1 FROM trials_searchterm t
+    WHERE regexp_split_to_array(lower(t.phrase || ' ' || t.meaning), '[^a-z]+')
+        @> ARRAY[s.word::text])
+"""
+
+
+def search_words_counted(trial_ids: list[int]) -> Counter:
+    """PostgreSQL: how many of these (published) trials carry each word."""
+    if not trial_ids:
+        return Counter()
+    with connection.cursor() as cursor:
+        cursor.execute(WORDS_OF_SQL, [trial_ids])
+        return Counter(dict(cursor.fetchall()))
+
+
+def search_words_adjust(*, before: Counter, after: Counter) -> None:
+    """PostgreSQL: apply to the lexicon what a batch changed, its trials'
+    words counted before and after it was written (search_words_counted)."""
+    delta = Counter(after)
+    delta.subtract(before)
+    # Sorted: import writers running at once lock the same rows in one order.
+    changes = sorted((word, step) for word, step in delta.items() if step)
+    if not changes:
+        return
+    words = [word for word, _ in changes]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO trials_searchword (word, trials) SELECT unnest(%s::text[]), 0"
+            " ON CONFLICT (word) DO NOTHING",
+            [[word for word, step in changes if step > 0]],
+        )
+        cursor.execute(
+            "SELECT 1 FROM trials_searchword WHERE word = ANY(%s) ORDER BY word FOR UPDATE",
+            [words],
+        )
+        cursor.execute(
+            "UPDATE trials_searchword s SET trials = greatest(0, s.trials + x.step)"
+            " FROM unnest(%s::text[], %s::integer[]) AS x (word, step) WHERE s.word = x.word",
+            [words, [step for _, step in changes]],
+        )
+        cursor.execute(GONE_SQL, [[word for word, step in changes if step < 0]])
 
 
 def search_words_refresh() -> int:

@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from trials.emails import unsafe_header
 from trials.models import OutgoingEmail, Subscription
+from trials.privacy import delivery_error
 
 log = logging.getLogger(__name__)
 Status = OutgoingEmail.Status
@@ -152,7 +153,8 @@ def email_deliver(*, email_id: int) -> Outcome:
     try:
         email_message(email).send()
     except Exception as exc:  # noqa: BLE001 - classified below, never swallowed silently
-        error = f"{type(exc).__name__}: {exc}"[:2000]
+        # Code and reason only: the log and the admin must not hold the recipient.
+        error = delivery_error(exc)
         if is_transient(exc) and email.attempts < settings.OUTBOX_MAX_ATTEMPTS:
             log.warning("email %s: transient error, will retry: %s", email_id, error)
             _finish(email_id, status=Status.QUEUED, last_error=error)

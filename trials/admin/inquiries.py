@@ -1,8 +1,8 @@
 """Admin for inquiries and the outbox.
 
-Patients' contact details (names, email, phone, message) are shown only to
-staff with the `trials.view_contact_details` permission; everyone else sees
-them masked, in the list, the form, the emails inline, search and CSV alike.
+Patients' contact details (names, email, phone, message, place) are shown
+only to staff with the `trials.view_contact_details` permission; everyone
+else sees them masked, through trials/admin/masking.py like every admin page.
 """
 
 from __future__ import annotations
@@ -22,26 +22,27 @@ from django.utils.translation import ngettext
 from trials.models import Inquiry, OutgoingEmail
 from trials.outbox import email_resend
 
-CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "message", "location_text")
-PERMISSION = "trials.view_contact_details"
+from .masking import MaskedContactsAdmin
 
 
-def can_see_contacts(request: HttpRequest) -> bool:
-    return request.user.has_perm(PERMISSION)
-
-
-def mask(value: str) -> str:
-    """Enough to tell two rows apart, not enough to contact anybody."""
-    return f"{value[:1]}•••" if value else ""
-
-
-class OutgoingEmailInline(admin.TabularInline):
+class OutgoingEmailInline(MaskedContactsAdmin, admin.TabularInline):
     model = OutgoingEmail
     fk_name = "inquiry"
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ("kind", "to", "status", "attempts", "last_error", "sent_at", "message_id")
+    fields = readonly_fields = (
+        "kind",
+        "to",
+        "status",
+        "attempts",
+        "last_error",
+        "sent_at",
+        "message_id",
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("inquiry", "subscription")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -49,53 +50,32 @@ class OutgoingEmailInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    def get_fields(self, request, obj=None):
-        if can_see_contacts(request):
-            return self.fields
-        return tuple("masked_recipient" if f == "to" else f for f in self.fields)
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj)
-
-    @admin.display(description=_("recipient"))
-    def masked_recipient(self, email: OutgoingEmail) -> str:
-        return masked_recipient(email)
-
-
-def masked_recipient(email: OutgoingEmail) -> str:
-    """The site's address as is; a patient's address masked."""
-    if email.kind in (
-        OutgoingEmail.Kind.PATIENT_COPY,
-        OutgoingEmail.Kind.SUBSCRIPTION_CONFIRM,
-        OutgoingEmail.Kind.TRIAL_DIGEST,
-    ):
-        return mask(email.to)
-    return email.to
-
-
-def _masked(field: str):
-    """An admin column or field showing an inquiry's contact detail masked."""
-
-    def show(admin_view, inquiry: Inquiry) -> str:
-        return mask(getattr(inquiry, field))
-
-    return admin.display(description=Inquiry._meta.get_field(field).verbose_name)(show)
-
 
 @admin.register(Inquiry)
-class InquiryAdmin(admin.ModelAdmin):
-    list_display_full = ("created_at", "trial", "site", "full_name", "email", "phone", "status")
-    list_display_masked = ("created_at", "trial", "site", "masked_name", "status")
+class InquiryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
+    list_display = ("created_at", "trial", "site", "full_name", "email", "phone", "status")
     list_filter = ("status", "created_at", "routing", "trial", "site")
     list_select_related = ("trial", "site")
     date_hierarchy = "created_at"
-    search_fields_masked = ("trial__nct_id", "trial__brief_title", "site__facility", "site__city")
-    search_fields_full = search_fields_masked + ("first_name", "last_name", "email", "phone")
+    search_fields = (
+        "trial__nct_id",
+        "trial__brief_title",
+        "site__facility",
+        "site__city",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+    )
     inlines = [OutgoingEmailInline]
     actions = ["export_csv", "resend_failed_emails"]
     change_list_template = "admin/trials/inquiry/change_list.html"
     raw_id_fields = ("trial", "site")
-    readonly_fields_always = (
+    fields = (
+        ("trial", "site", "status"),
+        *Inquiry.CONTACT_FIELDS,
+        "preferred_language",
+        "notify_other_trials",
         "created_at",
         "consent_at",
         "routing",
@@ -106,59 +86,37 @@ class InquiryAdmin(admin.ModelAdmin):
         "reminder_sent_at",
         "anonymised_at",
     )
-    masked_fields = (
-        "masked_first_name",
-        "masked_last_name",
-        "masked_email",
-        "masked_phone",
-        "masked_message",
-        "masked_location",
+    readonly_fields = (
+        "trial",
+        "site",
+        "created_at",
+        "consent_at",
+        "routing",
+        "distance_km",
+        "prescreen_answers",
+        "first_response_at",
+        "status_changed_at",
+        "reminder_sent_at",
+        "anonymised_at",
     )
-
-    def get_list_display(self, request):
-        return self.list_display_full if can_see_contacts(request) else self.list_display_masked
-
-    def get_search_fields(self, request):
-        # Searching by an email address would reveal that it wrote to us.
-        return self.search_fields_full if can_see_contacts(request) else self.search_fields_masked
-
-    def get_fields(self, request, obj=None):
-        contact = CONTACT_FIELDS if can_see_contacts(request) else self.masked_fields
-        return (
-            ("trial", "site", "status"),
-            *contact,
-            "preferred_language",
-            "notify_other_trials",
-            *self.readonly_fields_always,
-        )
-
-    def get_readonly_fields(self, request, obj=None):
-        fields = self.readonly_fields_always + ("trial", "site")
-        if not can_see_contacts(request):
-            fields += self.masked_fields
-        return fields
+    csv_columns = (
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "preferred_language",
+        "message",
+    )
 
     def has_add_permission(self, request) -> bool:
         return False  # inquiries come from patients only
 
     @admin.display(description=_("name"))
-    def masked_name(self, inquiry: Inquiry) -> str:
-        return f"{mask(inquiry.first_name)} {mask(inquiry.last_name)}".strip()
-
-    @admin.display(description=_("name"), ordering="last_name")
     def full_name(self, inquiry: Inquiry) -> str:
         return inquiry.full_name
 
-    masked_first_name = _masked("first_name")
-    masked_last_name = _masked("last_name")
-    masked_email = _masked("email")
-    masked_phone = _masked("phone")
-    masked_message = _masked("message")
-    masked_location = _masked("location_text")
-
     @admin.action(description=_("Export selected inquiries as CSV"))
     def export_csv(self, request, queryset) -> HttpResponse:
-        show = can_see_contacts(request)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="inquiries-{stamp}.csv"'
@@ -173,25 +131,11 @@ class InquiryAdmin(admin.ModelAdmin):
                 "routing",
                 "distance_km",
                 "first_response_at",
-                "first_name",
-                "last_name",
-                "email",
-                "phone",
-                "preferred_language",
-                "message",
+                *self.csv_columns,
             ]
         )
         for inquiry in queryset.select_related("trial", "site").order_by("created_at"):
-            contact = [
-                inquiry.first_name,
-                inquiry.last_name,
-                inquiry.email,
-                inquiry.phone,
-                inquiry.preferred_language,
-                inquiry.message,
-            ]
-            if not show:
-                contact = [mask(v) if i != 4 else v for i, v in enumerate(contact)]
+            contact = [self.cell(request, inquiry, name) for name in self.csv_columns]
             writer.writerow(
                 [
                     inquiry.pk,
@@ -202,7 +146,7 @@ class InquiryAdmin(admin.ModelAdmin):
                     inquiry.routing,
                     "" if inquiry.distance_km is None else f"{inquiry.distance_km:.1f}",
                     inquiry.first_response_at.isoformat() if inquiry.first_response_at else "",
-                    *[_csv_safe(v) for v in contact],
+                    *[csv_safe(v) for v in contact],
                 ]
             )
         return response
@@ -242,11 +186,14 @@ class InquiryAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/trials/inquiry/stats.html", context)
 
 
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ is a formula in spreadsheet programs.
-    # Phone numbers (+86...) and masked values (+•••) are not formulas.
-    risky = value[:1] in ("=", "+", "-", "@") and not (value[1:2].isdigit() or value[1:2] == "•")
-    return "'" + value if risky else value
+def csv_safe(value: str) -> str:
+    """A cell a spreadsheet will not run (OWASP's CSV injection advice).
+
+    A leading = + - @, tab or carriage return starts a formula in Excel,
+    LibreOffice or Sheets, so such a cell gets a leading apostrophe: phone
+    numbers (+86...) included, since "-1+cmd|..." looks just as harmless.
+    """
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def site_response_stats() -> list[dict]:
@@ -280,13 +227,13 @@ def site_response_stats() -> list[dict]:
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(admin.ModelAdmin):
+class OutgoingEmailAdmin(MaskedContactsAdmin, admin.ModelAdmin):
     list_display = ("created_at", "kind", "to", "status", "attempts", "sent_at", "error")
     list_filter = ("status", "kind", "created_at")
     search_fields = ("message_id", "inquiry__trial__nct_id")
-    list_select_related = ("inquiry",)
+    list_select_related = ("inquiry", "subscription")
     actions = ["resend_failed"]
-    fields = (
+    fields = readonly_fields = (
         "kind",
         "inquiry",
         "subscription",
@@ -309,23 +256,6 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-    def get_list_display(self, request):
-        if can_see_contacts(request):
-            return self.list_display
-        return tuple("masked_recipient" if f == "to" else f for f in self.list_display)
-
-    def get_fields(self, request, obj=None):
-        if can_see_contacts(request):
-            return self.fields
-        return tuple("masked_recipient" if f == "to" else f for f in self.fields)
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj)
-
-    @admin.display(description=_("recipient"))
-    def masked_recipient(self, email: OutgoingEmail) -> str:
-        return masked_recipient(email)
 
     @admin.display(description=_("last error"))
     def error(self, email: OutgoingEmail) -> str:

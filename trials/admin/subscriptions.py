@@ -2,7 +2,7 @@
 
 Staff cannot add subscribers or confirm them (that would bypass the double
 opt-in); they can read, unsubscribe and delete. Addresses are masked for
-staff without `trials.view_contact_details`, as on inquiries.
+staff without `trials.view_contact_details`, through trials/admin/masking.py.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from django.utils.translation import ngettext
 from trials.models import OutgoingEmail, Subscription, SubscriptionDelivery
 from trials.subscriptions import subscription_unsubscribe
 
-from .inquiries import can_see_contacts, mask
+from .masking import MaskedContactsAdmin
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(MaskedContactsAdmin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
@@ -37,7 +37,7 @@ class DeliveryInline(ReadOnlyInline):
     verbose_name_plural = _("trials sent")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("trial", "email")
+        return super().get_queryset(request).select_related("trial", "email", "subscription")
 
     @admin.display(description=_("email status"))
     def email_status(self, delivery: SubscriptionDelivery) -> str:
@@ -59,15 +59,12 @@ class SubscriptionEmailInline(ReadOnlyInline):
     verbose_name_plural = _("emails")
     ordering = ["-created_at"]
 
-
-def _swap(names, request: HttpRequest, full: str, masked: str) -> tuple:
-    """The field list with the address shown in full or masked, per permission."""
-    wanted, other = (full, masked) if can_see_contacts(request) else (masked, full)
-    return tuple(wanted if name == other else name for name in names)
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("inquiry", "subscription")
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(MaskedContactsAdmin, admin.ModelAdmin):
     list_display = (
         "email",
         "status",
@@ -81,6 +78,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
         "trials_sent",
     )
     list_filter = ("status", "language", "created_at", "confirmed_at")
+    search_fields = ("email", "interests", "place_text")
     date_hierarchy = "created_at"
     inlines = [DeliveryInline, SubscriptionEmailInline]
     actions = ["unsubscribe"]
@@ -112,27 +110,8 @@ class SubscriptionAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(trials_sent_count=Count("deliveries"))
 
-    def get_list_display(self, request):
-        return _swap(self.list_display, request, "email", "masked_email")
-
-    def get_fields(self, request, obj=None):
-        return _swap(self.fields, request, "email", "masked_email")
-
-    def get_readonly_fields(self, request, obj=None):
-        return _swap(self.readonly_fields, request, "email", "masked_email")
-
-    def get_search_fields(self, request):
-        # Searching by address would tell staff without the permission who signed up.
-        if can_see_contacts(request):
-            return ("email", "interests", "place_text")
-        return ("interests", "place_text")
-
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
-
-    @admin.display(description=_("email"))
-    def masked_email(self, subscription: Subscription) -> str:
-        return mask(subscription.email)
 
     @admin.display(description=_("trials sent"), ordering="trials_sent_count")
     def trials_sent(self, subscription: Subscription) -> int:
@@ -151,7 +130,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(SubscriptionDelivery)
-class SubscriptionDeliveryAdmin(admin.ModelAdmin):
+class SubscriptionDeliveryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
     """Which trial went to which subscriber, in which email."""
 
     list_display = ("created_at", "trial", "subscription__email", "email_status")
@@ -160,24 +139,11 @@ class SubscriptionDeliveryAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     fields = readonly_fields = ("created_at", "trial", "subscriber", "email_status")
 
-    def get_list_display(self, request):
-        return _swap(self.list_display, request, "subscription__email", "masked_subscriber")
-
-    def get_fields(self, request, obj=None):
-        return _swap(self.fields, request, "subscriber", "masked_subscriber")
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj)
-
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
-
-    @admin.display(description=_("subscriber"))
-    def masked_subscriber(self, delivery: SubscriptionDelivery) -> str:
-        return mask(delivery.subscription.email)
 
     @admin.display(description=_("subscriber"))
     def subscriber(self, delivery: SubscriptionDelivery) -> str:

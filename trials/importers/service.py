@@ -120,8 +120,9 @@ def import_studies(
         if pool:
             pool.close()
     _count_absent(summary, reader.seen)
-    if summary.created or summary.updated:
-        # Misspellings are corrected against the words trials now carry.
+    if (summary.created or summary.updated) and connection.vendor != "postgresql":
+        # Misspellings are corrected against the words trials now carry; on
+        # PostgreSQL each batch has already adjusted the lexicon.
         search_words_refresh()
     return summary
 

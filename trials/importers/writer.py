@@ -17,6 +17,7 @@ from django.db import DataError, IntegrityError, connection, reset_queries, tran
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from trials.lexicon import search_words_adjust, search_words_counted
 from trials.models import Condition, RecruitmentStatus, Site, Trial
 
 from .mapper import MappedStudy
@@ -115,12 +116,19 @@ class BatchWriter:
             )
             changed.append(trial)
         by_id = {study.nct_id: study for study in studies}
+        # The lexicon follows the batch in its own transaction: the words of
+        # the changed trials before, of all the batch's trials after.
+        lexicon = connection.vendor == "postgresql"
+        words_before = search_words_counted([t.pk for t in changed]) if lexicon else None
         if new:
             self._insert(new, by_id)
         if changed:
             _update(Trial, changed, TRIAL_FIELDS)
             self._write_conditions(changed, by_id, replace=True)
         self._write_sites(new + changed, by_id, replace=[t.pk for t in changed])
+        if lexicon and (new or changed):
+            words_after = search_words_counted([t.pk for t in new + changed])
+            search_words_adjust(before=words_before, after=words_after)
         return [len(new), len(changed), unchanged]
 
     def _insert(self, trials: list[Trial], by_id: dict[str, MappedStudy]) -> None:

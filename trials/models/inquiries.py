@@ -76,6 +76,13 @@ class Inquiry(models.Model):
             return f"{self.last_name}{self.first_name}"
         return f"{self.first_name} {self.last_name}".strip()
 
+    # Shown only to staff who may see patients' contact details (trials/privacy.py).
+    CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "message", "location_text")
+
+    def contact_values(self) -> list[str]:
+        """Every string that identifies the patient, as other text may quote it."""
+        return [self.full_name, *(getattr(self, name) for name in self.CONTACT_FIELDS)]
+
 
 class OutgoingEmail(models.Model):
     """One email we owe somebody: a row first, sent by a worker later.
@@ -138,3 +145,17 @@ class OutgoingEmail(models.Model):
         # No recipient here: this string lands in admin pages and logs, and
         # for a patient's copy the recipient is contact data.
         return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
+
+    def contact_values(self) -> list[str]:
+        """The patient's or subscriber's details this email (its subject, its
+        recipient, a server's error quoting it) may carry."""
+        values = self.inquiry.contact_values() if self.inquiry_id else []
+        if self.subscription_id:
+            values += self.subscription.contact_values()
+        if self.kind in (
+            self.Kind.PATIENT_COPY,
+            self.Kind.SUBSCRIPTION_CONFIRM,
+            self.Kind.TRIAL_DIGEST,
+        ):
+            values.append(self.to)
+        return values

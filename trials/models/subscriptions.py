@@ -39,7 +39,14 @@ class Subscription(models.Model):
         verbose_name_plural = _("subscriptions")
 
     def __str__(self) -> str:
-        return f"{self.email} ({self.get_status_display()})"
+        # No address: admin titles, delete confirmations and history show this.
+        return f"{_('Subscription')} #{self.pk} ({self.get_status_display()})"
+
+    # Shown only to staff who may see patients' contact details (trials/privacy.py).
+    CONTACT_FIELDS = ("email",)
+
+    def contact_values(self) -> list[str]:
+        return [self.email]
 
 
 class SubscriptionDelivery(models.Model):
@@ -63,3 +70,6 @@ class SubscriptionDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"trial {self.trial_id} to subscription {self.subscription_id}"
+
+    def contact_values(self) -> list[str]:
+        return self.subscription.contact_values()

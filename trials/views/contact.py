@@ -103,12 +103,9 @@ def contact(request: HttpRequest, nct_id: str) -> HttpResponse:
         )
         sent.update(site=inquiry.site_id, distance_km=inquiry.distance_km, routing=inquiry.routing)
         if data["notify_other_trials"]:
-            request.session["notify_prefill"] = {
-                "email": data["email"],
-                "trial": trial.nct_id,
-                "language": data["preferred_language"],
-                "place": data["place_label"],
-            }
+            # The inquiry's id, not its address: a session must hold no copy
+            # of contact details that anonymisation would miss.
+            request.session["notify_prefill"] = {"inquiry": inquiry.pk, "trial": trial.nct_id}
     request.session[SENT_KEY] = sent
     return redirect("trials:contact_sent", nct_id=trial.nct_id)
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from trialfinder.unavailable import keeps_form_when_database_down
 from trials.distance import place_resolve
 from trials.forms import PreferencesForm, SignupForm
-from trials.models import Subscription, Trial
+from trials.models import Inquiry, Subscription, Trial
 from trials.ratelimit import client_ip
 from trials.search import DEFAULT_RADIUS_KM
 from trials.subscriptions import (
@@ -28,6 +28,7 @@ from trials.subscriptions import (
     LinkExpired,
     LinkInvalid,
     email_language,
+    email_normalise,
     subscription_confirm,
     subscription_from_token,
     subscription_path,
@@ -48,15 +49,25 @@ def _trial_interests(nct_id: str) -> str:
 
 
 def _signup_initial(request: HttpRequest) -> dict:
-    """Pre-filled from the contact form's "Notify me" tick and the trial it was about."""
+    """Pre-filled from the contact form's "Notify me" tick and the trial it was about.
+
+    The session holds the inquiry's id only; its details are read here, so
+    an anonymised inquiry pre-fills nothing.
+    """
     prefill = request.session.get("notify_prefill") or {}
+    inquiry = Inquiry.objects.filter(pk=prefill.get("inquiry"), anonymised_at__isnull=True).first()
+    email, place, language = (
+        (inquiry.email, inquiry.location_text, inquiry.preferred_language)
+        if inquiry
+        else ("", "", "")
+    )
     nct_id = request.GET.get("trial") or prefill.get("trial") or ""
     return {
-        "email": prefill.get("email", ""),
+        "email": email,
         "interests": _trial_interests(nct_id),
         # Only a place we can find: "your location" from the browser is not one.
-        "place": prefill.get("place", "") if place_resolve(prefill.get("place", "")) else "",
-        "language": email_language(prefill.get("language") or request.LANGUAGE_CODE),
+        "place": origin.label if (origin := place_resolve(place)) else "",
+        "language": email_language(language or request.LANGUAGE_CODE),
         "radius": DEFAULT_RADIUS_KM,
         "trial": nct_id.upper()[:11],
     }
@@ -74,7 +85,10 @@ def signup(request: HttpRequest) -> HttpResponse:
             if not accepted:
                 return render(request, "429.html", status=429)
             request.session.pop("notify_prefill", None)
-            request.session[SENT_TO_KEY] = form.cleaned_data["email"]
+            # The subscription's id, not the address: no session holds a copy.
+            address = email_normalise(form.cleaned_data["email"])
+            subscription = Subscription.objects.filter(email=address).only("pk").first()
+            request.session[SENT_TO_KEY] = subscription.pk if subscription else None
             return redirect("trials:notify_sent")
     else:
         form = SignupForm(initial=_signup_initial(request))
@@ -84,7 +98,8 @@ def signup(request: HttpRequest) -> HttpResponse:
 @require_safe
 def sent(request: HttpRequest) -> HttpResponse:
     # The same page for a new, a pending and a confirmed address.
-    context = {"email": request.session.get(SENT_TO_KEY, "")}
+    subscriptions = Subscription.objects.filter(pk=request.session.get(SENT_TO_KEY))
+    context = {"email": subscriptions.values_list("email", flat=True).first() or ""}
     return render(request, "trials/notifications/sent.html", context)
 
 

@@ -1,0 +1,166 @@
+"""Patients' contact details in the admin: one mechanism for every admin page.
+
+Staff without "Can see patients' contact details" must not see a patient's
+name, email address, phone, message or place anywhere in the admin. Every
+admin class (and inline) over rows that carry such details inherits
+`MaskedContactsAdmin`, which rewrites what Django builds the pages from
+rather than each page:
+
+- the model's CONTACT_FIELDS, as a column, a form field or an inline field,
+  become read-only and masked ("M•••");
+- every other text shown (a column, a read-only field: subjects, delivery
+  errors, computed columns) has the row's `contact_values()` masked in it;
+- search and filters never look into contact fields (a hit would tell who
+  wrote to us).
+
+What Django builds from `__str__` (titles, breadcrumbs, delete
+confirmations, history, autocomplete) is covered by no model's `__str__`
+carrying contact details. The CSV export masks with the same `shown()`.
+tests/test_admin_masking.py walks every admin page to hold this together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.admin.utils import label_for_field, lookup_field
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.db.models.constants import LOOKUP_SEP
+from django.http import HttpRequest
+
+from trials.privacy import can_see_contacts, mask, redact
+
+TEXT_FIELDS = (models.CharField, models.TextField)
+
+
+def contact_values_of(obj) -> list[str]:
+    return obj.contact_values() if hasattr(obj, "contact_values") else []
+
+
+def _target_field(model, name: str):
+    """The model field `name` ("email", "subscription__email") ends on, or None."""
+    parts = name.split(LOOKUP_SEP)
+    for part in parts[:-1]:
+        try:
+            model = model._meta.get_field(part).related_model
+        except FieldDoesNotExist:
+            return None
+        if model is None:
+            return None
+    try:
+        return model._meta.get_field(parts[-1])
+    except FieldDoesNotExist:
+        return None
+
+
+def is_contact_field(model, name: str) -> bool:
+    field = _target_field(model, name.lstrip("^=@"))
+    return field is not None and field.name in getattr(field.model, "CONTACT_FIELDS", ())
+
+
+class Shown:
+    """A column or read-only field standing in for `name`: masked or redacted.
+
+    Equal to every other stand-in for the same model and name: Django matches
+    form fields against read-only fields by equality, whichever request (or
+    thread) built them.
+    """
+
+    def __init__(self, model_admin, name: str, field) -> None:
+        self.model_admin, self.name = model_admin, name
+        self.contact = is_contact_field(model_admin.model, name)
+        self.__name__ = name.replace(LOOKUP_SEP, "_")
+        label, attr = label_for_field(name, model_admin.model, model_admin, return_attr=True)
+        self.short_description = label
+        for option in ("boolean", "empty_value_display"):
+            if hasattr(attr, option):
+                setattr(self, option, getattr(attr, option))
+        # Sorting by a masked column would still tell the order of names.
+        ordering = getattr(attr, "admin_order_field", None) or (field and name)
+        if ordering and not self.contact:
+            self.admin_order_field = ordering
+
+    def __call__(self, obj):
+        _field, _attr, value = lookup_field(self.name, obj, self.model_admin)
+        if self.contact:
+            return mask(str(value or ""))
+        if isinstance(value, str):
+            return redact(value, contact_values_of(obj))
+        return value
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Shown) and self._key == other._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    @property
+    def _key(self) -> tuple:
+        return (self.model_admin.model, self.name)
+
+
+class MaskedContactsAdmin:
+    """Put before admin.ModelAdmin or an inline class; see the module docstring."""
+
+    def shown(self, name: str | Callable) -> str | Callable:
+        """What the page shows instead of field `name` to staff without the permission."""
+        if not isinstance(name, str) or name in ("__str__", "action_checkbox"):
+            return name
+        field = _target_field(self.model, name)
+        if field is not None and not is_contact_field(self.model, name):
+            # Dates, numbers, choices and links to other rows carry no contact
+            # details (no model's __str__ does); plain text might quote them.
+            if not isinstance(field, TEXT_FIELDS) or field.choices:
+                return name
+        return Shown(self, name, field)
+
+    def cell(self, request: HttpRequest, obj, name: str) -> str:
+        """One value as this member of staff may see it, for exports."""
+        if not can_see_contacts(request.user):
+            name = self.shown(name)
+        value = lookup_field(name, obj, self)[2]
+        return "" if value is None else str(value)
+
+    def _shown_all(self, names) -> list:
+        return [
+            self._shown_all(name) if isinstance(name, list | tuple) else self.shown(name)
+            for name in names
+        ]
+
+    def get_list_display(self, request: HttpRequest):
+        names = super().get_list_display(request)
+        return names if can_see_contacts(request.user) else self._shown_all(names)
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        names = super().get_fields(request, obj)
+        if can_see_contacts(request.user):
+            return names
+        readonly = self.get_readonly_fields(request, obj)
+
+        def field(name):
+            # An editable field stays a form field, unless it is contact data.
+            if name in readonly or self.shown(name) in readonly:
+                return self.shown(name)
+            return self.shown(name) if is_contact_field(self.model, name) else name
+
+        return [tuple(map(field, n)) if isinstance(n, list | tuple) else field(n) for n in names]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        names = super().get_readonly_fields(request, obj)
+        if can_see_contacts(request.user):
+            return names
+        contact = [self.shown(name) for name in getattr(self.model, "CONTACT_FIELDS", ())]
+        return [*self._shown_all(names), *contact]
+
+    def get_search_fields(self, request: HttpRequest):
+        names = super().get_search_fields(request)
+        if can_see_contacts(request.user):
+            return names
+        return [name for name in names if not is_contact_field(self.model, name)]
+
+    def get_list_filter(self, request: HttpRequest):
+        names = super().get_list_filter(request)
+        if can_see_contacts(request.user):
+            return names
+        return [n for n in names if not (isinstance(n, str) and is_contact_field(self.model, n))]

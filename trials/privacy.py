@@ -1,0 +1,71 @@
+"""Patients' contact details: who may see them, and how they are hidden.
+
+A row's contact values are what its model's `contact_values()` returns (a
+patient's names, address, phone, message, place). Staff without
+PERMISSION see them masked in the admin (trials/admin/masking.py), and
+anonymisation scrubs them out of the text that quotes them (trials/anonymise.py).
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+from collections.abc import Iterable
+
+PERMISSION = "trials.view_contact_details"
+
+
+# Anything shaped like an address, in a mail server's words ("<a@b.c>: unknown").
+ADDRESS = re.compile(r"[^\s<>()\[\]{}'\",;:]+@[^\s<>()\[\]{}'\",;:]+")
+
+
+def can_see_contacts(user) -> bool:
+    return user.has_perm(PERMISSION)
+
+
+def mask(value: str) -> str:
+    """Enough to tell two rows apart, not enough to contact anybody."""
+    return f"{value[:1]}•••" if value else ""
+
+
+def redact(text: str, values: Iterable[str], replacement: str | None = None) -> str:
+    """`text` with every occurrence of `values` masked (or replaced), ignoring case.
+
+    Longest first, so a full name goes before the first name inside it. Mail
+    servers change the case of addresses they quote, hence the ignored case.
+    """
+    if not text:
+        return text
+    values = sorted({v.strip() for v in values if v and v.strip()}, key=len, reverse=True)
+    for value in values:
+        shown = mask(value) if replacement is None else replacement
+        text = re.sub(
+            re.escape(value), lambda _match, shown=shown: shown, text, flags=re.IGNORECASE
+        )
+    # A column cut short ("… <mei.lin@exa") ends with the start of a value.
+    for value in values:
+        for length in range(min(len(value) - 1, len(text)), 2, -1):
+            if text[-length:].lower() == value[:length].lower():
+                return text[:-length] + (mask(value) if replacement is None else replacement)
+    return text
+
+
+def delivery_error(exc: Exception) -> str:
+    """What went wrong sending an email, for `last_error` and the worker's log.
+
+    The exception's class, the SMTP code and the server's reason, never the
+    recipient: smtplib's refusals are keyed by address, and servers quote it
+    in their reasons ("550 5.1.1 <a@b.c>: Recipient address rejected").
+    """
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        reasons = [f"{code} {_decoded(reason)}" for code, reason in exc.recipients.values()]
+        text = "; ".join(reasons)
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        text = f"{exc.smtp_code} {_decoded(exc.smtp_error)}"
+    else:
+        text = str(exc)
+    return ADDRESS.sub("[address]", f"{type(exc).__name__}: {text}")[:2000]
+
+
+def _decoded(reason: bytes | str) -> str:
+    return reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
