@@ -18,6 +18,14 @@ from dataclasses import dataclass, field
 from aiosmtpd.controller import Controller
 
 
+def free_port() -> int:
+    """A port free a moment ago, for a server in another process that must be
+    told its port (gunicorn). Racy: in-process servers bind port 0 instead."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @contextmanager
 def refused_port() -> Iterator[int]:
     """A loopback port that refuses connections for as long as it is held:
