@@ -9,10 +9,10 @@ WORKDIR /app
 
 RUN useradd --create-home --uid 1000 trialfinder
 
-COPY pyproject.toml README.md ./
-COPY trialfinder ./trialfinder
-COPY trials ./trials
-RUN pip install .
+# The locked, hash-checked dependencies (make lock); the site runs from the
+# source copied below, as `make run` does (CI checks the wheel separately).
+COPY requirements.lock ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
 
 COPY . .
 # collectstatic reads the settings, which refuse to start without a real

@@ -2,17 +2,13 @@
 no unpublished trial for the public."""
 
 import re
-from pathlib import Path
 
 import pytest
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.urls import reverse
 
 from tests.factories import ConditionFactory, SiteFactory, TrialFactory
 from tests.page_text import normalize, page_text
-
-DATA = Path(__file__).resolve().parent.parent / "data"
-
 
 pytestmark = pytest.mark.django_db
 
@@ -149,8 +145,6 @@ def badges_text(response) -> str:
 
 @pytest.fixture
 def seed_trials():
-    if "import_trials" not in get_commands() or not (DATA / "NCT06760221.json").exists():
-        pytest.skip("the importer and data/ seed files are not there yet")
     call_command("import_trials", "data/NCT06760221.json", "data/NCT06987370.json")
 
 
