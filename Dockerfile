@@ -12,10 +12,10 @@ RUN useradd --create-home --uid 1000 trialfinder \
     && apt-get install -y --no-install-recommends gettext \
     && rm -rf /var/lib/apt/lists/*
 
-COPY pyproject.toml README.md ./
-COPY trialfinder ./trialfinder
-COPY trials ./trials
-RUN pip install .
+# The locked, hash-checked dependencies (make lock); the site runs from the
+# source copied below, as `make run` does (CI checks the wheel separately).
+COPY requirements.lock ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
 
 COPY . .
 # collectstatic reads the settings, which refuse to start without a real

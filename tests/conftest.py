@@ -1,17 +1,54 @@
 """Shared fixtures. Tests that need a real service skip without it on a
-laptop, and fail under CI=true, where every service must be there."""
+laptop, and fail under CI=true, where every service must be there.
+
+CI runs the suite twice (.ci/run): on PostgreSQL and Redis, then on the
+embedded default that `make run` uses (SQLite, no Redis) with
+TEST_EMBEDDED_DEFAULT=true, where the tests of those two services skip on
+purpose and everything else still must run."""
 
 import os
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
-IN_CI = os.getenv("CI", "").lower() in {"1", "true", "yes"}
+
+def envflag(name: str) -> bool:
+    return os.getenv(name, "").lower() in {"1", "true", "yes"}
 
 
-def service_missing(reason: str) -> None:
-    if IN_CI:
+IN_CI = envflag("CI")
+EMBEDDED_PASS = envflag("TEST_EMBEDDED_DEFAULT")
+
+# The same examples on every CI run: a red build is a real failure that the
+# next run reproduces, not a draw. Locally Hypothesis keeps exploring.
+hypothesis_settings.register_profile(
+    "ci",
+    derandomize=True,
+    deadline=None,
+    max_examples=50,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+if IN_CI:
+    hypothesis_settings.load_profile("ci")
+
+
+def pytest_configure(config):
+    if EMBEDDED_PASS and (os.getenv("DATABASE_URL") or os.getenv("REDIS_URL")):
+        raise pytest.UsageError(
+            "TEST_EMBEDDED_DEFAULT runs the embedded default: unset DATABASE_URL, REDIS_URL "
+            "and TEST_REDIS_URL"
+        )
+
+
+def service_missing(reason: str, *, embedded_default_lacks_it: bool = False) -> None:
+    """Skip, or fail under CI=true. A service the embedded default does without
+    (PostgreSQL, Redis) is allowed to be missing in CI's embedded pass."""
+    if IN_CI and not (EMBEDDED_PASS and embedded_default_lacks_it):
         pytest.fail(f"{reason} (CI=true: the real services must be available)")
     pytest.skip(reason)
 
@@ -20,16 +57,16 @@ def service_missing(reason: str) -> None:
 def postgres(db):
     """Skip (fail in CI) unless the test database is PostgreSQL."""
     if connection.vendor != "postgresql":
-        service_missing("needs PostgreSQL: set DATABASE_URL")
+        service_missing("needs PostgreSQL: set DATABASE_URL", embedded_default_lacks_it=True)
     return connection
 
 
 @pytest.fixture
 def redis_url() -> str:
-    """The real Redis from REDIS_URL, answering a PING."""
+    """The tests' own Redis database (trialfinder/settings_test.py), answering a PING."""
     url = settings.REDIS_URL
     if not url:
-        service_missing("needs Redis: set REDIS_URL")
+        service_missing("needs Redis: set REDIS_URL", embedded_default_lacks_it=True)
     import redis
 
     try:
@@ -41,7 +78,8 @@ def redis_url() -> str:
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Rate limits and other cached state never leak between tests."""
+    """Rate limits and other cached state never leak between tests. With Redis
+    this empties the tests' own database, never the one REDIS_URL names."""
     from django.core.cache import cache
 
     try:

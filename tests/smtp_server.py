@@ -11,15 +11,37 @@ import email.policy
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from aiosmtpd.controller import Controller
 
 
 def free_port() -> int:
+    """A port free a moment ago, for a server in another process that must be
+    told its port (gunicorn). Racy: in-process servers bind port 0 instead."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def refused_port() -> Iterator[int]:
+    """A loopback port that refuses connections for as long as it is held:
+    bound but never listening, so no other process can take it meanwhile."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
+
+
+class _Controller(Controller):
+    """Listens on the port the kernel picks (port 0) and reads it back once
+    bound: a port found free and bound later can be taken in between."""
+
+    def _trigger_server(self):
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
 
 
 @dataclass
@@ -83,14 +105,17 @@ class Handler:
 
 
 class LoopbackSMTP:
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self) -> None:
         self.handler = Handler()
-        self.port = port or free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller = _Controller(self.handler, hostname="127.0.0.1", port=0)
 
     def __enter__(self) -> LoopbackSMTP:
         self.controller.start()
         return self
+
+    @property
+    def port(self) -> int:
+        return self.controller.port
 
     def __exit__(self, *exc) -> None:
         if self.handler.stall is not None:

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from celery.result import AsyncResult
 from django.db import connection
 
 from trialfinder.celery import app
@@ -109,6 +110,14 @@ class Worker:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
+
+    def wait_for_task(self, result: AsyncResult, timeout: float = 60) -> None:
+        """Until this worker has run the task (its log says so: no result backend)."""
+        wait_until(
+            lambda: f"[{result.id}] succeeded" in self.output(),
+            timeout=timeout,
+            what=f"the worker to run task {result.id}",
+        )
 
 
 def worker_env(*, redis_url: str, smtp_port: int, var_dir: Path, **extra: str) -> dict[str, str]:

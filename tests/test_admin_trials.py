@@ -82,8 +82,11 @@ def test_it_shows_a_trial_with_its_sites_and_its_criteria_as_patients_see_them(c
     assert response.status_code == 200
     text = page_text(response)
     assert form_data(response)["sites-0-facility"] == ["Shandong Cancer Hospital and Institute"]
-    assert "Inclusion criteria 1. Lab values: 1. Hemoglobin (HB) ≥ 90g/L;" in text
-    assert "Exclusion criteria 1. Pregnant" in text
+    # Numbered by the lists themselves, each level its own way (1. → a.).
+    assert "Inclusion criteria Lab values: Hemoglobin (HB) ≥ 90g/L;" in text
+    assert "Exclusion criteria Pregnant" in text
+    html = response.content.decode()
+    assert '<ol class="criteria-list criteria-level-1" type="a">' in html
     assert "Import from ClinicalTrials.gov JSON" in page_text(client.get(TRIALS))
 
 

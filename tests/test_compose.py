@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.conftest import service_missing
+
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 
@@ -52,7 +54,7 @@ def test_the_proxy_configuration_is_valid_nginx(tmp_path):
         "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
     )
     if nginx is None:
-        pytest.skip("nginx is not installed (apt-get install nginx-light)")
+        service_missing("needs nginx (apt-get install nginx-light)")
     # "web" only resolves inside compose.
     conf = tmp_path / "nginx.conf"
     conf.write_text(NGINX_CONF.read_text().replace("server web:8000;", "server 127.0.0.1:8000;"))

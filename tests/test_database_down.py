@@ -16,7 +16,6 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import service_missing
 from tests.factories import SiteFactory, TrialFactory
 from tests.page_text import page_text
 from trials.models import Inquiry, OutgoingEmail, Subscription
@@ -50,9 +49,7 @@ def closed_port():
 
 
 @pytest.fixture
-def database(transactional_db, closed_port):
-    if connection.vendor != "postgresql":
-        service_missing("needs PostgreSQL: set DATABASE_URL")
+def database(postgres, transactional_db, closed_port):
     switch = Database(closed_port)
     yield switch
     switch.up()

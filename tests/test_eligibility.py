@@ -56,15 +56,14 @@ def test_it_reads_the_first_seed_trial_verbatim():
 
 def test_it_nests_the_laboratory_criteria_of_the_second_seed_trial_two_levels():
     eligibility = parse_criteria(seed_criteria("NCT06987370"))
-    first, second = eligibility.inclusion
+    first, second, *_, eighth = eligibility.inclusion
     assert first.number == "1." and first.children == []
-    # Items 3-8 run on inside item 2, as on the source page: never split them.
-    assert second.number == "2."
-    assert second.text.startswith(
-        "Male or female, aged 18 years or above and 75 years or below; 3."
+    assert (second.number, second.text) == (
+        "2.",
+        "Male or female, aged 18 years or above and 75 years or below;",
     )
-    assert second.text.endswith("that is, the following criteria are met:")
-    blood, organs = second.children
+    assert eighth.text.endswith("that is, the following criteria are met:")
+    blood, organs = eighth.children
     assert (blood.number, blood.text) == (
         "1.",
         "The blood routine examination criteria should meet:",
@@ -218,9 +217,10 @@ def test_it_copes_with_odd_input():
         "Inclusion Criteria:\r\n\t1.Age \\> 18 years\r\n\t2\\. Signed consent\r\n1.5 mg dose\r\n3."
     )
     eligibility = parse_criteria(text)
-    # Windows line ends, tabs, markdown escapes and a marker without text.
+    # Windows line ends, tabs, markdown escapes and a marker without text. The
+    # text stays Markdown source ("\\>"): the page renders it (registry_text).
     assert outline(eligibility.inclusion) == [
-        ("1.", "Age > 18 years"),
+        ("1.", "Age \\> 18 years"),
         ("2.", "Signed consent 1.5 mg dose 3."),
     ]
 
@@ -239,3 +239,43 @@ def test_it_keeps_every_word_of_the_seed_texts():
         parsed = words(eligibility.inclusion) + words(eligibility.exclusion)
         headers = ["Inclusion", "Criteria:", "Exclusion", "Criteria:"]
         assert sorted(parsed + headers) == sorted(text.split())
+
+
+def test_it_splits_the_items_nct06987370_runs_together_keeping_every_word():
+    eligibility = parse_criteria(seed_criteria("NCT06987370"))
+    assert [(c.number, c.value) for c in eligibility.inclusion] == [
+        (f"{n}.", n) for n in range(1, 9)
+    ]
+    assert [c.text for c in eligibility.inclusion[3:7]] == [
+        "ECOG PS 0-2;",
+        "Have at least one target lesion: bone metastasis with a soft tissue mass confirmed by "
+        "CT or MRI. The shortest diameter of the soft tissue is greater than 30mm;",
+        "The number of metastatic lesions is ≤ 5 and the number of metastatic organs is ≤ 3;",
+        "The expected survival time is ≥ 3 months;",
+    ]
+    # The sub-lists belong to item 8, whose text announces them.
+    assert [len(c.children) for c in eligibility.inclusion] == [0] * 7 + [2]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Numbers that do not continue the item's own: a dose, a list of grades.
+        "Inclusion Criteria:\n1. Grade 1. 3. Something; 7. Other",
+        # The next number is already a sibling: the text only mentions it.
+        "Inclusion Criteria:\n1. As in item 2; 2. below\n2. Adults",
+        # A number inside a sentence, not after its end.
+        "Inclusion Criteria:\n1. Patients on day 2. of treatment",
+    ],
+)
+def test_it_leaves_numbers_alone_when_they_do_not_plainly_number_items(text):
+    first = parse_criteria(text).inclusion[0]
+    assert first.text == text.split("\n")[1][3:]
+
+
+@pytest.mark.parametrize(
+    ("marker", "value"),
+    [("3.", 3), ("(3)", 3), ("③", 3), ("c)", 3), ("(iii)", 3), ("iv.", 4), ("三、", 3)],
+)
+def test_it_knows_each_markers_place_in_its_list(marker, value):
+    assert parse_criteria(f"Inclusion Criteria:\n{marker} Adults").inclusion[0].value == value

@@ -565,9 +565,6 @@ def test_the_command_refuses_a_missing_file():
         call_command("import_trials", "nowhere.json")
 
 
-@pytest.mark.skipif(
-    not (DATA / "NCT06760221.json").exists(), reason="data/ seed files not there yet"
-)
 def test_it_loads_the_shipped_seed_files_once(capsys):
     files = sorted(str(path) for path in DATA.glob("NCT*.json"))
     call_command("import_trials", *files)

@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from tests.factories import InquiryFactory
-from tests.smtp_server import LoopbackSMTP, free_port
+from tests.smtp_server import LoopbackSMTP, refused_port
 from trials import outbox
 from trials.emails import inquiry_emails_create
 from trials.followup import inquiry_reminders_task
@@ -85,9 +85,10 @@ def test_it_puts_a_4xx_back_in_the_queue(smtp):
 
 def test_it_treats_a_refused_connection_as_transient(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
     email = queued_email()
-    assert outbox.email_deliver(email_id=email.pk) is outbox.Outcome.RETRY
+    with refused_port() as port:
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        assert outbox.email_deliver(email_id=email.pk) is outbox.Outcome.RETRY
     email.refresh_from_db()
     assert email.status == Status.QUEUED and "Connection refused" in email.last_error
 

@@ -12,13 +12,16 @@ from trialfinder.settings import database_from_url
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def load_settings(env: dict, tmp_path) -> subprocess.CompletedProcess:
+def load_settings(
+    env: dict, tmp_path, *, module: str = "trialfinder.settings", then: str = "print('started')"
+) -> subprocess.CompletedProcess:
+    """Start Django in a new process with `env`, then run the code `then`."""
     clean = {
         k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}
     }
-    clean.update(env, VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="trialfinder.settings")
+    clean.update(env, VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE=module)
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        [sys.executable, "-c", f"import django; django.setup(); {then}"],
         cwd=ROOT,
         env=clean,
         capture_output=True,

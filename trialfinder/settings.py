@@ -16,7 +16,20 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.getenv("VAR_DIR", BASE_DIR / "var"))
+# Installed from the wheel, BASE_DIR is site-packages: var/ goes under the
+# directory the site is started from instead.
+IN_CHECKOUT = (BASE_DIR / "manage.py").exists()
+VAR_DIR = Path(os.getenv("VAR_DIR", (BASE_DIR if IN_CHECKOUT else Path.cwd()) / "var"))
+
+
+def project_dir(name: str) -> Path:
+    """A top-level folder of the checkout (templates/, static/, data/, locale/),
+    or the copy the wheel carries inside this package (setup.py)."""
+    return BASE_DIR / name if IN_CHECKOUT else Path(__file__).resolve().parent / name
+
+
+# The trial records that ship with the project (the wheel check imports them).
+DATA_DIR = project_dir("data")
 
 
 def envbool(name: str, default: str = "False") -> bool:
@@ -126,6 +139,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Pages are compressed for clients that accept gzip, CSRF forms included.
+    # BREACH needs a secret repeated in every response next to text the
+    # attacker controls: Django masks the CSRF token with a fresh random value
+    # in every response, and this middleware pads each gzip stream with random
+    # bytes ("Heal the BREACH", Django 4.2+). Coordinator and share links are
+    # secrets only in URLs and emails, and their pages reflect no request input.
+    "django.middleware.gzip.GZipMiddleware",
     "trialfinder.middleware.BadInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -147,7 +167,7 @@ WSGI_APPLICATION = "trialfinder.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [project_dir("templates")],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -333,7 +353,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # `make messages` (run by `make run`, `make test`, the image and CI).
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [project_dir("locale")]
 # Dates through the `date` filter's DATE_FORMAT, localised per language.
 FORMAT_MODULE_PATH = ["trialfinder.formats"]
 LANGUAGE_COOKIE_NAME = "tf_language"
@@ -344,7 +364,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [project_dir("static")]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

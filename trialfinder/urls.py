@@ -5,9 +5,15 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from trialfinder.health import healthz
+from trials.views import seo
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Outside any language prefix: one robots.txt and one sitemap for the site.
+    path("robots.txt", seo.robots_txt, name="robots_txt"),
+    path("sitemap.xml", seo.sitemap_index, name="sitemap"),
+    path("sitemap-pages.xml", seo.sitemap_pages_view, name="sitemap_pages"),
+    path("sitemap-trials-<int:number>.xml", seo.sitemap_trials_view, name="sitemap_trials"),
 ]
 
 # English keeps the unprefixed addresses every link and bookmark already uses;

@@ -30,6 +30,7 @@ from trials.translations import TranslatedText, translated
 
 NAME_MAX_LENGTH = 100
 MESSAGE_MAX_LENGTH = 2000
+SITE_CHOICES_SHOWN = 25
 # Inside a name: letters and marks of any script, spaces and these.
 NAME_PUNCTUATION = set("'’-‐.·・‧ ")
 # Control characters other than tab and line breaks (which only the message keeps).
@@ -251,6 +252,7 @@ class ContactForm(forms.Form):
         self.fields["site"].choices = [("", _("The study center nearest to me"))] + [
             (pk, _site_label(site)) for pk, site in self.sites.items()
         ]
+        self._bound_site_list()
         self.fields["preferred_language"].choices = [("", _("No preference"))] + [
             (code, label) for code, label in self._languages()
         ]
@@ -264,10 +266,23 @@ class ContactForm(forms.Form):
         )
         self.helper = self._helper()
 
+    def _bound_site_list(self) -> None:
+        """Offer at most SITE_CHOICES_SHOWN sites (primary contact first) and the one
+        asked for: a trial may list 700 sites. Any of them may still be posted, and
+        each site on the trial page links here with ?site=."""
+        shown = list(self.sites)[:SITE_CHOICES_SHOWN]
+        wanted = str(self.data.get(self.add_prefix("site")) or self.initial.get("site") or "")
+        if wanted in self.sites and wanted not in shown:
+            shown.append(wanted)
+        self.shown_sites = shown
+        self.fields["site"].widget.choices = self.fields["site"].choices[:1] + [
+            (pk, _site_label(self.sites[pk])) for pk in shown
+        ]
+
     @property
     def site_languages(self) -> dict[str, list[str]]:
         """{site id: language codes}, for the script that narrows the language list."""
-        return {pk: list(site.languages or []) for pk, site in self.sites.items()}
+        return {pk: list(self.sites[pk].languages or []) for pk in self.shown_sites}
 
     def _languages(self) -> list[tuple[str, str]]:
         labels = dict(Language.choices)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -69,6 +71,13 @@ class Sex(models.TextChoices):
     ALL = "ALL", _("All")
     FEMALE = "FEMALE", _("Female")
     MALE = "MALE", _("Male")
+
+
+SEX_BADGE_LABELS = {
+    Sex.ALL: _("all"),
+    Sex.FEMALE: _("female only"),
+    Sex.MALE: _("male only"),
+}
 
 
 class Allocation(models.TextChoices):
@@ -230,6 +239,19 @@ class Trial(models.Model):
             return str(COMBINED_PHASES[codes])
         labels = dict(Phase.choices)
         return " / ".join(str(labels.get(code, code)) for code in codes)
+
+    @property
+    def phase_badge_label(self) -> str:
+        """After "Phase:" on a badge: "2", "1/2" or "not applicable"."""
+        codes = [code for code in self.phases or [] if code != Phase.NA]
+        if not codes:
+            return str(_("not applicable"))
+        return self.phase_label.replace(str(_("Phase")) + " ", "", 1)
+
+    @property
+    def sex_badge_label(self) -> str:
+        """After "Sex:" on a badge: "all", "female only" or "male only"."""
+        return str(SEX_BADGE_LABELS.get(self.sex, self.get_sex_display()))
 
     @property
     def age_range_label(self) -> str:
@@ -398,6 +420,17 @@ class Site(models.Model):
     def language_labels(self) -> list[str]:
         labels = dict(Language.choices)
         return [str(labels.get(code, code)) for code in self.languages or []]
+
+    def median_response_hours(self, *, recent: int = 50) -> float | None:
+        """Hours from a patient's message to the study team's first answer, the median
+        of the site's `recent` latest answered messages; None before any answer."""
+        answered = (
+            self.inquiries.filter(first_response_at__isnull=False)
+            .order_by("-created_at")
+            .values_list("created_at", "first_response_at")[:recent]
+        )
+        hours = [(answer - sent).total_seconds() / 3600 for sent, answer in answered]
+        return statistics.median(hours) if hours else None
 
     @property
     def place(self) -> TranslatedText:

@@ -7,6 +7,8 @@ an invalid post comes back on this page with the messages next to the fields.
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,6 +26,9 @@ from trials.services import inquiry_submit
 
 # What the confirmation page shows, kept in the session (nothing in the URL).
 SENT_KEY = "contact_sent"
+# When the confirmation page tells a patient who has heard nothing to write to
+# us: the site has had its reminder (INQUIRY_REMINDER_DAYS) and time to act on it.
+NO_ANSWER_DAYS = 7
 
 
 def _trial(request: HttpRequest, nct_id: str) -> Trial:
@@ -102,13 +107,27 @@ def contact(request: HttpRequest, nct_id: str) -> HttpResponse:
             notify_other_trials=data["notify_other_trials"],
             prescreen_answers=prescreen_answers_from_session(request.session, trial),
         )
-        sent.update(site=inquiry.site_id, distance_km=inquiry.distance_km, routing=inquiry.routing)
+        # The inquiry's id, never its address: the sign-up the confirmation page
+        # offers reads the address from the inquiry (anonymised with it).
+        sent.update(
+            site=inquiry.site_id,
+            distance_km=inquiry.distance_km,
+            routing=inquiry.routing,
+            inquiry=inquiry.pk,
+        )
         if data["notify_other_trials"]:
             # The inquiry's id, not its address: a session must hold no copy
             # of contact details that anonymisation would miss.
             request.session["notify_prefill"] = {"inquiry": inquiry.pk, "trial": trial.nct_id}
     request.session[SENT_KEY] = sent
     return redirect("trials:contact_sent", nct_id=trial.nct_id)
+
+
+def _inquiry_email(pk: int | None, trial: Trial) -> str:
+    if pk is None:
+        return ""
+    inquiry = Inquiry.objects.filter(pk=pk, trial=trial, anonymised_at__isnull=True).first()
+    return inquiry.email if inquiry else ""
 
 
 @require_safe
@@ -119,6 +138,7 @@ def contact_sent(request: HttpRequest, nct_id: str) -> HttpResponse:
     if sent.get("trial") != trial.nct_id or site is None:
         return redirect("trials:contact", nct_id=trial.nct_id)
     distance = sent.get("distance_km")
+    median_hours = site.median_response_hours()
     context = {
         "trial": trial,
         "site": site,
@@ -127,6 +147,12 @@ def contact_sent(request: HttpRequest, nct_id: str) -> HttpResponse:
         "Routing": Inquiry.Routing,
         "location": sent.get("location", ""),
         "location_found": sent.get("location_found", False),
+        "email": _inquiry_email(sent.get("inquiry"), trial),
+        "response_hours": max(1, round(median_hours)) if median_hours is not None else None,
+        "response_days": math.ceil(median_hours / 24) if median_hours is not None else None,
+        "reminder_days": settings.INQUIRY_REMINDER_DAYS,
+        "no_answer_days": max(NO_ANSWER_DAYS, settings.INQUIRY_REMINDER_DAYS + 2),
+        "contact_email": settings.CONTACT_EMAIL,
     }
     return render(request, "trials/contact_sent.html", context)
 

@@ -17,6 +17,7 @@ from trials import notes as services
 from trials.models import ShareLink, Trial
 from trials.note_forms import BadJson, NoteBodyForm, NoteForm, first_error, json_object_from
 from trials.ratelimit import client_ip, rate_limited
+from trials.site_list import site_listing
 from trials.views.pages import NOT_SHOWN
 
 SHARED_SESSION_KEY = "shared_links"
@@ -183,7 +184,7 @@ def _shared_trial_page(request: HttpRequest, link: ShareLink) -> HttpResponse:
     notes = services.notes_of(owner_key=link.owner_key, trial=trial)
     context = {
         "trial": trial,
-        "sites": list(trial.sites.all()),
+        "site_listing": site_listing(trial=trial, page=request.GET.get("site_page")),
         "primary_site": trial.primary_site,
         "shared": link,
         "shared_notes": [services.note_as_dict(note) for note in notes],

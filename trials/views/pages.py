@@ -9,12 +9,15 @@ from django.views.decorators.http import require_safe
 from trials.forms import ContactForm
 from trials.models import FaqEntry, Trial
 from trials.pagecache import render_trial_page, trials_key
+from trials.site_list import region_of, site_listing
 
 # The raw registry record can be large and no page shows it.
 NOT_SHOWN = ("source_record",)
 # The home page shows the most recently updated recruiting trials; the list
 # page ("See all trials") has the rest. Tens of thousands recruit at once.
 HOME_TRIALS = 6
+# The trial page's own query parameters for its list of sites.
+SITE_PARAMETERS = ("site_near", "site_country", "site_page")
 
 
 @require_safe
@@ -46,16 +49,42 @@ def trial_detail(request: HttpRequest, nct_id: str, slug: str = "") -> HttpRespo
         trial.prefetch_sites()
         return trial.primary_site
 
+    # Two letters ("CN") or none: a bounded variant of the cached site list.
+    region = region_of(request.headers.get("Accept-Language", ""))
+
     # The sites and the form are read only when a cached part of the page is
     # rendered again (trials/pagecache.py): on most requests, never.
     context = {
         "trial": trial,
         "sites": SimpleLazyObject(sites),
+        # One page of the sites, nearest the patient first (trials/site_list.py):
+        # cached per trial and browser country while no site filter is asked for.
+        "site_listing": SimpleLazyObject(
+            lambda: site_listing(
+                trial=_with_sites(trial),
+                place=_printable(request.GET.get("site_near", ""))[:200],
+                country=request.GET.get("site_country", "")[:80],
+                page=request.GET.get("site_page"),
+                region=region,
+            )
+        ),
+        "sites_cached": not any(request.GET.get(name) for name in SITE_PARAMETERS),
+        "sites_variant": region,
         "primary_site": SimpleLazyObject(primary_site),
         "faq_entries": FaqEntry.objects.published(),
         "contact_form": SimpleLazyObject(lambda: ContactForm(trial=trial)),
     }
     return render_trial_page(request, "trials/detail.html", context)
+
+
+def _with_sites(trial: Trial) -> Trial:
+    trial.prefetch_sites()
+    return trial
+
+
+def _printable(text: str) -> str:
+    # No place name has control characters, and PostgreSQL refuses NUL in a query.
+    return "".join(c for c in text if c.isprintable())
 
 
 @require_safe

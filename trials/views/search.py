@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
-from trials.search import nct_id_in, trials_search
+from trials.search import Criteria, nct_id_in, trials_search
 from trials.search_form import SearchForm
 
 
@@ -19,6 +19,23 @@ def _query_with(request: HttpRequest, **changes: str | None) -> str:
         if value is not None:
             params[name] = value
     return params.urlencode()
+
+
+def _active_filters(criteria: Criteria) -> int:
+    """How many filters narrow the list (the search words and the order are not filters)."""
+    return sum(
+        [
+            criteria.status != "recruiting",
+            bool(criteria.condition),
+            bool(criteria.phase),
+            bool(criteria.study_type),
+            criteria.age is not None,
+            bool(criteria.sex),
+            criteria.healthy_volunteers,
+            bool(criteria.country),
+            criteria.origin is not None,
+        ]
+    )
 
 
 @require_safe
@@ -50,6 +67,7 @@ def trial_list(request: HttpRequest) -> HttpResponse:
         "as_typed_query": _query_with(
             request, q=results.corrected_from if results else None, as_typed="1"
         ),
+        "active_filters": _active_filters(criteria),
     }
     template = "trials/list.html"
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
