@@ -259,7 +259,7 @@ def test_dates_phases_and_distances_follow_the_language(client, db):
     trial = TrialFactory(phases=["PHASE2", "PHASE3"], last_updated=datetime.date(2025, 10, 15))
     SiteFactory(trial=trial)
     english = page_text(client.get(trial.get_absolute_url()))
-    assert "Phase 2/3" in english and "15 October 2025" in english
+    assert "Phase: 2/3" in english and "15 October 2025" in english
     with translation.override(ZH):
         path = trial.get_absolute_url()
         assert trial.phase_label == "II/III 期"
