@@ -167,7 +167,7 @@ def test_every_page_names_its_other_language(client, db, settings):
     settings.SITE_URL = "https://trials.example.org"
     html = client.get("/faq/").content.decode()
     site = "https://trials.example.org"
-    assert f'<link rel="alternate" hreflang="zh-Hans" href="{site}/zh-hans/faq/">' in html
+    assert f'<link rel="alternate" hreflang="zh-hans" href="{site}/zh-hans/faq/">' in html
     assert f'<link rel="alternate" hreflang="en" href="{site}/faq/">' in html
     assert f'<link rel="alternate" hreflang="x-default" href="{site}/faq/">' in html
     html = client.get("/zh-hans/faq/").content.decode()

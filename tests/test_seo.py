@@ -134,9 +134,9 @@ def test_a_trial_page_previews_with_its_own_title_and_summary(client, trial):
     ]
 
 
-def test_it_has_no_language_alternates_while_every_language_shares_one_address(rf):
-    # With i18n_patterns each language gets its own address and these fill in.
-    assert seo.page_alternates(rf.get("/trials/")) == []
+def test_each_language_has_its_own_address_among_the_alternates(rf):
+    codes = [code for code, _address in seo.page_alternates(rf.get("/trials/"))]
+    assert codes == ["en", "zh-hans", "x-default"]
 
 
 @pytest.mark.parametrize("path", ["/trials/?q=bone", "/trials/?status=all", "/trials/?page=2"])
