@@ -68,7 +68,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    migration = importlib.import_module("trials.migrations.0010_i9b_search_speed")
+    migration = importlib.import_module("trials.migrations.0010_search_window_speed")
     old = migration.BACKWARD.replace("DROP INDEX IF EXISTS trials_trial_published_updated;", "")
     with connection.cursor() as cursor:
         cursor.execute(old.replace("FUNCTION trials_search_window(", f"FUNCTION {SLICED}("))

@@ -98,7 +98,7 @@ $$;
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("trials", "0009_i9_search_understanding"),
+        ("trials", "0009_search_understanding"),
     ]
 
     operations = [

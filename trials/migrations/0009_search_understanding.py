@@ -65,7 +65,7 @@ CREATE TRIGGER trials_trial_search_vector
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("trials", "0008_i11c_site_correction_email"),
+        ("trials", "0008_site_correction_email"),
     ]
 
     operations = [

@@ -60,7 +60,7 @@ def add_faq_translations(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trials', '0011_i11a_privacy'),
+        ('trials', '0011_privacy_scrub'),
     ]
 
     operations = [
