@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from tests.factories import PrescreenQuestionFactory, SiteFactory, TrialFactory
 from tests.page_text import page_text
-from trials.models import PrescreenQuestion, Sex
+from trials.models import PrescreenQuestion, Sex, Site
 from trials.prescreen import prescreen_answers_from_session, prescreen_evaluate
 
 pytestmark = pytest.mark.django_db
@@ -311,3 +311,16 @@ def test_it_reads_the_answers_through_a_form_that_trims_and_never_refuses(client
     form = PrescreenForm({"age": "forty"}, questions=[question])
     assert form.is_valid()
     assert form.answers() == {"age": "forty", "sex": "", str(question.pk): ""}
+
+
+def test_the_shipped_chinese_sites_read_their_emails_in_chinese_until_staff_choose_otherwise():
+    call_command("import_trials", *sorted(str(p) for p in DATA.glob("NCT*.json")), verbosity=0)
+    call_command("load_prescreen", str(DATA / "prescreen.json"), verbosity=0)
+
+    sites = Site.objects.filter(trial__nct_id__in=["NCT06760221", "NCT06987370"])
+    assert sites.count() == 2
+    assert set(sites.values_list("email_language", flat=True)) == {"zh-hans"}
+
+    sites.update(email_language="en")
+    call_command("load_prescreen", str(DATA / "prescreen.json"), verbosity=0)
+    assert set(sites.values_list("email_language", flat=True)) == {"en"}

@@ -292,11 +292,21 @@ def _translations_add(*, trial: Trial, questions: list[dict]) -> None:
 
 def site_names_load(*, trial: Trial, sites: list[dict]) -> int:
     """Names of the trial's sites in other languages, matched by the registry's
-    facility name; returns how many sites got one."""
+    facility name; returns how many sites got one.
+
+    A shipped `email_language` (the language the study team reads) is set
+    with the site's first translations only, so a later load never undoes
+    what staff chose in the admin.
+    """
     by_facility = {site.facility: site for site in trial.sites.all()}
     added = 0
     for data in sites:
         site = by_facility.get(data.get("facility"))
-        if site is not None:
-            added += translations_add(obj=site, translations=data.get("translations") or {})
+        if site is None:
+            continue
+        if translations_add(obj=site, translations=data.get("translations") or {}):
+            added += 1
+            if data.get("email_language"):
+                site.email_language = data["email_language"]
+                site.save(update_fields=["email_language"])
     return added
