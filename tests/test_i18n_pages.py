@@ -264,7 +264,11 @@ def test_dates_phases_and_distances_follow_the_language(client, db):
         path = trial.get_absolute_url()
         assert trial.phase_label == "II/III 期"
     chinese = page_text(client.get(path))
-    assert "II/III 期" in chinese and "2025年10月15日" in chinese
+    assert "分期： II/III 期" in chinese and "2025年10月15日" in chinese
+    early = TrialFactory(phases=["EARLY_PHASE1"])
+    with translation.override(ZH):
+        assert early.phase_badge_label == "早期 I 期"
+    assert early.phase_badge_label == "early 1"
     listing = client.get("/zh-hans/trials/", {"place": "Hangzhou"}).content.decode()
     assert re.search(r"<option value=\"100\"[^>]*>100 公里</option>", listing)
 

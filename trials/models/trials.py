@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from trials.translations import TranslatedText, site_languages, translated
 
@@ -58,6 +58,18 @@ class Phase(models.TextChoices):
 COMBINED_PHASES = {
     ("PHASE1", "PHASE2"): _("Phase 1/2"),
     ("PHASE2", "PHASE3"): _("Phase 2/3"),
+}
+
+# What follows "Phase:" on a badge: phrases of their own, since a language
+# may not put its word for "phase" where English does.
+PHASE_BADGE_LABELS = {
+    ("EARLY_PHASE1",): pgettext_lazy("after 'Phase:' on a badge", "early 1"),
+    ("PHASE1",): pgettext_lazy("after 'Phase:' on a badge", "1"),
+    ("PHASE2",): pgettext_lazy("after 'Phase:' on a badge", "2"),
+    ("PHASE3",): pgettext_lazy("after 'Phase:' on a badge", "3"),
+    ("PHASE4",): pgettext_lazy("after 'Phase:' on a badge", "4"),
+    ("PHASE1", "PHASE2"): pgettext_lazy("after 'Phase:' on a badge", "1/2"),
+    ("PHASE2", "PHASE3"): pgettext_lazy("after 'Phase:' on a badge", "2/3"),
 }
 
 
@@ -243,10 +255,12 @@ class Trial(models.Model):
     @property
     def phase_badge_label(self) -> str:
         """After "Phase:" on a badge: "2", "1/2" or "not applicable"."""
-        codes = [code for code in self.phases or [] if code != Phase.NA]
+        codes = tuple(code for code in self.phases or [] if code != Phase.NA)
         if not codes:
             return str(_("not applicable"))
-        return self.phase_label.replace(str(_("Phase")) + " ", "", 1)
+        if codes in PHASE_BADGE_LABELS:
+            return str(PHASE_BADGE_LABELS[codes])
+        return " / ".join(str(PHASE_BADGE_LABELS.get((code,), code)) for code in codes)
 
     @property
     def sex_badge_label(self) -> str:
