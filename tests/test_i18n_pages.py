@@ -268,7 +268,8 @@ def test_dates_phases_and_distances_follow_the_language(client, db):
     early = TrialFactory(phases=["EARLY_PHASE1"])
     with translation.override(ZH):
         assert early.phase_badge_label == "早期 I 期"
-    assert early.phase_badge_label == "early 1"
+    with translation.override("en"):
+        assert early.phase_badge_label == "early 1"
     listing = client.get("/zh-hans/trials/", {"place": "Hangzhou"}).content.decode()
     assert re.search(r"<option value=\"100\"[^>]*>100 公里</option>", listing)
 
