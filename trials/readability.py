@@ -48,3 +48,8 @@ def flesch_reading_ease(text: str) -> float | None:
 
 def reading_ease_verdict(score: float) -> str:
     return str(next(label for floor, label in VERDICTS if score >= floor))
+
+
+def reading_ease_verdicts() -> list[list]:
+    """The verdicts, highest floor first, for the script that scores as staff type."""
+    return [[None if floor == float("-inf") else floor, str(label)] for floor, label in VERDICTS]

@@ -23,7 +23,11 @@ from trials.forms.contact import EmailAddressField
 from trials.importers import import_studies
 from trials.models import Condition, FaqEntry, Language, Phase, RecruitmentStatus, Site, Trial
 from trials.pagecache import faq_forget
-from trials.readability import flesch_reading_ease, reading_ease_verdict
+from trials.readability import (
+    flesch_reading_ease,
+    reading_ease_verdict,
+    reading_ease_verdicts,
+)
 from trials.translations import side_by_side, translations_form
 
 SITE_TRANSLATED = ("facility", "address", "city", "state", "country")
@@ -159,6 +163,10 @@ class CountryFilter(admin.SimpleListFilter):
 @admin.register(Trial)
 class TrialAdmin(admin.ModelAdmin):
     form = TrialForm
+
+    class Media:
+        js = ("js/readability.js",)
+
     inlines = [SiteInline, PrescreenQuestionInline]
     change_list_template = "admin/trials/trial/change_list.html"
     list_display = [
@@ -253,13 +261,28 @@ class TrialAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("readability of the English summary"))
     def lay_summary_readability(self, trial: Trial) -> str:
+        # The saved summary's score; static/js/readability.js recomputes it
+        # as staff type, with the same formula and these translated words.
+        template = _("Flesch reading ease %(score)d: %(verdict)s")
+        empty = _("Write the summary to see how easy it is to read.")
         score = flesch_reading_ease(trial.lay_summary)
-        if score is None:
-            return _("Save the summary to see how easy it is to read.")
+        shown = (
+            empty
+            if score is None
+            else template
+            % {
+                "score": score,
+                "verdict": reading_ease_verdict(score),
+            }
+        )
         return format_html(
-            '{} <span class="help">{}</span>',
-            _("Flesch reading ease %(score)d: %(verdict)s")
-            % {"score": score, "verdict": reading_ease_verdict(score)},
+            '<span class="readability" data-readability-of="id_lay_summary" aria-live="polite"'
+            ' data-template="{}" data-empty="{}" data-verdicts="{}">{}</span>'
+            ' <span class="help">{}</span>',
+            template,
+            empty,
+            json.dumps(reading_ease_verdicts()),
+            shown,
             _("60 or more is plain English; aim for short sentences and everyday words."),
         )
 
