@@ -435,6 +435,7 @@ def test_it_limits_messages_per_email_address(trial, settings):
 
 def test_it_limits_on_the_shared_redis_cache(client, trial, settings, redis_url):
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": redis_url,
