@@ -435,11 +435,12 @@ def test_it_limits_messages_per_email_address(trial, settings):
 
 def test_it_limits_on_the_shared_redis_cache(client, trial, settings, redis_url):
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": redis_url,
             "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-        }
+        },
     }
     settings.INQUIRY_RATE_LIMIT_PER_IP = 2
     statuses, _response = _over_the_limit(client, trial, 3)

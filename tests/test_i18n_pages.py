@@ -149,6 +149,15 @@ def test_the_switcher_keeps_the_page_and_the_search(client, db):
     assert response["Location"] == "/trials/?q=sarcoma&status=all"
 
 
+def test_each_page_s_switcher_names_its_own_address_however_warm_the_caches(client, db):
+    # The header is rendered from per-process caches; the switcher must not be.
+    for q in ("sarcoma", "bone metastases", "sarcoma"):
+        html = client.get("/trials/", {"q": q}).content.decode()
+        assert f'name="next" value="/trials/?q={q.replace(" ", "+")}"' in html
+    html = client.get("/faq/").content.decode()
+    assert 'name="next" value="/faq/"' in html
+
+
 def test_a_first_visit_follows_the_browsers_languages(client, db):
     response = client.get("/trials/?q=sarcoma", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9,en;q=0.5")
     assert response.status_code == 302

@@ -139,6 +139,15 @@ def test_each_language_has_its_own_address_among_the_alternates(rf):
     assert codes == ["en", "zh-hans", "x-default"]
 
 
+def test_each_language_has_its_alternate_once_urls_carry_a_language_prefix(rf, settings):
+    settings.ROOT_URLCONF = "tests.urls_i18n"
+    assert seo.page_alternates(rf.get("/en/trials/")) == [
+        ("en", "https://trials.example.org/en/trials/"),
+        ("zh-hans", "https://trials.example.org/zh-hans/trials/"),
+        ("x-default", "https://trials.example.org/en/trials/"),
+    ]
+
+
 @pytest.mark.parametrize("path", ["/trials/?q=bone", "/trials/?status=all", "/trials/?page=2"])
 def test_searches_and_filtered_lists_are_not_indexed(client, trial, path):
     assert head_links(client.get(path).content.decode())["robots"] == ["noindex"]

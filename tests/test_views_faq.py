@@ -64,3 +64,12 @@ def test_the_footer_links_to_faq_and_privacy(client):
     html = client.get(reverse("trials:faq")).content.decode()
     assert f'href="{reverse("trials:privacy")}"' in html
     assert f'href="{reverse("trials:faq")}" aria-current="page"' in html
+
+
+def test_the_menu_marks_only_the_page_shown_though_the_header_is_kept_rendered(client):
+    # The header is rendered once per language and marked page (sitefragment).
+    faq, trials = reverse("trials:faq"), reverse("trials:list")
+    for path in [faq, trials, reverse("trials:privacy"), faq]:
+        html = client.get(path).content.decode()
+        for link in (faq, trials):
+            assert (f'href="{link}" aria-current="page"' in html) is (link == path)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import F, Max
 from django.http import HttpRequest
-from django.urls import translate_url
+from django.urls import LocalePrefixPattern, URLResolver, get_resolver, get_urlconf, translate_url
+from django.utils.functional import Promise
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
@@ -64,6 +66,8 @@ def page_alternates(request: HttpRequest) -> list[tuple[str, str]]:
     Empty while every language shares one address; with i18n_patterns,
     translate_url gives each language its own prefix and this fills in.
     """
+    if not _addresses_differ_by_language(get_urlconf() or settings.ROOT_URLCONF):
+        return []
     addresses = [
         (code, page_url(translate_url(request.path, code))) for code, _ in settings.LANGUAGES
     ]
@@ -71,6 +75,29 @@ def page_alternates(request: HttpRequest) -> list[tuple[str, str]]:
         return []
     default = page_url(translate_url(request.path, settings.LANGUAGE_CODE))
     return [*addresses, ("x-default", default)]
+
+
+@lru_cache(maxsize=8)
+def _addresses_differ_by_language(urlconf: str) -> bool:
+    """Whether any URL pattern has a language prefix or a translated route.
+
+    Asked once per process, not per request: without either, translate_url
+    gives every language the same address, after resolving it once per language.
+    """
+
+    def differs(patterns) -> bool:
+        for pattern in patterns:
+            route = pattern.pattern
+            if isinstance(route, LocalePrefixPattern):
+                return True
+            text = getattr(route, "_route", None) or getattr(route, "_regex", None)
+            if isinstance(text, Promise):
+                return True
+            if isinstance(pattern, URLResolver) and differs(pattern.url_patterns):
+                return True
+        return False
+
+    return differs(get_resolver(urlconf).url_patterns)
 
 
 def _place(site: Site) -> dict:

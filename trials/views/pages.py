@@ -24,9 +24,10 @@ SITE_PARAMETERS = ("site_near", "site_country", "site_page")
 def home(request: HttpRequest) -> HttpResponse:
     newest = Trial.objects.published().recruiting().order_by("-last_updated", "nct_id")
     shown = list(newest.values_list("pk", "updated_at")[:HOME_TRIALS])
-    # The cards are rendered again only when other trials are shown or one changed.
+    # The page's content (nothing in it is a visitor's own) is rendered again
+    # only when other trials are shown or one changed.
     trials = newest.filter(pk__in=[pk for pk, _ in shown]).with_card_data().defer(*NOT_SHOWN)
-    context = {"trials": trials, "cards_key": trials_key("home-cards", shown)}
+    context = {"trials": trials, "content_key": trials_key("home", shown)}
     return render(request, "trials/home.html", context)
 
 
