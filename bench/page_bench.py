@@ -1,7 +1,7 @@
 """Requests per second of the "cancer" results page on one worker, beside a
 static file served by the same app, in the same run.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tf_i9_bench \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/trialfinder_bench_160k \\
         .venv/bin/python bench/page_bench.py [--seconds 20]
 
 Starts gunicorn with one sync worker (DEBUG off, as in production; the

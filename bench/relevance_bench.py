@@ -1,7 +1,7 @@
 """Relevance: a judged set of patient queries over registry-shaped records,
 the previous search and the new one side by side, in one run.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tf_i9_rel \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/trialfinder_relevance \\
         .venv/bin/python bench/relevance_bench.py
     .venv/bin/python bench/relevance_bench.py --sqlite    # the new search on SQLite only
 

@@ -2,7 +2,7 @@
 through the words' GIN index (migration 0010), interleaved query by query in
 one process, so that both see the same load on a shared machine:
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tf_i9_bench \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/trialfinder_bench_160k \\
         .venv/bin/python bench/search_window_ab.py [--repeat 5]
 
 It installs migration 0006's function under another name
