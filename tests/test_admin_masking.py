@@ -185,7 +185,7 @@ def test_history_and_errors_written_before_are_rewritten(client):
         last_error=f"SMTPRecipientsRefused: {{'{SUBSCRIBER}': (550, b'no such user')}}",
     )
     names = MigrationLoader(None, ignore_no_migrations=True).disk_migrations
-    [name] = [n for app, n in names if app == "trials" and n.endswith("privacy")]
+    [name] = [n for app, n in names if app == "trials" and n.endswith("_privacy_scrub")]
     importlib.import_module(f"trials.migrations.{name}").forward(apps, None)
 
     entry.refresh_from_db()
