@@ -256,7 +256,8 @@ TRIAL_COLUMNS = (
     "nct_id, slug, brief_title, official_title, overall_status, phases, study_type, "
     "minimum_age_days, maximum_age_days, sex, healthy_volunteers, overview, description, "
     "eligibility_criteria, keywords, lead_sponsor, last_updated, published, source_record, "
-    "created_at, updated_at, allocation, search_conditions, concepts"
+    "created_at, updated_at, allocation, search_conditions, concepts, lay_summary, "
+    "lay_summary_by, translations"
 )
 SITE_COLUMNS = (
     "trial_id, facility, address, city, state, postal_code, country, latitude, longitude, "
@@ -316,7 +317,7 @@ def generate_database(count: int, seed: int, conditions: int, batch: int = 5000)
                     s["maximum_age_days"], s["sex"], s["healthy_volunteers"], s["overview"],
                     s["description"], s["eligibility"], json.dumps(s["keywords"]), s["sponsor"],
                     s["last_updated"].isoformat(), True, "{}", now, now, "",
-                    " ".join(s["conditions"]), "\n".join(s["concepts"]),
+                    " ".join(s["conditions"]), "\n".join(s["concepts"]), "", "", "{}",
                 ]))  # fmt: skip
                 for name in s["conditions"]:
                     links.write(_copy_row([trial_id, condition_ids[name]]))
