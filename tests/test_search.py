@@ -11,10 +11,13 @@ from trials.lexicon import search_words_refresh
 from trials.models import Condition, RecruitmentStatus, Trial
 from trials.search import (
     Criteria,
+    _narrowed,
     filtered_trials,
     rank_window,
     trials_search,
 )
+from trials.text_match import match_expression
+from trials.understanding import query_understand
 
 pytestmark = pytest.mark.django_db
 
@@ -211,10 +214,15 @@ def test_it_spans_every_longitude_near_a_pole():
     assert (round(west), east, wrapped_west, round(wrapped_east)) == (177, 180, -180, -179)
 
 
+@pytest.mark.parametrize("walk_rows", [4, 1_000])
 @pytest.mark.parametrize("size", [1, 3, 7, 12, 30, 61, 100])
-def test_it_ranks_the_newest_matches_read_slice_by_slice(postgres, monkeypatch, size):
-    """With statistics, trials_search_window() reads date slices newest first;
-    the window is still exactly the newest matches, undated ones last."""
+@pytest.mark.parametrize("out_of_line", [False, True])
+def test_the_window_is_the_newest_matches_walked_or_read_by_index(
+    postgres, monkeypatch, size, walk_rows, out_of_line
+):
+    """Walked newest first (a broad term) or read through the GIN index (a
+    rare one, or a walk that found too few), the window is exactly the newest
+    matches, undated ones last."""
     start = datetime.date(2020, 1, 1)
     for day in range(0, 120, 2):
         pain_day, diet_day = start + datetime.timedelta(day), start + datetime.timedelta(day + 1)
@@ -224,18 +232,34 @@ def test_it_ranks_the_newest_matches_read_slice_by_slice(postgres, monkeypatch, 
     TrialFactory(brief_title="Pain study closed", overall_status=RecruitmentStatus.COMPLETED)
     with postgres.cursor() as cursor:
         cursor.execute("ANALYZE trials_trial")
-        cursor.execute(
-            "SELECT cardinality(histogram_bounds::text::date[]) FROM pg_stats"
-            " WHERE tablename = 'trials_trial' AND attname = 'last_updated'"
-        )
-        assert cursor.fetchone()[0] >= 20  # what the slices are cut from
-    monkeypatch.setattr("trials.search.RANK_WINDOW", size)
-    pain = filtered_trials(Criteria(q="pain"))
+    monkeypatch.setattr("trials.search.WALK_ROWS", walk_rows)
+    monkeypatch.setattr("trials.search.WALK_ROWS_OUT_OF_LINE", walk_rows)
+    criteria = Criteria(q="pain")
+    pain = filtered_trials(criteria)
     newest = list(
         pain.order_by(F("last_updated").desc(nulls_last=True), "pk").values_list("pk", flat=True)
     )
-    assert rank_window(pain) == newest[:size]
     assert len(newest) == 61
+    understanding = query_understand("pain", correct=False)
+    match = match_expression(understanding, ranked=not out_of_line)
+    window = rank_window(_narrowed(criteria), match, size, out_of_line=out_of_line)
+    assert window == newest[:size]
+
+
+def test_a_quoted_phrase_is_matched_in_titles_and_conditions(postgres):
+    TrialFactory(brief_title="Radiation therapy for bone metastases")
+    TrialFactory(
+        brief_title="Pain after surgery",
+        conditions=[ConditionFactory(name="Radiation Therapy Complication")],
+    )
+    TrialFactory(brief_title="Exercise study", description="Prior radiation therapy is allowed.")
+    TrialFactory(brief_title="Therapy dogs", description="No radiation.")
+    assert sorted(titles(Criteria(q='"radiation therapy"'))) == [
+        "Pain after surgery",
+        "Radiation therapy for bone metastases",
+    ]
+    # Without quotes the words are found everywhere, the description included.
+    assert len(titles(Criteria(q="radiation therapy"))) == 4
 
 
 def test_it_ranks_an_older_title_match_above_newer_mentions(postgres, monkeypatch):

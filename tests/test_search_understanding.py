@@ -94,6 +94,24 @@ def test_it_prefers_the_correction_more_trials_carry(vocabulary):
     assert {f"Diabetes self-care {number}" for number in range(3)} <= titles
 
 
+@pytest.mark.parametrize(
+    ("typo", "word"),
+    [
+        ("hart", "heart"),  # one letter left out, a short word
+        ("alzhiemer", "alzheimer"),  # two letters swapped
+        ("schizofrenia", "schizophrenia"),  # two edits: only a longer word gets them
+        ("cancr", "cancer"),  # one edit from several words: the one most trials carry
+    ],
+)
+def test_it_corrects_a_word_one_or_two_edits_away(db, typo, word):
+    for name in ("Heart failure", "Heart attack", "Alzheimer disease", "Schizophrenia", "Cancer"):
+        TrialFactory(brief_title=name)
+    for name in ("Cancer pain", "Harm reduction", "Canary study", "Candor trial"):
+        TrialFactory(brief_title=name)
+    search_words_refresh()
+    assert trials_search(criteria=Criteria(q=typo)).corrected_to == word
+
+
 def test_a_lay_term_finds_its_concept_and_says_so(client, vocabulary):
     tia = TrialFactory(
         brief_title="Dual antiplatelet therapy after a warning event",

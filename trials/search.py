@@ -46,13 +46,14 @@ any size of registry.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Case, F, FloatField, Min, Q, QuerySet, When
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Expression, RawSQL
 
 # The distance helpers live in trials.distance; the search view and the search
 # tests and benchmark still import Origin and the rest from here.
@@ -66,7 +67,7 @@ from trials.distance import (  # noqa: F401
     place_find,
 )
 from trials.models import Condition, RecruitmentStatus, Site, Trial
-from trials.text_match import TextSearch, text_filter
+from trials.text_match import TextSearch, in_full_vector, match_expression, text_filter
 from trials.understanding import Understanding, query_understand
 
 NCT_RE = re.compile(r"^\s*(NCT\d{8})\s*$", re.IGNORECASE)
@@ -76,6 +77,12 @@ COUNT_CAP = 1000
 # Relevance ranks this many of the most recently updated matches (one more
 # than the count cap, so that "1,000+" is still known).
 RANK_WINDOW = COUNT_CAP + 1
+# A broad term's window is read by walking at most this many of the newest
+# trials (trials_search_walk(), migration 0013); a term that matches fewer
+# than one in eight of them is read through its GIN index instead.
+WALK_ROWS = 8 * RANK_WINDOW
+# The same on the full search vector, whose rows are dearer to test.
+WALK_ROWS_OUT_OF_LINE = 3 * RANK_WINDOW
 DEFAULT_RADIUS_KM = 100
 # Longer queries get a message on the page, not a different search.
 MAX_QUERY_LENGTH = 300
@@ -229,43 +236,74 @@ def _near(trials: QuerySet, origin: Origin, radius_km: float) -> QuerySet:
     return trials.annotate(distance_km=distance).filter(distance_km__lte=radius_km)
 
 
-def _window_sql(trials: QuerySet) -> str:
-    """The search as SQL text with its values inlined (psycopg quotes them)."""
-    sql, params = trials.order_by().values_list("pk", "last_updated").query.sql_with_params()
+NEWEST = (F("last_updated").desc(nulls_last=True), "pk")
+
+
+def _sql(query: QuerySet) -> str:
+    """A query as SQL text with its values inlined (psycopg quotes them)."""
+    sql, params = query.query.sql_with_params()
     return connection.ops.compose_sql(sql, params)
 
 
-def rank_window(trials: QuerySet, *, titled: QuerySet | None = None) -> list[int]:
-    """The ids of the RANK_WINDOW most recently updated of these trials, on
-    PostgreSQL, read by trials_search_window() (migration 0010).
+def _estimate(cursor, sql: str) -> float:
+    """The planner's estimate of how many rows a query returns."""
+    cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+    plan = cursor.fetchone()[0]
+    if isinstance(plan, str):  # psycopg returns json as text on some setups
+        plan = json.loads(plan)
+    return float(plan[0]["Plan"]["Plan Rows"])
 
-    With titled (for relevance: the same search, its words matched on the
-    title, conditions, keywords and sponsor only), the window also holds the
-    RANK_WINDOW most recently updated of those, so that an older title match
-    is ranked, and outranks a newer mention in a description. Each part reads
-    about RANK_WINDOW rows; the union is at most twice as long."""
+
+def rank_window(
+    narrowed: QuerySet, match: Expression, size: int | None = None, *, out_of_line: bool = False
+) -> list[int]:
+    """The ids of the `size` (RANK_WINDOW) most recently updated trials of
+    `narrowed` that `match`, newest first, on PostgreSQL.
+
+    A broad term is found by walking the newest trials (trials_search_walk(),
+    migration 0013) and testing each against `match`, at most WALK_ROWS of
+    them: "cancer" fills its window from the first few thousand at any size
+    of registry. When the walk finds fewer (a rarer term), every match is
+    read through the words' GIN index and the newest kept
+    (trials_search_window(), migration 0010), which is cheap because a rarer
+    term has few matches. Either way the window is the same rows.
+
+    A match on the full search_vector (`out_of_line`) costs a fetch of the
+    vector from TOAST for every row walked, so that walk is only taken when
+    the planner expects one row in WALK_ROWS_OUT_OF_LINE / size to match."""
+    size = RANK_WINDOW if size is None else size
+    walk_rows = WALK_ROWS_OUT_OF_LINE if out_of_line else WALK_ROWS
     try:
-        sqls = [_window_sql(query) for query in (trials, titled) if query is not None]
+        matches = _sql(narrowed.filter(match).order_by().values_list("pk", "last_updated"))
+        # A search near a place is grouped by trial (its distance); it has few
+        # rows by its radius and no date walk to take.
+        walk = None
+        if narrowed.query.group_by is None:
+            walked = narrowed.annotate(search_hit=match).order_by(*NEWEST)
+            walk = _sql(walked.values_list("pk", "last_updated", "search_hit")[:walk_rows])
+            every = _sql(narrowed.order_by().values_list("pk"))
     except EmptyResultSet:
         # A filter that can match nothing (a condition name no trial has:
         # `__in=[]`) has no SQL text; Django raises instead of writing one.
         return []
     with connection.cursor() as cursor:
-        if titled is None:
+        if walk is not None and out_of_line:
+            expected = _estimate(cursor, matches) / max(_estimate(cursor, every), 1.0)
+            if expected * walk_rows < size:
+                walk = None
+        if walk is not None:
             cursor.execute(
-                "SELECT id FROM trials_search_window(%s, %s)"
+                "SELECT id FROM trials_search_walk(%s, %s)"
                 " ORDER BY last_updated DESC NULLS LAST, id",
-                [sqls[0], RANK_WINDOW],
+                [walk, size],
             )
-        else:
-            # When the newest matches do not fill the window they are all the
-            # matches, title matches included: the second part reads nothing.
-            cursor.execute(
-                "WITH newest AS MATERIALIZED (SELECT id FROM trials_search_window(%s, %s))"
-                " SELECT id FROM newest UNION SELECT id FROM trials_search_window(%s,"
-                " CASE WHEN (SELECT count(*) FROM newest) >= %s THEN %s ELSE 0 END)",
-                [sqls[0], RANK_WINDOW, sqls[1], RANK_WINDOW, RANK_WINDOW],
-            )
+            ids = [row[0] for row in cursor.fetchall()]
+            if len(ids) >= size:
+                return ids
+        cursor.execute(
+            "SELECT id FROM trials_search_window(%s, %s) ORDER BY last_updated DESC NULLS LAST, id",
+            [matches, size],
+        )
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -277,16 +315,27 @@ SAME_TITLE = (
 
 
 def _window_for(
-    trials: QuerySet, narrowed: QuerySet, criteria: Criteria, understanding: Understanding
+    narrowed: QuerySet, criteria: Criteria, understanding: Understanding
 ) -> tuple[list[int], list[int]]:
-    """The ids to rank, and among them those titled with the query's words."""
+    """The ids to rank, and among them those titled with the query's words.
+
+    Relevance is title and conditions, then keywords and sponsor, then
+    registry concepts (search_rank_vector), then the summary and description.
+    So the window is the newest matches in search_rank_vector; only when those
+    are fewer than the window (then they are all of them) does it add the
+    newest matches anywhere. A page shows at most COUNT_CAP trials: when
+    RANK_WINDOW trials match in their title, conditions or concepts, a
+    mention in a description would rank below every one of them and is never
+    shown, so it is not read."""
     if criteria.effective_sort != "relevance":
-        return rank_window(trials), []
-    # The title words on the other criteria, not also the full vector: the
-    # planner would multiply two selectivities that are one, and misjudge how
-    # many match.
-    in_title = TextSearch("{table}.search_rank_vector @@ {tsquery}", understanding, BooleanField())
-    window = rank_window(trials, titled=narrowed.filter(in_title))
+        everywhere = match_expression(understanding)
+        return rank_window(narrowed, everywhere, out_of_line=in_full_vector(understanding)), []
+    window = rank_window(narrowed, match_expression(understanding, ranked=True))
+    if len(window) < RANK_WINDOW and in_full_vector(understanding):
+        known = set(window)
+        everywhere = match_expression(understanding)
+        described = rank_window(narrowed, everywhere, out_of_line=True)
+        window += [pk for pk in described if pk not in known]
     # Trials titled with the query's own words are the strongest matches;
     # the rank window holds only the newest of the others, so they join it
     # whatever their age.
@@ -312,7 +361,7 @@ def _ordered(
     titled: list[int] | None = None,
 ) -> QuerySet:
     sort = criteria.effective_sort
-    newest = (F("last_updated").desc(nulls_last=True), "pk")
+    newest = NEWEST
     if sort == "distance":
         return trials.order_by("distance_km", "-last_updated", "pk")
     if _uses_window(criteria):
@@ -350,7 +399,7 @@ def _page_of(
     start = (page - 1) * PER_PAGE
     if _uses_window(criteria):
         # The window is also the capped count: RANK_WINDOW is COUNT_CAP + 1.
-        window, titled = _window_for(filtered, narrowed, criteria, understanding)
+        window, titled = _window_for(narrowed, criteria, understanding)
         found = len(window)
         ordered = _ordered(filtered, criteria, understanding, window, titled)
         rows = list(_cards(ordered)[start : start + PER_PAGE + 1])

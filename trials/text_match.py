@@ -9,6 +9,8 @@ summary.
 
 from __future__ import annotations
 
+import re
+
 from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import Expression
@@ -59,6 +61,39 @@ class TextSearch(Expression):
         return self.template.format(table=table, tsquery=query), params
 
 
+# A quoted phrase of two or more words; an unclosed quote runs to the end,
+# as websearch_to_tsquery reads it.
+QUOTED_RE = re.compile(r'"([^"]*)(?:"|$)')
+WORD_RE = re.compile(r"\w+")
+
+
+def quoted_phrase(words: str) -> bool:
+    """Whether the query holds a quoted phrase of two or more words."""
+    return any(len(WORD_RE.findall(part)) > 1 for part in QUOTED_RE.findall(words))
+
+
+def in_full_vector(understanding: Understanding) -> bool:
+    """Whether the query is matched on the full search_vector (summary and
+    description included) or only on search_rank_vector.
+
+    A quoted phrase is matched on the title, conditions, keywords, sponsor
+    and registry concepts: checking word positions needs the whole vector,
+    which lives out of line (TOAST), and two common words ("radiation
+    therapy") are both in tens of thousands of descriptions at registry
+    scale, each of which would be fetched and checked. The search form's
+    help says so."""
+    return not quoted_phrase(understanding.words)
+
+
+def match_expression(understanding: Understanding, *, ranked: bool = False) -> Expression:
+    """PostgreSQL: the condition that a trial matches what the query means,
+    on search_rank_vector when `ranked` or for a quoted phrase, else on the
+    full search_vector."""
+    full = in_full_vector(understanding) and not ranked
+    column = "search_vector" if full else "search_rank_vector"
+    return TextSearch(f"{{table}}.{column} @@ {{tsquery}}", understanding, BooleanField())
+
+
 def _word_q(word: str) -> Q:
     by_condition = Trial.conditions.through.objects.filter(condition__name__icontains=word)
     return (
@@ -89,8 +124,7 @@ def text_filter(trials: QuerySet, understanding: Understanding) -> QuerySet:
     if not understanding:
         return trials.none()
     if connection.vendor == "postgresql":
-        matches = TextSearch("{table}.search_vector @@ {tsquery}", understanding, BooleanField())
-        return trials.filter(matches)
+        return trials.filter(match_expression(understanding))
     found = Q(pk__in=[])
     if understanding.words.strip():
         found |= _words_q(understanding.words)

@@ -241,18 +241,24 @@ def _corrected(tokens: list[str], vocabulary: _Vocabulary) -> list[str]:
 def word_correction(word: str) -> str:
     """The indexed word nearest a mistyped one, '' when none is near enough.
 
-    Candidates come from the lexicon's trigram index; the fewest edits
+    Candidates come from the lexicon: the words one edit away, else (for a
+    longer word) those sharing its trigrams; the fewest edits
     (a swap of two letters is one) win, then the word more trials carry,
     weighed against how alike it is: "diabetis" is diabetes (20,000
     trials), not diabetic (40), though both are one edit away."""
+    allowed = 1 if len(word) <= 5 else 2 if len(word) <= 10 else 3
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT word, trials, similarity(word, %s) AS alike FROM trials_searchword"
-                " WHERE word %% %s ORDER BY alike DESC, trials DESC LIMIT %s",
-                [word, word, CANDIDATES],
-            )
-            candidates = cursor.fetchall()
+        # The words one edit away first, through the index of their deletes
+        # (migration 0013): a few index pages whatever the size of the
+        # lexicon. Only a longer word that has none is looked up by its
+        # trigrams, for two or three edits; its trigrams are few words'.
+        # All of them, not the CANDIDATES most alike: "cancr" is one edit from
+        # many words, and the one most trials carry should win.
+        candidates = _lexicon_rows(
+            "trials_word_deletes(word) && %s::text[]", [sorted(_deletes(word))], word, 500
+        )
+        if allowed > 1 and not any(edit_distance(word, other) <= 1 for other, *_ in candidates):
+            candidates = _lexicon_rows("word %% %s", [word], word, CANDIDATES)
     else:
         # SQLite: the embedded default holds a few thousand words; those of
         # about the same length are compared in Python.
@@ -263,13 +269,29 @@ def word_correction(word: str) -> str:
             (other, trials, difflib.SequenceMatcher(None, word, other).ratio())
             for other, trials in near
         ]
-    allowed = 1 if len(word) <= 5 else 2 if len(word) <= 10 else 3
     scored = []
     for other, trials, alike in candidates:
         edits = edit_distance(word, other)
         if other != word and edits <= allowed:
             scored.append((-edits, math.log10(1 + trials) + 3 * alike, other))
     return max(scored)[2] if scored else ""
+
+
+def _deletes(word: str) -> set[str]:
+    """The word and each way of leaving one letter out of it (as migration
+    0013's trials_word_deletes())."""
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _lexicon_rows(where: str, params: list, word: str, limit: int) -> list[tuple[str, int, float]]:
+    """PostgreSQL: the lexicon's words meeting `where`, most alike first."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT word, trials, similarity(word, %s) AS alike FROM trials_searchword"
+            f" WHERE {where} ORDER BY alike DESC, trials DESC LIMIT %s",
+            [word, *params, limit],
+        )
+        return cursor.fetchall()
 
 
 def edit_distance(a: str, b: str) -> int:
