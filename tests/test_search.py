@@ -214,11 +214,11 @@ def test_it_spans_every_longitude_near_a_pole():
     assert (round(west), east, wrapped_west, round(wrapped_east)) == (177, 180, -180, -179)
 
 
-@pytest.mark.parametrize("walk_rows", [4, 1_000])
+@pytest.mark.parametrize(("walk_ratio", "walk_rows"), [(10**6, 4), (10**6, 1_000), (0, 1_000)])
 @pytest.mark.parametrize("size", [1, 3, 7, 12, 30, 61, 100])
 @pytest.mark.parametrize("out_of_line", [False, True])
 def test_the_window_is_the_newest_matches_walked_or_read_by_index(
-    postgres, monkeypatch, size, walk_rows, out_of_line
+    postgres, monkeypatch, size, walk_ratio, walk_rows, out_of_line
 ):
     """Walked newest first (a broad term) or read through the GIN index (a
     rare one, or a walk that found too few), the window is exactly the newest
@@ -233,7 +233,8 @@ def test_the_window_is_the_newest_matches_walked_or_read_by_index(
     with postgres.cursor() as cursor:
         cursor.execute("ANALYZE trials_trial")
     monkeypatch.setattr("trials.search.WALK_ROWS", walk_rows)
-    monkeypatch.setattr("trials.search.WALK_ROWS_OUT_OF_LINE", walk_rows)
+    monkeypatch.setattr("trials.search.WALK_RATIO", walk_ratio)
+    monkeypatch.setattr("trials.search.WALK_RATIO_OUT_OF_LINE", walk_ratio)
     criteria = Criteria(q="pain")
     pain = filtered_trials(criteria)
     newest = list(
@@ -242,7 +243,9 @@ def test_the_window_is_the_newest_matches_walked_or_read_by_index(
     assert len(newest) == 61
     understanding = query_understand("pain", correct=False)
     match = match_expression(understanding, ranked=not out_of_line)
-    window = rank_window(_narrowed(criteria), match, size, out_of_line=out_of_line)
+    window = rank_window(
+        _narrowed(criteria), match, size, out_of_line=out_of_line, walked=_narrowed(Criteria())
+    )
     assert window == newest[:size]
 
 

@@ -77,12 +77,15 @@ COUNT_CAP = 1000
 # Relevance ranks this many of the most recently updated matches (one more
 # than the count cap, so that "1,000+" is still known).
 RANK_WINDOW = COUNT_CAP + 1
-# A broad term's window is read by walking at most this many of the newest
-# trials (trials_search_walk(), migration 0013); a term that matches fewer
-# than one in eight of them is read through its GIN index instead.
-WALK_ROWS = 8 * RANK_WINDOW
-# The same on the full search vector, whose rows are dearer to test.
-WALK_ROWS_OUT_OF_LINE = 3 * RANK_WINDOW
+# A broad term's window is read by walking the newest trials
+# (trials_search_walk(), migration 0013), at most this many of them.
+WALK_ROWS = 30 * RANK_WINDOW
+# How many trials can be walked for the cost of reading one match through
+# the GIN index (bench/README.md, "the window walked", 500,000 studies:
+# about 2 µs a trial walked on the in-row search_rank_vector, 10 µs on the
+# out-of-line search_vector, 3 µs a match read through the index).
+WALK_RATIO = 1.5
+WALK_RATIO_OUT_OF_LINE = 0.3
 DEFAULT_RADIUS_KM = 100
 # Longer queries get a message on the page, not a different search.
 MAX_QUERY_LENGTH = 300
@@ -255,51 +258,60 @@ def _estimate(cursor, sql: str) -> float:
 
 
 def rank_window(
-    narrowed: QuerySet, match: Expression, size: int | None = None, *, out_of_line: bool = False
+    narrowed: QuerySet,
+    match: Expression,
+    size: int | None = None,
+    *,
+    out_of_line: bool = False,
+    walked: QuerySet | None = None,
 ) -> list[int]:
     """The ids of the `size` (RANK_WINDOW) most recently updated trials of
     `narrowed` that `match`, newest first, on PostgreSQL.
 
-    A broad term is found by walking the newest trials (trials_search_walk(),
-    migration 0013) and testing each against `match`, at most WALK_ROWS of
-    them: "cancer" fills its window from the first few thousand at any size
-    of registry. When the walk finds fewer (a rarer term), every match is
-    read through the words' GIN index and the newest kept
-    (trials_search_window(), migration 0010), which is cheap because a rarer
-    term has few matches. Either way the window is the same rows.
-
-    A match on the full search_vector (`out_of_line`) costs a fetch of the
-    vector from TOAST for every row walked, so that walk is only taken when
-    the planner expects one row in WALK_ROWS_OUT_OF_LINE / size to match."""
+    Two reads give the same rows. Walking the newest trials and testing each
+    against the other criteria and `match` (trials_search_walk(), migration
+    0013) costs a row per trial walked: little for a broad term ("cancer"
+    fills its window from the first few thousand, at any size of registry).
+    Reading every match through the words' GIN index and keeping the newest
+    (trials_search_window(), migration 0010) costs a row per match: little
+    for a rare term. `walked` is what the walk reads, in date order through
+    an index (the published trials of the search's status); by the
+    planner's estimates the walk goes first when it is expected to be
+    cheaper, for at most what the index read would cost, and the index read
+    follows if it did not fill the window. So a search costs at most about
+    twice the cheaper read, even where an estimate is wrong. A match on the
+    full, out-of-line search_vector (`out_of_line`) costs a TOAST fetch for
+    every trial walked."""
     size = RANK_WINDOW if size is None else size
-    walk_rows = WALK_ROWS_OUT_OF_LINE if out_of_line else WALK_ROWS
     try:
         matches = _sql(narrowed.filter(match).order_by().values_list("pk", "last_updated"))
-        # A search near a place is grouped by trial (its distance); it has few
-        # rows by its radius and no date walk to take.
-        walk = None
-        if narrowed.query.group_by is None:
-            walked = narrowed.annotate(search_hit=match).order_by(*NEWEST)
-            walk = _sql(walked.values_list("pk", "last_updated", "search_hit")[:walk_rows])
-            every = _sql(narrowed.order_by().values_list("pk"))
     except EmptyResultSet:
         # A filter that can match nothing (a condition name no trial has:
         # `__in=[]`) has no SQL text; Django raises instead of writing one.
         return []
     with connection.cursor() as cursor:
-        if walk is not None and out_of_line:
-            expected = _estimate(cursor, matches) / max(_estimate(cursor, every), 1.0)
-            if expected * walk_rows < size:
-                walk = None
-        if walk is not None:
-            cursor.execute(
-                "SELECT id FROM trials_search_walk(%s, %s)"
-                " ORDER BY last_updated DESC NULLS LAST, id",
-                [walk, size],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
-            if len(ids) >= size:
-                return ids
+        # A search near a place is grouped by trial (its distance); it has few
+        # rows by its radius and no date walk to take.
+        if walked is not None and narrowed.query.group_by is None:
+            found = _estimate(cursor, matches)
+            kept = _estimate(cursor, _sql(narrowed.order_by().values_list("pk")))
+            read = max(_estimate(cursor, _sql(walked.order_by().values_list("pk"))), kept, 1.0)
+            ratio = WALK_RATIO_OUT_OF_LINE if out_of_line else WALK_RATIO
+            # Trials walked to fill the window, against their cost in matches
+            # read through the index; the walk's LIMIT counts the trials that
+            # meet the other criteria (kept of every `read`).
+            if size * read / max(found, 1.0) < found * ratio:
+                budget = min(int(found * ratio * kept / read), WALK_ROWS)
+                walk = narrowed.annotate(search_hit=match).order_by(*NEWEST)
+                walk_sql = _sql(walk.values_list("pk", "last_updated", "search_hit")[:budget])
+                cursor.execute(
+                    "SELECT id FROM trials_search_walk(%s, %s)"
+                    " ORDER BY last_updated DESC NULLS LAST, id",
+                    [walk_sql, size],
+                )
+                ids = [row[0] for row in cursor.fetchall()]
+                if len(ids) >= size:
+                    return ids
         cursor.execute(
             "SELECT id FROM trials_search_window(%s, %s) ORDER BY last_updated DESC NULLS LAST, id",
             [matches, size],
@@ -327,14 +339,17 @@ def _window_for(
     RANK_WINDOW trials match in their title, conditions or concepts, a
     mention in a description would rank below every one of them and is never
     shown, so it is not read."""
+    # What a walk of the newest trials reads: those of the search's status.
+    walked = _narrowed(Criteria(status=criteria.status))
+    everywhere = match_expression(understanding)
     if criteria.effective_sort != "relevance":
-        everywhere = match_expression(understanding)
-        return rank_window(narrowed, everywhere, out_of_line=in_full_vector(understanding)), []
-    window = rank_window(narrowed, match_expression(understanding, ranked=True))
+        out_of_line = in_full_vector(understanding)
+        return rank_window(narrowed, everywhere, out_of_line=out_of_line, walked=walked), []
+    ranked = match_expression(understanding, ranked=True)
+    window = rank_window(narrowed, ranked, walked=walked)
     if len(window) < RANK_WINDOW and in_full_vector(understanding):
         known = set(window)
-        everywhere = match_expression(understanding)
-        described = rank_window(narrowed, everywhere, out_of_line=True)
+        described = rank_window(narrowed, everywhere, out_of_line=True, walked=walked)
         window += [pk for pk in described if pk not in known]
     # Trials titled with the query's own words are the strongest matches;
     # the rank window holds only the newest of the others, so they join it
