@@ -79,9 +79,12 @@ def redis_url() -> str:
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate limits and other cached state never leak between tests. With Redis
-    this empties the tests' own database, never the one REDIS_URL names."""
-    from django.core.cache import cache
+    this empties the tests' own database, never the one REDIS_URL names. The
+    pages kept in the process's memory go too: a test's settings (the contact
+    address, the site's name) are part of them."""
+    from django.core.cache import cache, caches
 
+    caches["pages"].clear()
     try:
         cache.clear()
     except Exception:  # noqa: BLE001 - an absent Redis is reported by redis_url

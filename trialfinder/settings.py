@@ -212,11 +212,13 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Rendered parts of trial pages ({% cache ... using="pages" %} in the trial
-# templates), in each process's own memory: no network round trip on a hit,
-# and a deploy (new processes) never serves fragments of old templates. Keys
-# carry the trial's id, update time and language, so every process sees an
-# edit at once; old entries are culled.
+# Rendered parts of trial pages ({% trialfragment %} and friends in the
+# templates), and whole public pages as a visitor without a session sees
+# them, CSRF token left out (trials/pagecache.py), in each process's own
+# memory: no network round trip on a hit, and a deploy (new processes) never
+# serves fragments of old templates. Keys carry the trial's id, update time
+# and language, so every process sees an edit at once; old entries are
+# culled. A whole trial page is 40-100 KB: 1,000 entries stay under 100 MB.
 CACHES["pages"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "trialfinder-pages",

@@ -1,14 +1,24 @@
 """The public pages: home, a trial, the FAQ and the privacy notice."""
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
 from trials.forms import ContactForm
 from trials.models import FaqEntry, Trial
-from trials.pagecache import render_trial_page, trials_key
+from trials.pagecache import (
+    NOTES_COOKIE,
+    faq_kept,
+    fixed_query_rows,
+    kept_page,
+    published_trial_version,
+    render_shared_page,
+    shared_page_key,
+    trials_key,
+)
 from trials.site_list import region_of, site_listing
 
 # The raw registry record can be large and no page shows it.
@@ -22,17 +32,46 @@ SITE_PARAMETERS = ("site_near", "site_country", "site_page")
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    newest = Trial.objects.published().recruiting().order_by("-last_updated", "nct_id")
-    shown = list(newest.values_list("pk", "updated_at")[:HOME_TRIALS])
+    shown = fixed_query_rows(
+        "home", lambda: _newest_recruiting().values_list("pk", "updated_at")[:HOME_TRIALS]
+    )
     # The page's content (nothing in it is a visitor's own) is rendered again
-    # only when other trials are shown or one changed.
-    trials = newest.filter(pk__in=[pk for pk, _ in shown]).with_card_data().defer(*NOT_SHOWN)
-    context = {"trials": trials, "content_key": trials_key("home", shown)}
-    return render(request, "trials/home.html", context)
+    # only when other trials are shown or one changed; a visitor without a
+    # session gets the whole page as kept (trials/pagecache.py).
+    content_key = trials_key("home", shown)
+    key = shared_page_key(request, "home", content_key)
+    if (page := kept_page(request, key)) is not None:
+        return page
+    trials = _newest_recruiting().filter(pk__in=[pk for pk, _ in shown])
+    context = {
+        "trials": trials.with_card_data().defer(*NOT_SHOWN),
+        "content_key": content_key,
+    }
+    return render_shared_page(request, key, "trials/home.html", context)
+
+
+def _newest_recruiting() -> QuerySet:
+    return Trial.objects.published().recruiting().order_by("-last_updated", "nct_id")
 
 
 @require_safe
 def trial_detail(request: HttpRequest, nct_id: str, slug: str = "") -> HttpResponse:
+    # Two letters ("CN") or none: a bounded variant of the cached site list.
+    region = region_of(request.headers.get("Accept-Language", ""))
+    notes = "mine" if request.COOKIES.get(NOTES_COOKIE) else "none"
+    # A visitor without a session (so not staff: published trials only) is
+    # served the page kept whole while the trial and the FAQ are as it shows
+    # them: the trial's id and update time are all this request reads.
+    shared = shared_page_key(request, "trial", notes, region)
+    faq = faq_kept() if shared else None
+    key = None
+    if shared and faq is not None:
+        version = published_trial_version(nct_id.upper())
+        key = f"{shared}:{version}" if version else None
+        page = kept_page(request, key, depends_on=faq)
+        if page is not None:
+            return page
+
     trial = get_object_or_404(
         Trial.objects.visible_to(request.user).defer(*NOT_SHOWN), nct_id=nct_id.upper()
     )
@@ -49,9 +88,6 @@ def trial_detail(request: HttpRequest, nct_id: str, slug: str = "") -> HttpRespo
     def primary_site():
         trial.prefetch_sites()
         return trial.primary_site
-
-    # Two letters ("CN") or none: a bounded variant of the cached site list.
-    region = region_of(request.headers.get("Accept-Language", ""))
 
     # The sites and the form are read only when a cached part of the page is
     # rendered again (trials/pagecache.py): on most requests, never.
@@ -75,7 +111,9 @@ def trial_detail(request: HttpRequest, nct_id: str, slug: str = "") -> HttpRespo
         "faq_entries": FaqEntry.objects.published(),
         "contact_form": SimpleLazyObject(lambda: ContactForm(trial=trial)),
     }
-    return render_trial_page(request, "trials/detail.html", context)
+    # Kept under the version read above: were the trial edited in between, the
+    # next request reads the new version, and renders it again.
+    return render_shared_page(request, key, "trials/detail.html", context, depends_on=faq)
 
 
 def _with_sites(trial: Trial) -> Trial:
@@ -90,9 +128,20 @@ def _printable(text: str) -> str:
 
 @require_safe
 def faq(request: HttpRequest) -> HttpResponse:
-    return render(request, "trials/faq.html", {"faq_entries": FaqEntry.objects.published()})
+    # Kept whole while the FAQ the trial pages show is kept unchanged in the
+    # shared cache: staff's edits in the admin clear it (trials/pagecache.py).
+    key = shared_page_key(request, "faq")
+    faq = faq_kept() if key else None
+    if (page := kept_page(request, key, depends_on=faq)) is not None:
+        return page
+    context = {"faq_entries": FaqEntry.objects.published()}
+    return render_shared_page(request, key, "trials/faq.html", context, depends_on=faq)
 
 
 @require_safe
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "trials/privacy.html", {"contact_email": settings.CONTACT_EMAIL})
+    context = {"contact_email": settings.CONTACT_EMAIL}
+    key = shared_page_key(request, "privacy")
+    return kept_page(request, key) or render_shared_page(
+        request, key, "trials/privacy.html", context
+    )
