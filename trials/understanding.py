@@ -254,11 +254,17 @@ def word_correction(word: str) -> str:
         # trigrams, for two or three edits; its trigrams are few words'.
         # All of them, not the CANDIDATES most alike: "cancr" is one edit from
         # many words, and the one most trials carry should win.
-        candidates = _lexicon_rows(
-            "trials_word_deletes(word) && %s::text[]", [sorted(_deletes(word))], word, 500
-        )
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT word, trials, alike FROM trials_words_one_edit(%s)", [word])
+            candidates = cursor.fetchall()
         if allowed > 1 and not any(edit_distance(word, other) <= 1 for other, *_ in candidates):
-            candidates = _lexicon_rows("word %% %s", [word], word, CANDIDATES)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT word, trials, similarity(word, %s) AS alike FROM trials_searchword"
+                    " WHERE word %% %s ORDER BY alike DESC, trials DESC LIMIT %s",
+                    [word, word, CANDIDATES],
+                )
+                candidates = cursor.fetchall()
     else:
         # SQLite: the embedded default holds a few thousand words; those of
         # about the same length are compared in Python.
@@ -275,23 +281,6 @@ def word_correction(word: str) -> str:
         if other != word and edits <= allowed:
             scored.append((-edits, math.log10(1 + trials) + 3 * alike, other))
     return max(scored)[2] if scored else ""
-
-
-def _deletes(word: str) -> set[str]:
-    """The word and each way of leaving one letter out of it (as migration
-    0013's trials_word_deletes())."""
-    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
-
-
-def _lexicon_rows(where: str, params: list, word: str, limit: int) -> list[tuple[str, int, float]]:
-    """PostgreSQL: the lexicon's words meeting `where`, most alike first."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT word, trials, similarity(word, %s) AS alike FROM trials_searchword"
-            f" WHERE {where} ORDER BY alike DESC, trials DESC LIMIT %s",
-            [word, *params, limit],
-        )
-        return cursor.fetchall()
 
 
 def edit_distance(a: str, b: str) -> int:

@@ -55,10 +55,22 @@ $$;
 
 CREATE INDEX IF NOT EXISTS trials_searchword_deletes ON trials_searchword
     USING gin (trials_word_deletes(word)) WITH (fastupdate = off);
+
+-- The lexicon's words within one edit of a typed word. No parallel workers:
+-- the planner cannot know how few words share a delete, and starting a
+-- worker costs about 8 ms, ten times the lookup.
+CREATE OR REPLACE FUNCTION trials_words_one_edit(typed text)
+RETURNS TABLE (word text, trials integer, alike real)
+LANGUAGE sql STABLE STRICT SET max_parallel_workers_per_gather = 0
+AS $$
+    SELECT w.word, w.trials, similarity(w.word, typed) FROM trials_searchword w
+    WHERE trials_word_deletes(w.word) && trials_word_deletes(typed)
+$$;
 """
 
 BACKWARD = """
 DROP FUNCTION IF EXISTS trials_search_walk(text, integer);
+DROP FUNCTION IF EXISTS trials_words_one_edit(text);
 DROP INDEX IF EXISTS trials_searchword_deletes;
 DROP FUNCTION IF EXISTS trials_word_deletes(text);
 """
