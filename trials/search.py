@@ -86,6 +86,13 @@ WALK_ROWS = 30 * RANK_WINDOW
 # out-of-line search_vector, 3 µs a match read through the index).
 WALK_RATIO = 1.5
 WALK_RATIO_OUT_OF_LINE = 0.3
+# The walk's first probe reads PROBE × size trials of the search's status; its
+# share of matches is trusted from PROBE_HITS matches on.
+PROBE = 2
+PROBE_HITS = 20
+# Nor is the walk probed where the planner expects it to cost more than this
+# many times the index read.
+PROBE_SLACK = 4
 DEFAULT_RADIUS_KM = 100
 # Longer queries get a message on the page, not a different search.
 MAX_QUERY_LENGTH = 300
@@ -274,14 +281,18 @@ def rank_window(
     fills its window from the first few thousand, at any size of registry).
     Reading every match through the words' GIN index and keeping the newest
     (trials_search_window(), migration 0010) costs a row per match: little
-    for a rare term. `walked` is what the walk reads, in date order through
-    an index (the published trials of the search's status); by the
-    planner's estimates the walk goes first when it is expected to be
-    cheaper, for at most what the index read would cost, and the index read
-    follows if it did not fill the window. So a search costs at most about
-    twice the cheaper read, even where an estimate is wrong. A match on the
-    full, out-of-line search_vector (`out_of_line`) costs a TOAST fetch for
-    every trial walked."""
+    for a rare term. `walked` is what the walk reads in date order through an
+    index (the published trials of the search's status).
+
+    The walk starts with a short probe (about 2 × size trials of `walked`).
+    What share of the probe matched says how far the walk would have to go,
+    better than the planner's estimate where words go together ("breast
+    cancer" in quotes: the planner expects 10,000 matches, there are 24,000)
+    or a filter thins them; the planner's estimate stands in when the probe
+    found too few to tell. The walk goes on only if that is expected to cost
+    less than reading every match through the index. A match on the full,
+    out-of-line search_vector (`out_of_line`) costs a TOAST fetch for every
+    trial walked."""
     size = RANK_WINDOW if size is None else size
     try:
         matches = _sql(narrowed.filter(match).order_by().values_list("pk", "last_updated"))
@@ -289,34 +300,52 @@ def rank_window(
         # A filter that can match nothing (a condition name no trial has:
         # `__in=[]`) has no SQL text; Django raises instead of writing one.
         return []
+    walk = narrowed.annotate(search_hit=match).order_by(*NEWEST)
+    walk = walk.values_list("pk", "last_updated", "search_hit")
     with connection.cursor() as cursor:
         # A search near a place is grouped by trial (its distance); it has few
         # rows by its radius and no date walk to take.
         if walked is not None and narrowed.query.group_by is None:
-            found = _estimate(cursor, matches)
-            kept = _estimate(cursor, _sql(narrowed.order_by().values_list("pk")))
-            read = max(_estimate(cursor, _sql(walked.order_by().values_list("pk"))), kept, 1.0)
+            kept = max(_estimate(cursor, _sql(narrowed.order_by().values_list("pk"))), 1.0)
+            # Trials of `walked` read per trial meeting the other criteria.
+            spread = max(_estimate(cursor, _sql(walked.order_by().values_list("pk"))) / kept, 1.0)
             ratio = WALK_RATIO_OUT_OF_LINE if out_of_line else WALK_RATIO
-            # Trials walked to fill the window, against their cost in matches
-            # read through the index; the walk's LIMIT counts the trials that
-            # meet the other criteria (kept of every `read`).
-            if size * read / max(found, 1.0) < found * ratio:
-                budget = min(int(found * ratio * kept / read), WALK_ROWS)
-                walk = narrowed.annotate(search_hit=match).order_by(*NEWEST)
-                walk_sql = _sql(walk.values_list("pk", "last_updated", "search_hit")[:budget])
-                cursor.execute(
-                    "SELECT id FROM trials_search_walk(%s, %s)"
-                    " ORDER BY last_updated DESC NULLS LAST, id",
-                    [walk_sql, size],
-                )
-                ids = [row[0] for row in cursor.fetchall()]
+            share = min(_estimate(cursor, matches) / kept, 1.0)
+            # Not even a probe where the planner expects the walk to cost
+            # several times the index read (a rare term).
+            if _walk_cost(size, share, spread) < PROBE_SLACK * share * kept * ratio:
+                probe = max(int(PROBE * size / spread), 50)
+                ids = _walk(cursor, walk[:probe], size)
                 if len(ids) >= size:
                     return ids
+                if len(ids) >= PROBE_HITS:
+                    share = len(ids) / probe
+                needed = size / max(share, 1e-9)
+                if needed <= kept * 1.5 and _walk_cost(size, share, spread) < share * kept * ratio:
+                    ids = _walk(cursor, walk[: min(int(needed * 1.5), WALK_ROWS)], size)
+                    if len(ids) >= size:
+                        return ids
         cursor.execute(
             "SELECT id FROM trials_search_window(%s, %s) ORDER BY last_updated DESC NULLS LAST, id",
             [matches, size],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def _walk_cost(size: int, share: float, spread: float) -> float:
+    """Trials walked to find `size` matches, when `share` of the trials
+    meeting the other criteria match and `spread` trials are read for each
+    of those."""
+    return size / max(share, 1e-9) * spread
+
+
+def _walk(cursor, walk: QuerySet, size: int) -> list[int]:
+    """The first `size` matches of a walk of the newest trials, newest first."""
+    cursor.execute(
+        "SELECT id FROM trials_search_walk(%s, %s) ORDER BY last_updated DESC NULLS LAST, id",
+        [_sql(walk), size],
+    )
+    return [row[0] for row in cursor.fetchall()]
 
 
 # A title with the same words as the query ("Breast Cancer" for "breast
