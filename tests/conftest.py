@@ -77,6 +77,14 @@ def redis_url() -> str:
 
 
 @pytest.fixture(autouse=True)
+def _search_results_not_kept(settings):
+    """Tests change trials between two searches of one query; the results
+    page kept for a minute (trials/pagecache.py results_fragment) has tests
+    of its own (tests/test_search_results_kept.py)."""
+    settings.SEARCH_RESULTS_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate limits and other cached state never leak between tests. With Redis
     this empties the tests' own database, never the one REDIS_URL names. The

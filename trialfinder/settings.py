@@ -226,6 +226,13 @@ CACHES["pages"] = {
     "OPTIONS": {"MAX_ENTRIES": envint("PAGE_CACHE_MAX_ENTRIES", 1000)},
 }
 
+# A results page of the trial list (the cards, the count and what was
+# searched) is kept in the shared cache for this many seconds under its
+# query and language (trials/pagecache.py): a popular search ("cancer") is
+# answered without searching again. A trial's own page is always current;
+# its card in a kept list may be this old. 0 turns it off.
+SEARCH_RESULTS_CACHE_SECONDS = envint("SEARCH_RESULTS_CACHE_SECONDS", 60)
+
 # Rate limits of the contact form (trials/ratelimit.py), counted in the cache
 # above: messages one IP address or one email address may send per window.
 # 0 turns a limit off.

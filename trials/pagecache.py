@@ -26,6 +26,7 @@ the middleware (cookies, Vary, security headers) runs as for any page.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import secrets
 from collections.abc import Callable
 from functools import lru_cache
@@ -99,6 +100,28 @@ def page_fragment(key: str, render_fragment) -> str:
     if html is None:
         html = render_fragment()
         pages.set(key, html, TIMEOUT)
+    return html
+
+
+def results_fragment(request: HttpRequest, render_fragment) -> str:
+    """The results part of a trial list page, kept in the shared cache for
+    SEARCH_RESULTS_CACHE_SECONDS under the page's query and language.
+
+    The part shows the trials found for the query, its count and what was
+    searched, all from the query string: nothing of the visitor's own
+    (search pages carry no form with a CSRF token, no session). A trial
+    changed meanwhile shows its new page when opened; its card here may be
+    that many seconds old."""
+    seconds = settings.SEARCH_RESULTS_CACHE_SECONDS
+    if seconds <= 0:
+        return render_fragment()
+    query = "&".join(sorted(request.GET.urlencode().split("&")))
+    digest = hashlib.sha256(query.encode()).hexdigest()[:32]
+    key = f"results:{translation.get_language() or ''}:{digest}"
+    html = cache.get(key)
+    if html is None:
+        html = render_fragment()
+        cache.set(key, html, seconds)
     return html
 
 

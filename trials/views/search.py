@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from trials.pagecache import results_fragment
 from trials.search import Criteria, nct_id_in, trials_search
 from trials.search_form import SearchForm
 
@@ -51,27 +53,45 @@ def trial_list(request: HttpRequest) -> HttpResponse:
     for name in form.errors:
         form.cleaned_data.pop(name, None)
     criteria = form.criteria()
-    results = None
-    if "q" not in form.errors:
-        results = trials_search(
-            criteria=criteria,
-            page=form.cleaned_data.get("page") or 1,
-            as_typed=bool(form.cleaned_data.get("as_typed")),
-        )
-    context = {
-        "form": form,
-        "criteria": criteria,
-        "results": results,
-        "q": criteria.q,
-        "page_query": _query_with(request),
-        "as_typed_query": _query_with(
-            request, q=results.corrected_from if results else None, as_typed="1"
-        ),
-        "active_filters": _active_filters(criteria),
-    }
-    template = "trials/list.html"
+    page_query = _query_with(request)
+
+    def results_html() -> str:
+        results = None
+        if "q" not in form.errors:
+            results = trials_search(
+                criteria=criteria,
+                page=form.cleaned_data.get("page") or 1,
+                as_typed=bool(form.cleaned_data.get("as_typed")),
+            )
+        context = {
+            "form": form,
+            "criteria": criteria,
+            "results": results,
+            "page_query": page_query,
+            "as_typed_query": _query_with(
+                request, q=results.corrected_from if results else None, as_typed="1"
+            ),
+            "active_filters": _active_filters(criteria),
+        }
+        return render_to_string("trials/includes/results.html", context, request)
+
+    # The results (the search and its cards) are kept for a popular query;
+    # a query too long to search shows its message, never kept.
+    if "q" in form.errors:
+        results_part = results_html()
+    else:
+        results_part = results_fragment(request, results_html)
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
-        template = "trials/includes/results.html"
-    response = render(request, template, context)
+        response = HttpResponse(results_part)
+    else:
+        context = {
+            "form": form,
+            "criteria": criteria,
+            "q": criteria.q,
+            "page_query": page_query,
+            "active_filters": _active_filters(criteria),
+            "results_part": results_part,
+        }
+        response = render(request, "trials/list.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
