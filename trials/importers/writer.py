@@ -246,10 +246,11 @@ def _relax_commit() -> None:
 
 
 def _copy_trials(trials: list[Trial], by_id: dict[str, MappedStudy]) -> None:
-    """COPY new trials with their search_conditions (a PostgreSQL-only column)."""
+    """COPY new trials with their search_conditions and site_countries
+    (PostgreSQL-only columns, migrations 0003 and 0015)."""
     fields = Trial._meta.concrete_fields
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    sql = f"COPY {Trial._meta.db_table} ({columns}, search_conditions) FROM STDIN"
+    sql = f"COPY {Trial._meta.db_table} ({columns}, search_conditions, site_countries) FROM STDIN"
     now = timezone.now()
     with connection.cursor() as cursor, connection.wrap_database_errors:
         with cursor.cursor.copy(sql) as copy:
@@ -258,6 +259,10 @@ def _copy_trials(trials: list[Trial], by_id: dict[str, MappedStudy]) -> None:
                 row = [f.get_db_prep_save(getattr(trial, f.attname), connection) for f in fields]
                 # As the trigger writes it: names sorted (C collation: by code point).
                 row.append(" ".join(sorted(by_id[trial.nct_id].conditions)))
+                # As the sites' trigger writes it, so that it finds nothing to
+                # change (a country Python upper-cases differently is corrected).
+                sites = by_id[trial.nct_id].sites
+                row.append(sorted({site["country"].upper() for site in sites if site["country"]}))
                 copy.write_row(row)
 
 
