@@ -15,6 +15,7 @@ from trials.search import (
     filtered_trials,
     rank_window,
     trials_search,
+    walk_scope,
 )
 from trials.text_match import match_expression
 from trials.understanding import query_understand
@@ -243,9 +244,8 @@ def test_the_window_is_the_newest_matches_walked_or_read_by_index(
     assert len(newest) == 61
     understanding = query_understand("pain", correct=False)
     match = match_expression(understanding, ranked=not out_of_line)
-    window = rank_window(
-        _narrowed(criteria), match, size, out_of_line=out_of_line, walked=_narrowed(Criteria())
-    )
+    scope = walk_scope(_narrowed(criteria), _narrowed(Criteria()))
+    window = rank_window(_narrowed(criteria), match, size, out_of_line=out_of_line, scope=scope)
     assert window == newest[:size]
 
 

@@ -52,7 +52,6 @@ any size of registry.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 
@@ -285,10 +284,35 @@ def _sql(query: QuerySet) -> str:
 def _estimate(cursor, sql: str) -> float:
     """The planner's estimate of how many rows a query returns."""
     cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
-    plan = cursor.fetchone()[0]
-    if isinstance(plan, str):  # psycopg returns json as text on some setups
-        plan = json.loads(plan)
-    return float(plan[0]["Plan"]["Plan Rows"])
+    return float(cursor.fetchone()[0][0]["Plan"]["Plan Rows"])
+
+
+@dataclass(frozen=True)
+class WalkScope:
+    """What a walk of the newest trials reads, by the planner's estimates:
+    `kept` trials meet the criteria but the words, and `spread` trials of
+    the search's status are walked for each of them."""
+
+    kept: float
+    spread: float
+
+
+def walk_scope(narrowed: QuerySet, walked: QuerySet) -> WalkScope | None:
+    """The scope of a walk over `walked` (the published trials of the
+    search's status, in date order through an index) for the trials of
+    `narrowed`; None where there is no walk to take: a search near a place
+    is grouped by trial (its distance) and has few rows by its radius, and a
+    filter that can match nothing has no SQL."""
+    if narrowed.query.group_by is not None:
+        return None
+    try:
+        narrowed_sql = _sql(narrowed.order_by().values_list("pk"))
+    except EmptyResultSet:
+        return None
+    with connection.cursor() as cursor:
+        kept = max(_estimate(cursor, narrowed_sql), 1.0)
+        every = _estimate(cursor, _sql(walked.order_by().values_list("pk")))
+    return WalkScope(kept=kept, spread=max(every / kept, 1.0))
 
 
 def rank_window(
@@ -297,7 +321,7 @@ def rank_window(
     size: int | None = None,
     *,
     out_of_line: bool = False,
-    walked: QuerySet | None = None,
+    scope: WalkScope | None = None,
 ) -> list[int]:
     """The ids of the `size` (RANK_WINDOW) most recently updated trials of
     `narrowed` that `match`, newest first, on PostgreSQL.
@@ -308,8 +332,8 @@ def rank_window(
     fills its window from the first few thousand, at any size of registry).
     Reading every match through the words' GIN index and keeping the newest
     (trials_search_window(), migration 0010) costs a row per match: little
-    for a rare term. `walked` is what the walk reads in date order through an
-    index (the published trials of the search's status).
+    for a rare term. `scope` (walk_scope()) says what the walk would read;
+    without it the index read is taken.
 
     The walk starts with a short probe (about 2 × size trials of `walked`).
     What share of the probe matched says how far the walk would have to go,
@@ -327,20 +351,16 @@ def rank_window(
         # A filter that can match nothing (a condition name no trial has:
         # `__in=[]`) has no SQL text; Django raises instead of writing one.
         return []
-    walk = narrowed.annotate(search_hit=match).order_by(*NEWEST)
-    walk = walk.values_list("pk", "last_updated", "search_hit")
     with connection.cursor() as cursor:
-        # A search near a place is grouped by trial (its distance); it has few
-        # rows by its radius and no date walk to take.
-        if walked is not None and narrowed.query.group_by is None:
-            kept = max(_estimate(cursor, _sql(narrowed.order_by().values_list("pk"))), 1.0)
-            # Trials of `walked` read per trial meeting the other criteria.
-            spread = max(_estimate(cursor, _sql(walked.order_by().values_list("pk"))) / kept, 1.0)
+        if scope is not None:
+            kept, spread = scope.kept, scope.spread
             ratio = WALK_RATIO_OUT_OF_LINE if out_of_line else WALK_RATIO
             share = min(_estimate(cursor, matches) / kept, 1.0)
             # Not even a probe where the planner expects the walk to cost
             # several times the index read (a rare term).
             if _walk_cost(size, share, spread) < PROBE_SLACK * share * kept * ratio:
+                walk = narrowed.annotate(search_hit=match).order_by(*NEWEST)
+                walk = walk.values_list("pk", "last_updated", "search_hit")
                 probe = max(int(PROBE * size / spread), 50)
                 ids = _walk(cursor, walk[:probe], size)
                 if len(ids) >= size:
@@ -395,17 +415,17 @@ def _window_for(
     RANK_WINDOW trials match in their title, conditions or concepts, a
     mention in a description would rank below every one of them and is never
     shown, so it is not read."""
-    # What a walk of the newest trials reads: those of the search's status.
-    walked = _narrowed(Criteria(status=criteria.status))
+    # A walk of the newest trials reads those of the search's status.
+    scope = walk_scope(narrowed, _narrowed(Criteria(status=criteria.status)))
     everywhere = match_expression(understanding)
     if criteria.effective_sort != "relevance":
         out_of_line = in_full_vector(understanding)
-        return rank_window(narrowed, everywhere, out_of_line=out_of_line, walked=walked), []
+        return rank_window(narrowed, everywhere, out_of_line=out_of_line, scope=scope), []
     ranked = match_expression(understanding, ranked=True)
-    window = rank_window(narrowed, ranked, walked=walked)
+    window = rank_window(narrowed, ranked, scope=scope)
     if len(window) < RANK_WINDOW and in_full_vector(understanding):
         known = set(window)
-        described = rank_window(narrowed, everywhere, out_of_line=True, walked=walked)
+        described = rank_window(narrowed, everywhere, out_of_line=True, scope=scope)
         window += [pk for pk in described if pk not in known]
     # Trials titled with the query's own words are the strongest matches;
     # the rank window holds only the newest of the others, so they join it
@@ -432,7 +452,6 @@ def _ordered(
     titled: list[int] | None = None,
 ) -> QuerySet:
     sort = criteria.effective_sort
-    newest = NEWEST
     if sort == "distance":
         return trials.order_by("distance_km", "-last_updated", "pk")
     if _uses_window(criteria):
@@ -450,12 +469,12 @@ def _ordered(
             rank = TextSearch(
                 "ts_rank({table}.search_rank_vector, {tsquery})", understanding, FloatField()
             )
-            order = [rank.desc(), *newest]
+            order = [rank.desc(), *NEWEST]
             if titled:
                 order.insert(0, Case(When(pk__in=titled, then=1), default=0).desc())
             return in_window.order_by(*order)
-        return in_window.order_by(*newest)
-    return trials.order_by(*newest)
+        return in_window.order_by(*NEWEST)
+    return trials.order_by(*NEWEST)
 
 
 def _page_of(
