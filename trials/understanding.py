@@ -257,8 +257,7 @@ def word_correction(word: str) -> str:
         with connection.cursor() as cursor:
             cursor.execute("SELECT word, trials, alike FROM trials_words_one_edit(%s)", [word])
             candidates = cursor.fetchall()
-        if allowed > 1 and not any(edit_distance(word, other) <= 1 for other, *_ in candidates):
-            with connection.cursor() as cursor:
+            if allowed > 1 and not any(edit_distance(word, o) <= 1 for o, *_ in candidates):
                 cursor.execute(
                     "SELECT word, trials, similarity(word, %s) AS alike FROM trials_searchword"
                     " WHERE word %% %s ORDER BY alike DESC, trials DESC LIMIT %s",

@@ -53,7 +53,13 @@ def trial_list(request: HttpRequest) -> HttpResponse:
     for name in form.errors:
         form.cleaned_data.pop(name, None)
     criteria = form.criteria()
-    page_query = _query_with(request)
+    # What the results part and the page around it both show.
+    shared = {
+        "form": form,
+        "criteria": criteria,
+        "page_query": _query_with(request),
+        "active_filters": _active_filters(criteria),
+    }
 
     def results_html() -> str:
         results = None
@@ -63,16 +69,10 @@ def trial_list(request: HttpRequest) -> HttpResponse:
                 page=form.cleaned_data.get("page") or 1,
                 as_typed=bool(form.cleaned_data.get("as_typed")),
             )
-        context = {
-            "form": form,
-            "criteria": criteria,
-            "results": results,
-            "page_query": page_query,
-            "as_typed_query": _query_with(
-                request, q=results.corrected_from if results else None, as_typed="1"
-            ),
-            "active_filters": _active_filters(criteria),
-        }
+        as_typed_query = _query_with(
+            request, q=results.corrected_from if results else None, as_typed="1"
+        )
+        context = {**shared, "results": results, "as_typed_query": as_typed_query}
         return render_to_string("trials/includes/results.html", context, request)
 
     # The results (the search and its cards) are kept for a popular query;
@@ -84,14 +84,7 @@ def trial_list(request: HttpRequest) -> HttpResponse:
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
         response = HttpResponse(results_part)
     else:
-        context = {
-            "form": form,
-            "criteria": criteria,
-            "q": criteria.q,
-            "page_query": page_query,
-            "active_filters": _active_filters(criteria),
-            "results_part": results_part,
-        }
+        context = {**shared, "q": criteria.q, "results_part": results_part}
         response = render(request, "trials/list.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
