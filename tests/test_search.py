@@ -145,6 +145,25 @@ def test_it_orders_by_the_nearest_recruiting_site_within_the_radius(postgres):
     assert [t.nearest_distance_km for t in results.trials] == [2, 141]
 
 
+def test_a_trial_with_many_sites_near_the_place_is_listed_once_by_its_nearest():
+    many = TrialFactory(brief_title="Many sites")
+    SiteFactory(trial=many, latitude=29.8683, longitude=121.5440)  # Ningbo, ~140 km
+    SiteFactory(trial=many, latitude=30.2588, longitude=120.1693)  # Hangzhou, ~2 km
+    SiteFactory(trial=many, latitude=31.2304, longitude=121.4737)  # Shanghai, ~160 km
+    SiteFactory(trial=many, latitude=30.27, longitude=120.16, status=RecruitmentStatus.COMPLETED)
+    one = TrialFactory(brief_title="One site")
+    SiteFactory(trial=one, latitude=30.5928, longitude=114.3055)  # Wuhan, far
+    SiteFactory(trial=one, latitude=30.0, longitude=120.5)  # ~40 km
+    results = trials_search(criteria=Criteria(origin=HANGZHOU, radius_km=250))
+    assert [t.brief_title for t in results.trials] == ["Many sites", "One site"]
+    assert results.count == 2
+    assert [t.nearest_distance_km for t in results.trials] == [2, 45]
+    assert results.trials[0].nearest_site == many.sites.get(latitude=30.2588)
+    # Page two of the nearest starts after the first page's last trial.
+    ordered = Criteria(origin=HANGZHOU, radius_km=250)
+    assert trials_search(criteria=ordered, page=2).trials == []
+
+
 def test_it_combines_words_and_distance(postgres):
     sarcoma = TrialFactory(brief_title="Sarcoma radiotherapy")
     SiteFactory(trial=sarcoma, latitude=29.8683, longitude=121.5440)

@@ -170,6 +170,35 @@ def test_a_result_card_names_a_few_of_many_cities(client):
     assert "City 05" not in text
 
 
+def test_a_result_card_lists_its_cities_in_the_page_language_primary_contact_first(client):
+    trial = TrialFactory(nct_id="NCT05000701", brief_title="Radiotherapy in two cities")
+    SiteFactory(trial=trial, city="Ningbo", translations={"zh-hans": {"facility": "宁波医院"}})
+    SiteFactory(trial=trial, city="Hangzhou", translations={"zh-hans": {"city": "杭州"}})
+    SiteFactory(trial=trial, city="Hangzhou")  # the same city, listed once
+    SiteFactory(trial=trial, city="Jinan", is_primary_contact=True)
+    english = page_text(client.get("/trials/", {"q": "radiotherapy"}))
+    assert "Where Jinan, Ningbo, Hangzhou" in english
+    chinese = page_text(client.get("/zh-hans/trials/", {"q": "radiotherapy"}))
+    # Staff named Hangzhou in Chinese at one of its sites; the others stay
+    # in English (each marked lang="en", hence the spaces).
+    assert "地点 Jinan , Ningbo , 杭州, Hangzhou NCT05000701" in chinese
+
+
+def test_result_cards_cost_the_same_queries_however_many_sites_they_have(client):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as context:
+            client.get("/trials/", {"q": "radiotherapy", "place": ""})
+        return len(context.captured_queries)
+
+    trial = TrialFactory(nct_id="NCT05000702", brief_title="Radiotherapy study")
+    SiteFactory(trial=trial)
+    few = queries()
+    for n in range(30):
+        SiteFactory(trial=TrialFactory(brief_title=f"Radiotherapy study {n}"), city=f"City {n}")
+        SiteFactory(trial=trial, city=f"Town {n}")
+    assert queries() == few
+
+
 @pytest.mark.parametrize(
     ("accept_language", "first_city"),
     [("zh-CN,zh;q=0.9,en;q=0.8", "Hangzhou"), ("en-CA", "Toronto"), ("en", "Toronto")],

@@ -6,10 +6,12 @@ import math
 import unicodedata
 from dataclasses import dataclass
 
-from django.db.models import F, FloatField, Value
+from django.db import connection
+from django.db.models import BooleanField, F, FloatField, Min, Q, QuerySet, Value
+from django.db.models.expressions import Expression
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 
-from trials.models import PlaceName, Trial
+from trials.models import PlaceName, Site, Trial
 
 EARTH_RADIUS_KM = 6371.0
 
@@ -100,17 +102,96 @@ def bounding_box(
     return south, north, [(west, east)]
 
 
-def nearest_sites(trials: list[Trial], origin: Origin) -> None:
-    """Each trial's nearest recruiting site, from its prefetched sites."""
-    for trial in trials:
-        best = None
-        for site in trial.sites.all():
-            if not site.is_recruiting or site.latitude is None or site.longitude is None:
-                continue
-            distance = haversine_km(
-                origin.latitude, origin.longitude, site.latitude, site.longitude
+class PointInBoxes(Expression):
+    """PostgreSQL: the site's point(longitude, latitude) is in one of the
+    boxes, as migration 0016's GiST index of recruiting sites reads it."""
+
+    def __init__(self, south: float, north: float, longitudes: list[tuple[float, float]]):
+        super().__init__(output_field=BooleanField())
+        self.south, self.north, self.longitudes = south, north, longitudes
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        point = f"point({table}.longitude, {table}.latitude)"
+        boxes, params = [], []
+        for west, east in self.longitudes:
+            boxes.append(f"{point} <@ box(point(%s, %s), point(%s, %s))")
+            params += [west, self.south, east, self.north]
+        return "(" + " OR ".join(boxes) + ")", params
+
+
+def sites_in_box(origin: Origin, radius_km: float) -> QuerySet[Site]:
+    """The recruiting sites in the bounding box round origin.
+
+    Read through an index: on PostgreSQL migration 0016's GiST index of the
+    recruiting sites' points, which reads only the box (the (latitude,
+    longitude) B-tree reads the whole band of latitude round the world); on
+    SQLite that B-tree."""
+    south, north, longitudes = bounding_box(origin, radius_km)
+    sites = Site.objects.recruiting()
+    if connection.vendor == "postgresql":
+        return sites.filter(PointInBoxes(south, north, longitudes))
+    in_box = Q()
+    for west, east in longitudes:
+        in_box |= Q(longitude__range=(west, east))
+    return sites.filter(in_box, latitude__range=(south, north))
+
+
+def near_sites(origin: Origin, radius_km: float) -> QuerySet[Site]:
+    """The recruiting sites within radius, annotated km (great-circle)."""
+    sites = sites_in_box(origin, radius_km)
+    sites = sites.annotate(km=haversine_km_sql(origin, "latitude", "longitude"))
+    return sites.filter(km__lte=radius_km)
+
+
+def nearest_window(trials: QuerySet, origin: Origin, radius_km: float, size: int) -> list[int]:
+    """The ids of the `size` trials of `trials` nearest to origin (by their
+    nearest recruiting site within radius), nearest first, then newest.
+
+    The sites near the place are grouped by trial first, so each trial near
+    it is read once, whatever number of its sites are there. On PostgreSQL
+    trials_nearest() (migration 0016) then plans the join with those trials
+    as values: a few hundred are read by id and tested against the other
+    criteria; thousands near a city, for a rare word, are joined with the
+    word's few matches from its index instead."""
+    nearest = near_sites(origin, radius_km).values("trial_id").annotate(km=Min("km")).order_by()
+    near_sql, near_params = nearest.values_list("trial_id", "km").query.sql_with_params()
+    found_sql, found_params = (
+        trials.order_by().values_list("pk", "last_updated").query.sql_with_params()
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT id FROM trials_nearest(%s, %s, %s) WITH ORDINALITY AS n (id, position) "
+                "ORDER BY position",
+                [
+                    connection.ops.compose_sql(near_sql, near_params),
+                    connection.ops.compose_sql(found_sql, found_params),
+                    size,
+                ],
             )
-            if best is None or distance < best[0]:
-                best = (distance, site)
-        trial.nearest_site = best[1] if best else None
-        trial.nearest_distance_km = round(best[0]) if best else None
+        else:
+            cursor.execute(
+                f"WITH near (trial_id, km) AS ({near_sql}), "
+                f"found (id, last_updated) AS ({found_sql}) "
+                "SELECT found.id FROM near JOIN found ON found.id = near.trial_id "
+                "ORDER BY near.km, found.last_updated DESC, found.id LIMIT %s",
+                [*near_params, *found_params, size],
+            )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def nearest_sites(trials: list[Trial], origin: Origin, radius_km: float) -> None:
+    """Each trial's nearest recruiting site within radius, in one query of
+    their sites in the box round the place (not every site of every trial)."""
+    best: dict[int, tuple[float, int, Site]] = {}
+    # What the card says of it: its label (facility, city, country).
+    shown = ("trial_id", "facility", "city", "country", "translations", "latitude", "longitude")
+    for site in sites_in_box(origin, radius_km).filter(trial__in=trials).only(*shown):
+        km = haversine_km(origin.latitude, origin.longitude, site.latitude, site.longitude)
+        if km <= radius_km and (km, site.pk) < best.get(site.trial_id, (math.inf, 0, None))[:2]:
+            best[site.trial_id] = (km, site.pk, site)
+    for trial in trials:
+        km, _pk, site = best.get(trial.pk, (None, None, None))
+        trial.nearest_site = site
+        trial.nearest_distance_km = round(km) if site else None

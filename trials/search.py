@@ -42,22 +42,25 @@ status index, or each trial read is tested in the row; no site is read.
 The condition filter finds the condition's ids through an index of
 UPPER(name).
 
-Distance (trials/distance.py) is a bounding box on recruiting sites'
-indexed coordinates (two longitude ranges across the ±180° meridian, every
-longitude near a pole) and the great-circle distance to each trial's nearest
-recruiting site; one query gives both the count and the order, and the
-page's cards are read by id. Every results page costs the same queries at
-any size of registry.
+Distance (trials/distance.py) starts from the recruiting sites in a
+bounding box round the place (two longitude ranges across the ±180°
+meridian, every longitude near a pole), read through a GiST index of their
+points on PostgreSQL (migration 0016): each trial's nearest one within the
+radius, then the trials among them that meet the other criteria, nearest
+first, in one query that gives both the count and the order; the page's cards
+and their nearest sites are read by id. Sorted another way, "near" is a
+semi-join on those sites. Every results page costs the same queries at any
+size of registry.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, Case, F, FloatField, Min, Q, QuerySet, When
+from django.db.models import BooleanField, Case, F, FloatField, Q, QuerySet, When
 from django.db.models.expressions import Expression, RawSQL
 
 # The distance helpers live in trials.distance; the search view and the search
@@ -67,11 +70,13 @@ from trials.distance import (  # noqa: F401
     bounding_box,
     haversine_km,
     haversine_km_sql,
+    near_sites,
     nearest_sites,
+    nearest_window,
     normalise_place_name,
     place_find,
 )
-from trials.models import Condition, RecruitmentStatus, Site, Trial
+from trials.models import Condition, RecruitmentStatus, Site, Trial, with_site_cities
 from trials.text_match import TextSearch, in_full_vector, match_expression, text_filter
 from trials.understanding import Understanding, query_understand
 
@@ -254,22 +259,10 @@ def _narrowed(criteria: Criteria) -> QuerySet:
 
 
 def _near(trials: QuerySet, origin: Origin, radius_km: float) -> QuerySet:
-    """Trials with a recruiting site within radius, annotated distance_km.
-
-    The site filter comes before the annotation, so Min() reads only the
-    joined sites in the bounding box (indexed); a recruiting trial whose
-    nearby sites are closed is not near."""
-    south, north, longitudes = bounding_box(origin, radius_km)
-    in_box = Q()
-    for west, east in longitudes:
-        in_box |= Q(sites__longitude__range=(west, east))
-    trials = trials.filter(
-        in_box,
-        sites__status=RecruitmentStatus.RECRUITING,
-        sites__latitude__range=(south, north),
-    )
-    distance = Min(haversine_km_sql(origin, "sites__latitude", "sites__longitude"))
-    return trials.annotate(distance_km=distance).filter(distance_km__lte=radius_km)
+    """Trials with a recruiting site within radius: a trial whose nearby
+    sites are closed is not near. A semi-join: the trials stay one row each,
+    so the walk of the newest trials and the counts work as without a place."""
+    return trials.filter(pk__in=near_sites(origin, radius_km).values("trial_id"))
 
 
 NEWEST = (F("last_updated").desc(nulls_last=True), "pk")
@@ -452,8 +445,6 @@ def _ordered(
     titled: list[int] | None = None,
 ) -> QuerySet:
     sort = criteria.effective_sort
-    if sort == "distance":
-        return trials.order_by("distance_km", "-last_updated", "pk")
     if _uses_window(criteria):
         # Ranking or date-sorting every match of a broad term ("cancer": half
         # the registry) is too slow: only the rank window is ordered.
@@ -484,22 +475,24 @@ def _page_of(
     if criteria.q and not understanding:
         # Only characters no search can use (punctuation, unknown Chinese).
         return [], 0, False, False
+    start = (page - 1) * PER_PAGE
+    if criteria.effective_sort == "distance":
+        # One pass over the sites near the place gives the count and the
+        # order; the page's cards are then read by id.
+        anywhere = _narrowed(replace(criteria, origin=None))
+        anywhere = _with_words(anywhere, criteria.q, understanding)
+        window = nearest_window(anywhere, criteria.origin, criteria.radius_km, RANK_WINDOW)
+        found, ids = len(window), window[start : start + PER_PAGE + 1]
+        rows = sorted(_cards(Trial.objects.filter(pk__in=ids)), key=lambda t: ids.index(t.pk))
+        return rows[:PER_PAGE], min(found, COUNT_CAP), found > COUNT_CAP, len(rows) > PER_PAGE
     narrowed = _narrowed(criteria)
     filtered = _with_words(narrowed, criteria.q, understanding)
-    start = (page - 1) * PER_PAGE
     if _uses_window(criteria):
         # The window is also the capped count: RANK_WINDOW is COUNT_CAP + 1.
         window, titled = _window_for(narrowed, criteria, understanding)
         found = len(window)
         ordered = _ordered(filtered, criteria, understanding, window, titled)
         rows = list(_cards(ordered)[start : start + PER_PAGE + 1])
-    elif criteria.effective_sort == "distance":
-        # One pass over the sites in the bounding box gives the count and the
-        # order; the page's cards are then read by id.
-        nearest = _ordered(filtered, criteria, understanding).values_list("pk", flat=True)
-        window = list(nearest[:RANK_WINDOW])
-        found, ids = len(window), window[start : start + PER_PAGE + 1]
-        rows = sorted(_cards(Trial.objects.filter(pk__in=ids)), key=lambda t: ids.index(t.pk))
     else:
         found = filtered.order_by()[:RANK_WINDOW].count()
         ordered = _ordered(filtered, criteria, understanding)
@@ -508,7 +501,9 @@ def _page_of(
 
 
 def _cards(trials: QuerySet) -> QuerySet:
-    return trials.with_card_data().defer("source_record")
+    """What a card shows but its cities and nearest site (trials_search()
+    reads those for the page's trials alone)."""
+    return trials.prefetch_related("conditions").card_fields()
 
 
 def loosen_hints(criteria: Criteria) -> list[str]:
@@ -543,8 +538,9 @@ def trials_search(*, criteria: Criteria, page: int = 1, as_typed: bool = False) 
         understanding = understanding.concepts_only()
         broadened = True
         rows, count, capped, has_next = _page_of(criteria, understanding, page)
+    with_site_cities(rows)
     if criteria.origin is not None:
-        nearest_sites(rows, criteria.origin)
+        nearest_sites(rows, criteria.origin, criteria.radius_km)
     return Results(
         trials=rows,
         count=count,

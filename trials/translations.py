@@ -62,15 +62,21 @@ def translated_value(obj: models.Model, field: str, language: str | None = None)
 def translated(obj: models.Model, field: str, language: str | None = None) -> TranslatedText:
     """The text of `field` in the active language, else the English, marked as fallback."""
     language = language or get_language() or settings.LANGUAGE_CODE
-    value = translated_value(obj, field, language)
-    if value is not None:
-        return TranslatedText(str(value), language=language, fallback=False)
-    english = getattr(obj, field) or ""
-    return TranslatedText(
-        english,
-        language=settings.LANGUAGE_CODE,
-        fallback=bool(english) and language != settings.LANGUAGE_CODE,
-    )
+    written = None
+    if language != settings.LANGUAGE_CODE:
+        written = ((obj.translations or {}).get(language) or {}).get(field)
+    return text_in(language, getattr(obj, field), written)
+
+
+def text_in(language: str, english: Any, written: Any) -> TranslatedText:
+    """What staff wrote in `language` (`written`, if anything), else the
+    English, marked as fallback; in the default language, the English."""
+    if language == settings.LANGUAGE_CODE:
+        return TranslatedText(str(english or ""), language=language, fallback=False)
+    if written not in (None, "", []):
+        return TranslatedText(str(written), language=language, fallback=False)
+    english = str(english or "")
+    return TranslatedText(english, language=settings.LANGUAGE_CODE, fallback=bool(english))
 
 
 def translated_choices(obj: models.Model, field: str) -> list[tuple[str, TranslatedText]]:

@@ -16,6 +16,7 @@ from .trials import (
     Trial,
     age_in_days,
     age_range_label,
+    with_site_cities,
 )
 from .vocabulary import SearchTerm, SearchWord
 
@@ -43,4 +44,5 @@ __all__ = [
     "Trial",
     "age_in_days",
     "age_range_label",
+    "with_site_cities",
 ]

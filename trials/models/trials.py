@@ -7,14 +7,16 @@ import statistics
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Case, F, Min, When
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
+from django.utils.translation import get_language, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, pgettext_lazy
 
-from trials.translations import TranslatedText, site_languages, translated
+from trials.translations import TranslatedText, site_languages, text_in, translated
 
 NCT_ID_RE = r"^NCT\d{8}$"
 nct_id_validator = RegexValidator(
@@ -132,9 +134,31 @@ class TrialQuerySet(models.QuerySet):
         """The sites, primary contact first, in one more query."""
         return self.prefetch_related(sites_in_order())
 
+    def card_fields(self) -> TrialQuerySet:
+        """Only what a card shows, not the registry's long texts."""
+        return self.only(*CARD_FIELDS)
+
     def with_card_data(self) -> TrialQuerySet:
         """What a trial card shows, in a fixed number of queries."""
         return self.with_sites().prefetch_related("conditions")
+
+
+# What a trial card (templates/includes/trial_card_body.html) reads of the
+# trial row, with its update time for the cached fragment.
+CARD_FIELDS = (
+    "nct_id",
+    "slug",
+    "brief_title",
+    "overall_status",
+    "phases",
+    "minimum_age_days",
+    "maximum_age_days",
+    "sex",
+    "lead_sponsor",
+    "published",
+    "last_updated",
+    "updated_at",
+)
 
 
 class Trial(models.Model):
@@ -291,9 +315,10 @@ class Trial(models.Model):
                 return site
         return sites[0] if sites else None
 
-    @property
+    @cached_property
     def site_cities(self) -> list[str]:
-        """The sites' cities, in the page's language where staff have named them."""
+        """The sites' cities, in the page's language where staff have named
+        them (with_site_cities() reads them for many trials in one query)."""
         seen: list[str] = []
         for site in self.sites.all():
             city = translated(site, "city")
@@ -304,6 +329,39 @@ class Trial(models.Model):
 
 def sites_in_order() -> models.Prefetch:
     return models.Prefetch("sites", queryset=Site.objects.order_by("-is_primary_contact", "pk"))
+
+
+def with_site_cities(trials: list[Trial]) -> None:
+    """Fill each trial's site_cities in one query of its distinct cities, as
+    a card lists them, without reading every site: a registry record may
+    list 700 sites in 300 cities, and a page of cards would otherwise make
+    thousands of site objects for five city names each."""
+    language = get_language() or settings.LANGUAGE_CODE
+    sites = Site.objects.filter(trial__in=trials).exclude(city="").order_by()
+    if language != settings.LANGUAGE_CODE:
+        written = KeyTextTransform("city", KeyTransform(language, "translations"))
+        sites = sites.annotate(written=written)
+    else:
+        sites = sites.annotate(written=models.Value("", output_field=models.TextField()))
+    rows = (
+        sites.values("trial_id", "city", "written")
+        .annotate(
+            # A city is listed where its first site is, primary contacts first.
+            first_primary=Min(Case(When(is_primary_contact=True, then="pk"))),
+            first=Min("pk"),
+        )
+        .order_by(F("first_primary").asc(nulls_last=True), "first")
+        .values_list("trial_id", "city", "written")
+    )
+    by_trial: dict[int, dict[str, str]] = {trial.pk: {} for trial in trials}
+    english = language == settings.LANGUAGE_CODE
+    for trial_id, city, written in rows:
+        cities = by_trial[trial_id]
+        if (written or city) not in cities:
+            # The registry's own English needs no mark on an English page.
+            cities[written or city] = city if english else text_in(language, city, written)
+    for trial in trials:
+        trial.site_cities = list(by_trial[trial.pk].values())
 
 
 def age_in_days(quantity: int, unit: str) -> int:
