@@ -13,6 +13,7 @@ from trials.search import (
     Criteria,
     _narrowed,
     filtered_trials,
+    nearest_window,
     rank_window,
     trials_search,
     walk_scope,
@@ -162,6 +163,30 @@ def test_a_trial_with_many_sites_near_the_place_is_listed_once_by_its_nearest():
     # Page two of the nearest starts after the first page's last trial.
     ordered = Criteria(origin=HANGZHOU, radius_km=250)
     assert trials_search(criteria=ordered, page=2).trials == []
+
+
+@pytest.mark.parametrize("ratio", [0.0, 10**9])
+def test_the_nearest_are_the_same_whichever_side_is_read_first(ratio):
+    # ratio 0: each near trial is read and tested; 10**9: the trials meeting
+    # the criteria are read first, then joined with those near the place.
+    for n, (latitude, longitude) in enumerate([(30.26, 120.17), (29.87, 121.54), (30.0, 120.5)]):
+        sarcoma = TrialFactory(brief_title=f"Sarcoma {n}", last_updated=datetime.date(2025, 1, 1))
+        SiteFactory(trial=sarcoma, latitude=latitude, longitude=longitude)
+        other = TrialFactory(brief_title=f"Breast cancer {n}")
+        SiteFactory(trial=other, latitude=latitude, longitude=longitude)
+    tie = TrialFactory(brief_title="Sarcoma newer", last_updated=datetime.date(2025, 6, 1))
+    SiteFactory(trial=tie, latitude=30.26, longitude=120.17)
+    far = TrialFactory(brief_title="Sarcoma far")
+    SiteFactory(trial=far, latitude=39.9042, longitude=116.4074)
+    sarcoma_trials = Trial.objects.filter(brief_title__startswith="Sarcoma")
+    ids = nearest_window(sarcoma_trials, HANGZHOU, 250, 3, ratio=ratio)
+    title_of = dict(Trial.objects.values_list("pk", "brief_title"))
+    # Nearest first, the newer of two at the same place first.
+    assert [title_of[pk] for pk in ids] == ["Sarcoma newer", "Sarcoma 0", "Sarcoma 2"]
+    assert nearest_window(sarcoma_trials.none(), HANGZHOU, 250, 3, ratio=ratio) == []
+    assert nearest_window(sarcoma_trials, Origin(0.0, 0.0), 250, 3, ratio=ratio) == []
+    # A condition no trial has: no SQL at all, and no results.
+    assert titles(Criteria(condition="No such condition", origin=HANGZHOU, radius_km=250)) == []
 
 
 def test_it_combines_words_and_distance(postgres):

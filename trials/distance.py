@@ -6,6 +6,7 @@ import math
 import unicodedata
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, F, FloatField, Min, Q, QuerySet, Value
 from django.db.models.expressions import Expression
@@ -144,7 +145,9 @@ def near_sites(origin: Origin, radius_km: float) -> QuerySet[Site]:
     return sites.filter(km__lte=radius_km)
 
 
-def nearest_window(trials: QuerySet, origin: Origin, radius_km: float, size: int) -> list[int]:
+def nearest_window(
+    trials: QuerySet, origin: Origin, radius_km: float, size: int, *, ratio: float = 1.0
+) -> list[int]:
     """The ids of the `size` trials of `trials` nearest to origin (by their
     nearest recruiting site within radius), nearest first, then newest.
 
@@ -152,22 +155,30 @@ def nearest_window(trials: QuerySet, origin: Origin, radius_km: float, size: int
     it is read once, whatever number of its sites are there. On PostgreSQL
     trials_nearest() (migration 0016) then plans the join with those trials
     as values: a few hundred are read by id and tested against the other
-    criteria; thousands near a city, for a rare word, are joined with the
-    word's few matches from its index instead."""
+    criteria; where fewer than `ratio` times as many trials are expected to
+    meet the criteria (a rare word's matches, through its index), those are
+    read first and joined. `ratio` is what testing a near trial costs
+    against reading a match: more when the words are tested in the
+    out-of-line search vector."""
     nearest = near_sites(origin, radius_km).values("trial_id").annotate(km=Min("km")).order_by()
     near_sql, near_params = nearest.values_list("trial_id", "km").query.sql_with_params()
-    found_sql, found_params = (
-        trials.order_by().values_list("pk", "last_updated").query.sql_with_params()
-    )
+    try:
+        found_sql, found_params = (
+            trials.order_by().values_list("pk", "last_updated").query.sql_with_params()
+        )
+    except EmptyResultSet:
+        # A filter that can match nothing (a condition no trial has) has no SQL.
+        return []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT id FROM trials_nearest(%s, %s, %s) WITH ORDINALITY AS n (id, position) "
-                "ORDER BY position",
+                "SELECT id FROM trials_nearest(%s, %s, %s, %s) "
+                "WITH ORDINALITY AS n (id, position) ORDER BY position",
                 [
                     connection.ops.compose_sql(near_sql, near_params),
                     connection.ops.compose_sql(found_sql, found_params),
                     size,
+                    ratio,
                 ],
             )
         else:

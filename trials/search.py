@@ -103,6 +103,13 @@ PROBE_HITS = 20
 # Nor is the walk probed where the planner expects it to cost more than this
 # many times the index read.
 PROBE_SLACK = 4
+# Near a place, the trials meeting the criteria are read first through their
+# indexes, and joined with the trials near it, when they are expected to be
+# fewer than this many times those (bench/README.md, "Distance at 500,000
+# studies": a near trial tested costs about 2 µs, 12 µs with its words in the
+# out-of-line search_vector; a match read through an index about 3 µs).
+NEAR_RATIO = 1.0
+NEAR_RATIO_OUT_OF_LINE = 4.0
 DEFAULT_RADIUS_KM = 100
 # Longer queries get a message on the page, not a different search.
 MAX_QUERY_LENGTH = 300
@@ -481,22 +488,32 @@ def _page_of(
         # order; the page's cards are then read by id.
         anywhere = _narrowed(replace(criteria, origin=None))
         anywhere = _with_words(anywhere, criteria.q, understanding)
-        window = nearest_window(anywhere, criteria.origin, criteria.radius_km, RANK_WINDOW)
+        # Testing a near trial's words in its out-of-line search vector costs
+        # about four reads of a match through the words' index.
+        out_of_line = bool(criteria.q) and in_full_vector(understanding)
+        window = nearest_window(
+            anywhere,
+            criteria.origin,
+            criteria.radius_km,
+            RANK_WINDOW,
+            ratio=NEAR_RATIO_OUT_OF_LINE if out_of_line else NEAR_RATIO,
+        )
         found, ids = len(window), window[start : start + PER_PAGE + 1]
         rows = sorted(_cards(Trial.objects.filter(pk__in=ids)), key=lambda t: ids.index(t.pk))
-        return rows[:PER_PAGE], min(found, COUNT_CAP), found > COUNT_CAP, len(rows) > PER_PAGE
-    narrowed = _narrowed(criteria)
-    filtered = _with_words(narrowed, criteria.q, understanding)
-    if _uses_window(criteria):
-        # The window is also the capped count: RANK_WINDOW is COUNT_CAP + 1.
-        window, titled = _window_for(narrowed, criteria, understanding)
-        found = len(window)
-        ordered = _ordered(filtered, criteria, understanding, window, titled)
-        rows = list(_cards(ordered)[start : start + PER_PAGE + 1])
     else:
-        found = filtered.order_by()[:RANK_WINDOW].count()
-        ordered = _ordered(filtered, criteria, understanding)
+        narrowed = _narrowed(criteria)
+        filtered = _with_words(narrowed, criteria.q, understanding)
+        if _uses_window(criteria):
+            # The window is also the capped count: RANK_WINDOW is COUNT_CAP + 1.
+            window, titled = _window_for(narrowed, criteria, understanding)
+            found = len(window)
+            ordered = _ordered(filtered, criteria, understanding, window, titled)
+        else:
+            found = filtered.order_by()[:RANK_WINDOW].count()
+            ordered = _ordered(filtered, criteria, understanding)
         rows = list(_cards(ordered)[start : start + PER_PAGE + 1])
+    if criteria.origin is not None:
+        nearest_sites(rows[:PER_PAGE], criteria.origin, criteria.radius_km)
     return rows[:PER_PAGE], min(found, COUNT_CAP), found > COUNT_CAP, len(rows) > PER_PAGE
 
 
@@ -539,8 +556,6 @@ def trials_search(*, criteria: Criteria, page: int = 1, as_typed: bool = False) 
         broadened = True
         rows, count, capped, has_next = _page_of(criteria, understanding, page)
     with_site_cities(rows)
-    if criteria.origin is not None:
-        nearest_sites(rows, criteria.origin, criteria.radius_km)
     return Results(
         trials=rows,
         count=count,
