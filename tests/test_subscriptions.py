@@ -30,6 +30,7 @@ from trials.subscriptions import (
     UNSUBSCRIBE,
     one_click_unsubscribe_url,
     subscription_digest_send,
+    subscription_from_token,
     subscription_url,
     subscriptions_digest_send,
 )
@@ -368,7 +369,12 @@ def test_it_unsubscribes_with_one_click_from_the_mail_program(run, mailoutbox):
     message = mailoutbox[0].message()
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     url = re.fullmatch(r"<(https://\S+)>", message["List-Unsubscribe"]).group(1)
-    assert url == one_click_unsubscribe_url(subscription)
+    # The token is signed with the second it was made in: the link is the
+    # one-click address with a token that names this subscription.
+    token = url.removesuffix("/one-click/").rsplit("/", 1)[1]
+    made_now = one_click_unsubscribe_url(subscription)
+    assert url == made_now.replace(made_now.removesuffix("/one-click/").rsplit("/", 1)[1], token)
+    assert subscription_from_token(token, UNSUBSCRIBE) == subscription
     mail_program = Client(enforce_csrf_checks=True)
 
     assert mail_program.get(url.removeprefix(SITE_URL)).status_code == 405

@@ -194,13 +194,14 @@ def nearest_window(
 
 def nearest_sites(trials: list[Trial], origin: Origin, radius_km: float) -> None:
     """Each trial's nearest recruiting site within radius, in one query of
-    their sites in the box round the place (not every site of every trial)."""
+    their sites in the box round the place (not every site of every trial):
+    the nearest in the box is within the radius when any site is."""
     best: dict[int, tuple[float, int, Site]] = {}
     # What the card says of it: its label (facility, city, country).
     shown = ("trial_id", "facility", "city", "country", "translations", "latitude", "longitude")
     for site in sites_in_box(origin, radius_km).filter(trial__in=trials).only(*shown):
         km = haversine_km(origin.latitude, origin.longitude, site.latitude, site.longitude)
-        if km <= radius_km and (km, site.pk) < best.get(site.trial_id, (math.inf, 0, None))[:2]:
+        if (km, site.pk) < best.get(site.trial_id, (math.inf, 0, None))[:2]:
             best[site.trial_id] = (km, site.pk, site)
     for trial in trials:
         km, _pk, site = best.get(trial.pk, (None, None, None))
