@@ -300,11 +300,7 @@ class WalkScope:
 def walk_scope(narrowed: QuerySet, walked: QuerySet) -> WalkScope | None:
     """The scope of a walk over `walked` (the published trials of the
     search's status, in date order through an index) for the trials of
-    `narrowed`; None where there is no walk to take: a search near a place
-    is grouped by trial (its distance) and has few rows by its radius, and a
-    filter that can match nothing has no SQL."""
-    if narrowed.query.group_by is not None:
-        return None
+    `narrowed`; None where a filter can match nothing (it has no SQL)."""
     try:
         narrowed_sql = _sql(narrowed.order_by().values_list("pk"))
     except EmptyResultSet:
@@ -512,8 +508,6 @@ def _page_of(
             found = filtered.order_by()[:RANK_WINDOW].count()
             ordered = _ordered(filtered, criteria, understanding)
         rows = list(_cards(ordered)[start : start + PER_PAGE + 1])
-    if criteria.origin is not None:
-        nearest_sites(rows[:PER_PAGE], criteria.origin, criteria.radius_km)
     return rows[:PER_PAGE], min(found, COUNT_CAP), found > COUNT_CAP, len(rows) > PER_PAGE
 
 
@@ -556,6 +550,8 @@ def trials_search(*, criteria: Criteria, page: int = 1, as_typed: bool = False) 
         broadened = True
         rows, count, capped, has_next = _page_of(criteria, understanding, page)
     with_site_cities(rows)
+    if criteria.origin is not None:
+        nearest_sites(rows, criteria.origin, criteria.radius_km)
     return Results(
         trials=rows,
         count=count,

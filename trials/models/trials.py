@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -16,7 +17,13 @@ from django.utils.text import slugify
 from django.utils.translation import get_language, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from trials.translations import TranslatedText, site_languages, text_in, translated
+from trials.translations import (
+    TranslatedText,
+    site_languages,
+    text_in,
+    translated,
+    translated_value,
+)
 
 NCT_ID_RE = r"^NCT\d{8}$"
 nct_id_validator = RegexValidator(
@@ -319,12 +326,9 @@ class Trial(models.Model):
     def site_cities(self) -> list[str]:
         """The sites' cities, in the page's language where staff have named
         them (with_site_cities() reads them for many trials in one query)."""
-        seen: list[str] = []
-        for site in self.sites.all():
-            city = translated(site, "city")
-            if city and city not in seen:
-                seen.append(city)
-        return seen
+        language = get_language() or settings.LANGUAGE_CODE
+        named = ((site.city, translated_value(site, "city", language)) for site in self.sites.all())
+        return city_names(named, language)
 
 
 def sites_in_order() -> models.Prefetch:
@@ -337,7 +341,7 @@ def with_site_cities(trials: list[Trial]) -> None:
     list 700 sites in 300 cities, and a page of cards would otherwise make
     thousands of site objects for five city names each."""
     language = get_language() or settings.LANGUAGE_CODE
-    sites = Site.objects.filter(trial__in=trials).exclude(city="").order_by()
+    sites = Site.objects.filter(trial__in=trials).order_by()
     if language != settings.LANGUAGE_CODE:
         written = KeyTextTransform("city", KeyTransform(language, "translations"))
         sites = sites.annotate(written=written)
@@ -346,22 +350,31 @@ def with_site_cities(trials: list[Trial]) -> None:
     rows = (
         sites.values("trial_id", "city", "written")
         .annotate(
-            # A city is listed where its first site is, primary contacts first.
+            # Where its first site is, primary contacts first (sites_in_order).
             first_primary=Min(Case(When(is_primary_contact=True, then="pk"))),
             first=Min("pk"),
         )
         .order_by(F("first_primary").asc(nulls_last=True), "first")
         .values_list("trial_id", "city", "written")
     )
-    by_trial: dict[int, dict[str, str]] = {trial.pk: {} for trial in trials}
-    english = language == settings.LANGUAGE_CODE
+    named: dict[int, list[tuple[str, str | None]]] = {trial.pk: [] for trial in trials}
     for trial_id, city, written in rows:
-        cities = by_trial[trial_id]
-        if (written or city) not in cities:
-            # The registry's own English needs no mark on an English page.
-            cities[written or city] = city if english else text_in(language, city, written)
+        named[trial_id].append((city, written))
     for trial in trials:
-        trial.site_cities = list(by_trial[trial.pk].values())
+        trial.site_cities = city_names(named[trial.pk], language)
+
+
+def city_names(named: Iterable[tuple[str, str | None]], language: str) -> list[str]:
+    """The distinct cities of (English city, as staff wrote it in `language`)
+    pairs, in order: staff's name where there is one, else the English."""
+    english = language == settings.LANGUAGE_CODE
+    names: dict[str, str] = {}
+    for city, written in named:
+        key = (None if english else written) or city
+        if key and key not in names:
+            # The registry's own English needs no mark on an English page.
+            names[key] = city if english else text_in(language, city, written)
+    return list(names.values())
 
 
 def age_in_days(quantity: int, unit: str) -> int:
