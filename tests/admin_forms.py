@@ -50,3 +50,14 @@ def form_data(response) -> dict:
         name: [value.removeprefix("\n") for value in values]
         for name, values in collector.data.items()
     }
+
+
+def faq_answer_changed(admin_client, entry, answer: str) -> None:
+    """Staff change an FAQ entry's answer through the admin's change form."""
+    from django.conf import settings
+
+    response = admin_client.post(
+        f"/{settings.ADMIN_URL}trials/faqentry/{entry.pk}/change/",
+        {"question": entry.question, "answer": answer, "order": entry.order, "published": 1},
+    )
+    assert response.status_code == 302

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 
+from tests.admin_forms import faq_answer_changed
 from tests.factories import ConditionFactory, SiteFactory, TrialFactory
 from tests.page_text import page_text
 from trials.models import Trial
@@ -139,18 +140,12 @@ def test_it_keeps_the_contact_page_form_as_the_patient_filled_it(client, trial):
     assert 'value="ada@example.org"' in html
 
 
-def test_it_shows_an_faq_entry_edited_in_the_admin_at_once(client, trial, django_user_model):
+def test_it_shows_an_faq_entry_edited_in_the_admin_at_once(client, trial, admin_client):
     from trials.models import FaqEntry
 
     entry = FaqEntry.objects.create(question="What is a trial?", answer="A study.", order=1)
     assert "A study." in page_text(client.get(trial.get_absolute_url()))
-    staff = Client()
-    staff.force_login(django_user_model.objects.create_superuser("editor", "e@example.org", "x"))
-    response = staff.post(
-        f"{ADMIN}trials/faqentry/{entry.pk}/change/",
-        {"question": "What is a trial?", "answer": "A research study.", "order": 1, "published": 1},
-    )
-    assert response.status_code == 302
+    faq_answer_changed(admin_client, entry, "A research study.")
     assert "A research study." in page_text(client.get(trial.get_absolute_url()))
 
 
