@@ -65,3 +65,15 @@ def test_with_keeping_off_every_search_is_fresh(client, settings):
     assert "No trial matches" in page_text(client.get(LIST, {"q": "sarcoma"}))
     sarcoma_trial("Radiotherapy before surgery")
     assert "Radiotherapy before surgery" in page_text(client.get(LIST, {"q": "sarcoma"}))
+
+
+def test_a_repeated_parameter_is_kept_as_the_form_reads_it(client, kept):
+    # The form reads the last of a repeated parameter: ?q=a&q=b searches "b".
+    sarcoma_trial("Radiotherapy before surgery")
+    TrialFactory(brief_title="Exercise after breast cancer")
+    first = page_text(client.get(LIST + "?q=breast&q=sarcoma"))
+    assert "Radiotherapy before surgery" in first
+    assert "Exercise after breast cancer" not in first
+    second = page_text(client.get(LIST + "?q=sarcoma&q=breast"))
+    assert "Exercise after breast cancer" in second
+    assert "Radiotherapy before surgery" not in second

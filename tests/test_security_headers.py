@@ -22,7 +22,12 @@ def test_it_sends_a_strict_content_security_policy(client):
 def test_it_answers_the_health_check(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.content == b"ok"
+    assert response.content.decode().splitlines()[:3] == [
+        "database: ok",
+        "cache: ok",
+        "broker: ok",
+    ]
+    assert client.get("/livez").content == b"ok"
 
 
 def test_no_template_loads_anything_from_another_host():

@@ -1,9 +1,16 @@
-"""A health check for load balancers and compose: what we depend on answers.
+"""Health checks for load balancers, compose and alerts.
 
-200 "ok" when the database, the cache and the broker all answer; 503 with
-one line per dependency otherwise, so an operator reads at once which one is
-down. A down cache or broker does not stop patients (rate limits fail open,
-emails wait in the outbox), but the site is not healthy either.
+- `/livez` (liveness): the process answers. Nothing else is asked, so a
+  restart is never triggered by a dependency's outage.
+- `/healthz` (readiness): 200 while the database answers, since that is all a
+  patient needs: pages, searches and messages work without the cache (pages
+  skip it, trialfinder/cache.py), without the broker (emails wait in the
+  outbox) and without the worker or beat (the sweeper sends what waited once
+  they are back). A load balancer must not take every web server out of
+  rotation because Redis is down. The body names the state of each part,
+  one line each, so an operator reads at once what is wrong.
+- `/healthz/all` (for alerting): the same lines, 503 when any part is down or
+  a background process has not been seen for HEARTBEAT_STALE_SECONDS.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import logging
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
@@ -27,7 +35,11 @@ def database_check() -> None:
 
 
 def cache_check() -> None:
-    # The cache client swallows nothing: an unreachable Redis raises here.
+    # A resilient cache answers misses while Redis is down: ask Redis itself.
+    ping = getattr(cache, "ping", None)
+    if ping is not None:
+        ping()
+        return
     key = f"healthz:{uuid.uuid4().hex}"
     cache.set(key, "1", timeout=10)
     if cache.get(key) != "1":
@@ -40,7 +52,7 @@ def broker_check() -> None:
 
     with app.connection_for_write() as broker:
         # One try, no back-off: the check must answer within its timeout.
-        broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+        broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=1)
 
 
 CHECKS: dict[str, Callable[[], None]] = {
@@ -50,17 +62,62 @@ CHECKS: dict[str, Callable[[], None]] = {
 }
 
 
-@require_safe
-@never_cache
-def healthz(request: HttpRequest) -> HttpResponse:
-    down = []
+def _dependency_states() -> dict[str, str]:
+    states = {}
     for name, check in CHECKS.items():
         try:
             check()
         except Exception:  # noqa: BLE001 - whatever the failure, this dependency is down
             logger.warning("Health check: the %s does not answer", name, exc_info=True)
-            down.append(name)
-    if not down:
-        return HttpResponse("ok", content_type="text/plain")
-    lines = [f"{name}: {'down' if name in down else 'ok'}" for name in CHECKS]
-    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain", status=503)
+            states[name] = "down"
+        else:
+            states[name] = "ok"
+    return states
+
+
+def _background_states(database_up: bool) -> dict[str, str]:
+    """ "ok", "stale" or "never seen" for the worker and beat, with their age."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return {"worker": "ok (tasks run in the web process)", "beat": "not used"}
+    if not database_up:
+        return {"worker": "unknown", "beat": "unknown"}
+    from trials.heartbeat import heartbeat_ages
+
+    states = {}
+    for name, age in heartbeat_ages().items():
+        if age is None:
+            states[name] = "never seen"
+        else:
+            fresh = age.total_seconds() <= settings.HEARTBEAT_STALE_SECONDS
+            states[name] = f"{'ok' if fresh else 'stale'} (seen {int(age.total_seconds())} s ago)"
+    return states
+
+
+def _report(states: dict[str, str], status: int) -> HttpResponse:
+    lines = [f"{name}: {state}" for name, state in states.items()]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain", status=status)
+
+
+@require_safe
+@never_cache
+def livez(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_safe
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    states = _dependency_states()
+    states |= _background_states(states["database"] == "ok")
+    return _report(states, 200 if states["database"] == "ok" else 503)
+
+
+@require_safe
+@never_cache
+def healthz_all(request: HttpRequest) -> HttpResponse:
+    states = _dependency_states()
+    states |= _background_states(states["database"] == "ok")
+    healthy = all(state.startswith("ok") or state == "not used" for state in states.values())
+    if not healthy:
+        logger.error("Health: %s", ", ".join(f"{name} {state}" for name, state in states.items()))
+    return _report(states, 200 if healthy else 503)

@@ -51,6 +51,19 @@ def envint(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from exc
 
 
+def envfloat(name: str, default: float) -> float:
+    value = os.getenv(name)
+    if value in (None, ""):
+        return default
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from exc
+    if not number > 0:
+        raise ImproperlyConfigured(f"{name} must be more than 0, not {value!r}")
+    return number
+
+
 def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
 
@@ -198,20 +211,35 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis: Celery's broker and the shared cache (rate limits). Without it,
-# tasks run in-process and the cache is per-process memory.
+# Redis: Celery's broker and the shared cache (rate limits, kept results, the
+# FAQ). Without it, tasks run in-process and the cache is per-process memory.
+# Pages do without a down or hung Redis (trialfinder/cache.py): a call waits
+# at most CACHE_TIMEOUT_SECONDS, then the cache is skipped for
+# CACHE_RETRY_SECONDS before it is tried again.
 REDIS_URL = os.getenv("REDIS_URL", "")
+CACHE_TIMEOUT_SECONDS = envfloat("CACHE_TIMEOUT_SECONDS", 0.25)
+CACHE_RETRY_SECONDS = envfloat("CACHE_RETRY_SECONDS", 10)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "trialfinder.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.getenv("CACHE_KEY_PREFIX", "tf"),
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_TIMEOUT_SECONDS,
+                "socket_timeout": CACHE_TIMEOUT_SECONDS,
+            },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rate-limit counters while the shared cache is down (trials/ratelimit.py):
+# each process counts its own, so limits still hold, per process.
+CACHES["ratelimit-local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "trialfinder-ratelimit",
+    "OPTIONS": {"MAX_ENTRIES": 10000},
+}
 # Rendered parts of trial pages ({% trialfragment %} and friends in the
 # templates), and whole public pages as a visitor without a session sees
 # them, CSRF token left out (trials/pagecache.py), in each process's own
@@ -292,16 +320,6 @@ INQUIRY_RETENTION_DAYS = envint("INQUIRY_RETENTION_DAYS", 365)
 INQUIRY_FALLBACK_EMAIL = os.getenv("INQUIRY_FALLBACK_EMAIL", "") or os.getenv(
     "CONTACT_EMAIL", "privacy@example.org"
 )
-# Each task sits beside the service it calls; the worker imports these.
-CELERY_IMPORTS = ["trials.outbox", "trials.followup", "trials.subscriptions", "trials.anonymise"]
-CELERY_BEAT_SCHEDULE = {
-    "outbox-sweep": {
-        "task": "trials.outbox.outbox_sweep_task",
-        "schedule": OUTBOX_SWEEP_EVERY_SECONDS,
-    },
-    "inquiry-reminders": {"task": "trials.followup.inquiry_reminders_task", "schedule": 3600},
-    "inquiries-anonymise": {"task": "trials.anonymise.inquiries_anonymise_task", "schedule": 86400},
-}
 # Patient Notification Services (trials/subscriptions.py): how long the signed
 # confirmation link and the manage/unsubscribe links work, sign-up limits per
 # connection (per hour) and per address (emails per day), and the daily digest.
@@ -310,13 +328,38 @@ SUBSCRIPTION_LINK_MAX_AGE_DAYS = envint("SUBSCRIPTION_LINK_MAX_AGE_DAYS", 365)
 SUBSCRIPTION_SIGNUPS_PER_IP_PER_HOUR = envint("SUBSCRIPTION_SIGNUPS_PER_IP_PER_HOUR", 10)
 SUBSCRIPTION_EMAILS_PER_ADDRESS_PER_DAY = envint("SUBSCRIPTION_EMAILS_PER_ADDRESS_PER_DAY", 3)
 SUBSCRIPTION_DIGEST_HOUR_UTC = envint("SUBSCRIPTION_DIGEST_HOUR_UTC", 7)
-CELERY_BEAT_SCHEDULE["subscriptions-digest"] = {
-    "task": "trials.subscriptions.subscriptions_digest_task",
-    "schedule": crontab(hour=SUBSCRIPTION_DIGEST_HOUR_UTC, minute=0),
-}
-# Retention (trials/anonymise.py): every other copy of a patient's details,
-# daily. Sessions never outlive the inquiry retention period.
-CELERY_BEAT_SCHEDULE |= {
+# Heartbeats of the worker and beat (trials/heartbeat.py), read by /healthz:
+# how often each shows it is alive, and when /healthz/all calls one stopped.
+HEARTBEAT_SECONDS = envint("HEARTBEAT_SECONDS", 60)
+HEARTBEAT_STALE_SECONDS = envint("HEARTBEAT_STALE_SECONDS", 300)
+
+# Background work, in one place. Each task sits beside the service it calls;
+# the worker imports these modules. Beat runs the schedule below with its own
+# scheduler, which also records beat's heartbeat.
+CELERY_IMPORTS = [
+    "trials.outbox",
+    "trials.followup",
+    "trials.subscriptions",
+    "trials.anonymise",
+    "trials.heartbeat",
+]
+CELERY_BEAT_SCHEDULER = "trialfinder.celery:HeartbeatScheduler"
+CELERY_BEAT_SCHEDULE = {
+    # Re-queues any email stuck in the outbox (trials/outbox.py).
+    "outbox-sweep": {
+        "task": "trials.outbox.outbox_sweep_task",
+        "schedule": OUTBOX_SWEEP_EVERY_SECONDS,
+    },
+    "heartbeat": {"task": "trials.heartbeat.heartbeat_task", "schedule": HEARTBEAT_SECONDS},
+    # The one reminder to a site that has not answered (trials/followup.py).
+    "inquiry-reminders": {"task": "trials.followup.inquiry_reminders_task", "schedule": 3600},
+    "subscriptions-digest": {
+        "task": "trials.subscriptions.subscriptions_digest_task",
+        "schedule": crontab(hour=SUBSCRIPTION_DIGEST_HOUR_UTC, minute=0),
+    },
+    # Retention (trials/anonymise.py): every copy of a patient's details,
+    # daily. Sessions never outlive the inquiry retention period.
+    "inquiries-anonymise": {"task": "trials.anonymise.inquiries_anonymise_task", "schedule": 86400},
     "subscriptions-unconfirmed-delete": {
         "task": "trials.anonymise.subscriptions_unconfirmed_delete_task",
         "schedule": 86400,
@@ -419,7 +462,7 @@ SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD")
 # The health check answers plain HTTP from inside the container network.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/all)?$", r"^livez$"]
 
 # Link tokens never reach a log (trialfinder/logfilters.py): the filter sits on
 # the loggers that write request paths and on the handler everything reaches.

@@ -55,3 +55,7 @@ CSRF_COOKIE_SECURE = False
 # Unit tests run tasks in-process; integration tests start a real worker.
 CELERY_TASK_ALWAYS_EAGER = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# A shared, loaded test machine may take longer than production's short
+# cache timeout to answer; tests of a down or hung cache set their own.
+if "OPTIONS" in CACHES["default"]:  # noqa: F405
+    CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 2, "socket_timeout": 2}  # noqa: F405

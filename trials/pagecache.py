@@ -115,8 +115,10 @@ def results_fragment(request: HttpRequest, render_fragment) -> str:
     seconds = settings.SEARCH_RESULTS_CACHE_SECONDS
     if seconds <= 0:
         return render_fragment()
-    query = "&".join(sorted(request.GET.urlencode().split("&")))
-    digest = hashlib.sha256(query.encode()).hexdigest()[:32]
+    # Each parameter with its values in the order given: the form reads the
+    # last of a repeated one, so ?q=a&q=b and ?q=b&q=a are different pages.
+    query = sorted((name, tuple(request.GET.getlist(name))) for name in request.GET)
+    digest = hashlib.sha256(repr(query).encode("utf-8", "surrogatepass")).hexdigest()[:32]
     key = f"results:{translation.get_language() or ''}:{digest}"
     html = cache.get(key)
     if html is None:

@@ -2,9 +2,14 @@
 
 Fixed windows: each (scope, key) gets one counter per window, named after the
 window's number, so a counter that somehow lost its expiry still stops
-counting when its window ends. The limiter fails open: an unreachable cache
-must never stop a patient from reaching a study team, so it logs and lets the
-request through.
+counting when its window ends.
+
+An unreachable shared cache must never stop a patient from reaching a study
+team, nor open the door to a flood: while the shared cache is down
+(trialfinder/cache.py), each process counts in its own memory
+("ratelimit-local"), so every limit still holds per process (with N web
+processes a client gets at most N times the limit). Should that fail too,
+the limiter logs and lets the request through.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ import logging
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+
+from trialfinder.cache import CacheUnavailable, cache_is_down
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +33,23 @@ def _cache_key(scope: str, key: str, window_seconds: int) -> str:
     return f"ratelimit:{scope}:{window_seconds}:{window}:{digest}"
 
 
+def _counters():
+    """The shared cache, or this process's own counters while it is down."""
+    return caches["ratelimit-local"] if cache_is_down(cache) else cache
+
+
+def _count_hit(counters, cache_key: str, window_seconds: int) -> int:
+    # add() is atomic (SET NX on Redis); the extra second covers clock skew
+    # between the window's start and the key's creation.
+    counters.add(cache_key, 0, timeout=window_seconds + 1)
+    try:
+        return counters.incr(cache_key)
+    except ValueError:
+        # Expired between add() and incr(): this hit opens a new counter.
+        counters.add(cache_key, 1, timeout=window_seconds + 1)
+        return 1
+
+
 def rate_limited(*, scope: str, key: str, limit: int, window_seconds: int) -> bool:
     """Count this hit; True when (scope, key) went over `limit` in the window.
 
@@ -34,16 +58,12 @@ def rate_limited(*, scope: str, key: str, limit: int, window_seconds: int) -> bo
         return False
     cache_key = _cache_key(scope, key, window_seconds)
     try:
-        # add() is atomic (SET NX on Redis); the extra second covers clock
-        # skew between the window's start and the key's creation.
-        cache.add(cache_key, 0, timeout=window_seconds + 1)
         try:
-            count = cache.incr(cache_key)
-        except ValueError:
-            # Expired between add() and incr(): this hit opens a new counter.
-            cache.add(cache_key, 1, timeout=window_seconds + 1)
-            count = 1
-    except Exception:  # noqa: BLE001 - any cache failure fails open
+            count = _count_hit(_counters(), cache_key, window_seconds)
+        except CacheUnavailable:
+            # The shared cache went down during this hit.
+            count = _count_hit(caches["ratelimit-local"], cache_key, window_seconds)
+    except Exception:  # noqa: BLE001 - any other cache failure fails open
         logger.warning("Rate limit %s not checked: the cache is unreachable", scope, exc_info=True)
         return False
     return count > limit
@@ -56,12 +76,15 @@ def limit_reached(*, scope: str, key: str, limit: int, window_seconds: int) -> b
     only when the try failed."""
     if limit <= 0 or window_seconds <= 0:
         return False
+    cache_key = _cache_key(scope, key, window_seconds)
     try:
-        count = cache.get(_cache_key(scope, key, window_seconds)) or 0
+        count = cache.get(cache_key)
+        if cache_is_down(cache):
+            count = caches["ratelimit-local"].get(cache_key)
     except Exception:  # noqa: BLE001 - any cache failure fails open
         logger.warning("Rate limit %s not checked: the cache is unreachable", scope, exc_info=True)
         return False
-    return count >= limit
+    return (count or 0) >= limit
 
 
 def client_ip(request) -> str:

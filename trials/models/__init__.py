@@ -1,5 +1,6 @@
 from .inquiries import Inquiry, OutgoingEmail
 from .notes import Note, ShareLink
+from .operations import Heartbeat
 from .places import Place, PlaceName
 from .prescreen import PrescreenQuestion
 from .subscriptions import Subscription, SubscriptionDelivery
@@ -24,6 +25,7 @@ __all__ = [
     "Allocation",
     "Condition",
     "FaqEntry",
+    "Heartbeat",
     "Inquiry",
     "Language",
     "Note",
