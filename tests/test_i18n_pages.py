@@ -291,3 +291,20 @@ def test_the_scripts_strings_come_in_the_pages_language_from_our_own_url(client,
     assert catalogue["Content-Type"].startswith("text/javascript")
     body = catalogue.content.decode()
     assert '"Note saved.": "\\u7b14\\u8bb0\\u5df2\\u4fdd\\u5b58\\u3002"' in body  # 笔记已保存。
+
+
+def test_an_explicit_choice_of_chinese_keeps_chinese_pages_on_plain_addresses(client, db):
+    # A Chinese browser that chose Chinese with the switcher, following a
+    # plain link (a bookmark, an email), stays in Chinese.
+    client.cookies["tf_language"] = "zh-hans"
+    response = client.get("/trials/?q=sarcoma", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert response.status_code == 302
+    assert response["Location"] == "/zh-hans/trials/?q=sarcoma"
+    # Whatever the browser says.
+    response = client.get("/faq/", HTTP_ACCEPT_LANGUAGE="en-GB")
+    assert response["Location"] == "/zh-hans/faq/"
+    page = client.get(response["Location"])
+    assert '<html lang="zh-Hans"' in page.content.decode()
+    # A cookie naming no language of ours is no choice: English stays.
+    client.cookies["tf_language"] = "klingon"
+    assert client.get("/faq/", HTTP_ACCEPT_LANGUAGE="en-GB").status_code == 200

@@ -113,7 +113,8 @@ class FirstVisitLanguageMiddleware:
     English whatever the browser asks for. A visitor who has never chosen a
     language (no language cookie) and whose browser prefers another of ours
     is sent to the same page under that language's prefix. Once they choose
-    with the switcher, the cookie wins, English included.
+    with the switcher, the cookie wins, English included: a plain address
+    asked with a cookie naming Chinese goes to the Chinese page.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -131,11 +132,17 @@ class FirstVisitLanguageMiddleware:
     def _redirect(self, request: HttpRequest) -> HttpResponse | None:
         if request.method not in ("GET", "HEAD"):
             return None
-        if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
-            return None
         if get_language_from_path(request.path_info):
             return None
-        preferred = _browser_language(request.headers.get("Accept-Language", ""))
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen is not None:
+            # An explicit choice wins over the browser, whichever it names:
+            # English stays on the plain address, another language goes to
+            # its prefix. A cookie naming no language of ours is no choice.
+            languages = {code for code, _name in settings.LANGUAGES}
+            preferred = chosen if chosen in languages else settings.LANGUAGE_CODE
+        else:
+            preferred = _browser_language(request.headers.get("Accept-Language", ""))
         if preferred in (None, settings.LANGUAGE_CODE):
             return None
         target = translate_url(request.get_full_path(), preferred)
