@@ -90,6 +90,18 @@ def test_it_leaves_no_address_or_name_in_a_delivery_error():
     assert "@" not in error and "ottoline" not in error.casefold()
 
 
+def test_it_leaves_no_phone_number_however_a_server_wrote_it():
+    inquiry = received_days_ago(5, first_name="Xiaoming", phone="+86 138 0013 8000")
+    inquiry.emails.filter(kind=OutgoingEmail.Kind.SITE_INQUIRY).update(
+        status=OutgoingEmail.Status.FAILED,
+        last_error="SMTPDataError: 554 content rejected: 13800138000 / 138-0013-8000",
+    )
+    call_command("anonymise_inquiries", "--days", "1")
+    error = inquiry.emails.get(kind=OutgoingEmail.Kind.SITE_INQUIRY).last_error
+    assert "554 content rejected" in error
+    assert "138" not in error and "8000" not in error
+
+
 # Sign-ups never confirmed ----------------------------------------------------------------
 
 

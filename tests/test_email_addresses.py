@@ -68,10 +68,31 @@ def test_it_says_why_a_quoted_address_with_a_vertical_tab_is_refused(client, tri
     assert "Enter a valid email address." not in text
 
 
-def test_a_quoted_address_without_control_characters_is_still_accepted(client, trial):
-    response = contact_post(client, trial, '"ming..wang"@example.org')
-    assert response.status_code == 302
-    assert Inquiry.objects.get().email == '"ming..wang"@example.org'
+UNUSUAL = (
+    "Please use an ordinary address such as name@example.org: addresses with quotation "
+    "marks or a server's number in brackets cannot be used."
+)
+
+
+@pytest.mark.parametrize(
+    "email", ['"ming..wang"@example.org', '"ming"@example.org', "ming@[127.0.0.1]"], ids=repr
+)
+def test_quoted_addresses_and_domain_literals_are_refused_with_a_reason(client, trial, email):
+    # "ming"@ would count apart from ming@ in the per-address limit; a
+    # bracketed number mails a machine, not a mailbox at a domain.
+    response = contact_post(client, trial, email)
+    assert response.status_code == 200
+    assert UNUSUAL in page_text(response)
+    assert Inquiry.objects.count() == 0
+    assert OutgoingEmail.objects.count() == 0
+
+
+def test_the_sign_up_form_refuses_a_domain_literal(client):
+    data = {"email": "ming@[127.0.0.1]", "interests": "sarcoma", "language": "en", "radius": "100"}
+    response = client.post(reverse("trials:notify_signup"), data)
+    assert response.status_code == 200
+    assert UNUSUAL in page_text(response)
+    assert Subscription.objects.count() == 0
 
 
 @pytest.mark.parametrize("email", ['"a\x0bb"@example.org', "ming\x01@example.org"], ids=repr)

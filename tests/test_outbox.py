@@ -211,3 +211,19 @@ def test_enqueue_waits_for_the_commit(django_capture_on_commit_callbacks):
     assert len(callbacks) == 1 and mail.outbox == []
     callbacks[0]()
     assert len(mail.outbox) == 1
+
+
+def test_a_servers_reason_quoting_the_patient_stays_out_of_the_log_and_the_row(
+    smtp, settings, caplog
+):
+    # The worker's log and the admin keep the code and the reason, with the
+    # patient's name and phone (however the server wrote it) replaced.
+    settings.OUTBOX_MAX_ATTEMPTS = 1
+    smtp.handler.replies = ["554 5.7.1 message from Ottoline Morrell 13800138000 rejected"]
+    email = queued_email(first_name="Ottoline", last_name="Morrell", phone="+86 138 0013 8000")
+    with caplog.at_level("INFO", logger="trials.outbox"):
+        assert outbox.email_deliver(email_id=email.pk) is outbox.Outcome.FAILED
+    email.refresh_from_db()
+    for text in (email.last_error, caplog.text):
+        assert "554" in text and "rejected" in text
+        assert "Ottoline" not in text and "Morrell" not in text and "13800138000" not in text

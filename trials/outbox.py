@@ -43,7 +43,7 @@ from django.utils import timezone
 
 from trials.emails import unsafe_header
 from trials.models import OutgoingEmail, Subscription
-from trials.privacy import delivery_error
+from trials.privacy import delivery_error, redact
 
 log = logging.getLogger(__name__)
 Status = OutgoingEmail.Status
@@ -153,8 +153,9 @@ def email_deliver(*, email_id: int) -> Outcome:
     try:
         email_message(email).send()
     except Exception as exc:  # noqa: BLE001 - classified below, never swallowed silently
-        # Code and reason only: the log and the admin must not hold the recipient.
-        error = delivery_error(exc)
+        # Code and reason only: the log and the admin must not hold the
+        # recipient, nor the patient's name or phone a server's reason quotes.
+        error = redact(delivery_error(exc), email.contact_values(), replacement="[patient]")
         if is_transient(exc) and email.attempts < settings.OUTBOX_MAX_ATTEMPTS:
             log.warning("email %s: transient error, will retry: %s", email_id, error)
             _finish(email_id, status=Status.QUEUED, last_error=error)

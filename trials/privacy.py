@@ -12,6 +12,8 @@ import re
 import smtplib
 from collections.abc import Iterable
 
+import phonenumbers
+
 PERMISSION = "trials.view_contact_details"
 
 
@@ -28,6 +30,25 @@ def mask(value: str) -> str:
     return f"{value[:1]}•••" if value else ""
 
 
+_PHONE_SHAPE = re.compile(r"^\+?[\d\s\-.()/]+$")
+_BETWEEN_DIGITS = r"[\s\-.()/]*"
+
+
+def _phone_pattern(value: str) -> re.Pattern | None:
+    """A pattern of a phone number's national digits in any layout, or None
+    when `value` is not shaped like a phone number."""
+    if not _PHONE_SHAPE.match(value):
+        return None
+    digits = re.sub(r"\D", "", value)
+    try:
+        national = str(phonenumbers.parse(value, None).national_number)
+    except phonenumbers.NumberParseException:
+        national = digits.lstrip("0")
+    if len(national) < 6:
+        return None
+    return re.compile(r"(?<!\d)0?" + _BETWEEN_DIGITS.join(national) + r"(?!\d)")
+
+
 def redact(text: str, values: Iterable[str], replacement: str | None = None) -> str:
     """`text` with every occurrence of `values` masked (or replaced), ignoring case.
 
@@ -42,6 +63,11 @@ def redact(text: str, values: Iterable[str], replacement: str | None = None) -> 
         text = re.sub(
             re.escape(value), lambda _match, shown=shown: shown, text, flags=re.IGNORECASE
         )
+        # A phone number comes back written another way ("+86 138 0013 8000"
+        # as "13800138000" or "138-0013-8000"): its national digits, whatever
+        # stands between them.
+        if (pattern := _phone_pattern(value)) is not None:
+            text = pattern.sub(lambda _match, shown=shown: shown, text)
     # A column cut short ("… <mei.lin@exa") ends with the start of a value.
     for value in values:
         for length in range(min(len(value) - 1, len(text)), 2, -1):

@@ -101,7 +101,8 @@ class EmailAddressField(forms.EmailField):
 
     Django accepts control characters inside a quoted local part
     ("a\x0bb"@example.org), and a vertical tab there becomes a line break in
-    the header: refused here, with one message instead of two.
+    the header: refused here, with one message instead of two. Quoted local
+    parts and domain literals are refused altogether.
     """
 
     def __init__(self, **kwargs) -> None:
@@ -117,6 +118,18 @@ class EmailAddressField(forms.EmailField):
                     "cannot be part of an address."
                 ),
                 code="control_character",
+            )
+        local, _at, domain = (value or "").rpartition("@")
+        if local.startswith('"') or domain.startswith("["):
+            # Django accepts "x"@example.org and a@[127.0.0.1]: the first gets
+            # past the per-address limit as another mailbox, the second mails
+            # an address on a machine rather than a mailbox at a domain.
+            raise ValidationError(
+                _(
+                    "Please use an ordinary address such as name@example.org: addresses "
+                    "with quotation marks or a server's number in brackets cannot be used."
+                ),
+                code="unusual_address",
             )
 
 
