@@ -26,4 +26,4 @@ RUN SECRET_KEY=build-only ALLOWED_HOSTS=build python manage.py compilemessages \
 
 USER trialfinder
 EXPOSE 8000
-CMD ["gunicorn", "trialfinder.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "trialfinder.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

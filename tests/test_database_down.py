@@ -300,3 +300,50 @@ def test_a_post_without_a_declared_form_travels_hidden_with_every_value(rf):
     assert html.count('type="hidden" name="q2"') == 2
     assert 'value="stale"' not in html
     assert form_fields(html)["q1"] == "yes"
+
+
+def test_a_statement_that_fails_is_not_called_an_outage(postgres, trial, monkeypatch, caplog):
+    # The database answers, but saving fails: here a real statement timeout
+    # (PostgreSQL's 57014), as a deadlock or a lock wait would.
+    from django.db import connection as db
+
+    from trials.views import contact
+
+    def times_out(**kwargs):
+        with db.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = 1")
+            cursor.execute("SELECT pg_sleep(1)")
+
+    monkeypatch.setattr(contact, "inquiry_submit", times_out)
+    response = Client().post(reverse("trials:contact", args=[trial.nct_id]), typed(trial))
+    assert response.status_code == 503
+    text = page_text(response)
+    assert "something went wrong while saving it, and nothing was saved" in text
+    assert "cannot reach its database" not in text
+    kept = form_fields(response.content.decode())
+    assert kept["first_name"] == "小明" and kept["email"] == "wang@example.org"
+    assert "Database error (57014)" in caplog.text
+    assert "Database unreachable" not in caplog.text
+
+
+def test_a_failing_statement_is_not_an_outage(postgres):
+    from django.db import OperationalError, connection as db, transaction
+
+    from trialfinder.unavailable import is_database_down
+
+    with pytest.raises(OperationalError) as cancelled, transaction.atomic():
+        with db.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = 1")
+            cursor.execute("SELECT pg_sleep(1)")
+    assert not is_database_down(cancelled.value)
+
+
+def test_a_refused_connection_is_an_outage(database):
+    from django.db import OperationalError, connection as db
+
+    from trialfinder.unavailable import is_database_down
+
+    database.down()
+    with pytest.raises(OperationalError) as refused:
+        db.ensure_connection()
+    assert is_database_down(refused.value)

@@ -106,8 +106,16 @@ def test_gunicorns_access_log_holds_no_token_and_no_query(tmp_path):
                     return None
 
             wait_until(answered, timeout=60, what=f"gunicorn to answer {path}")
+        # An encoded CR LF in the path must not start a line of its own.
+        forged = urllib.request.Request(
+            f"http://127.0.0.1:{port}/trials/%0D%0A127.0.0.1%20FORGED%20200/"
+        )
+        try:
+            urllib.request.urlopen(forged, timeout=5)
+        except urllib.error.HTTPError:
+            pass
         wait_until(
-            lambda: access_log.exists() and len(access_log.read_text().splitlines()) >= 6,
+            lambda: access_log.exists() and len(access_log.read_text().splitlines()) >= 7,
             timeout=10,
             what="the access log",
         )
@@ -119,6 +127,8 @@ def test_gunicorns_access_log_holds_no_token_and_no_query(tmp_path):
     assert TOKEN not in log
     # Like the proxy's log: no query string, no Referer.
     assert "saved=1" not in log and "127.0.0.1:" not in log
+    assert not [line for line in log.splitlines() if "FORGED" in line.split('"')[0]]
+    assert "/trials/\\r\\n127.0.0.1 FORGED 200/" in log
 
 
 @pytest.fixture

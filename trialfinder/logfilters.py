@@ -47,8 +47,24 @@ class RedactTokens(logging.Filter):
         return True
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_controls(text: str) -> str:
+    """`text` on one line: every control character written as its escape
+    (an encoded CR LF in a path becomes \\r\\n, not a forged log line)."""
+    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode(), text)
+
+
 class GunicornLogger(glogging.Logger):
-    """gunicorn's logger with the same filter on its access and error logs."""
+    """gunicorn's logger with the same filter on its access and error logs,
+    and what a client sent escaped in its access log."""
+
+    def atoms(self, resp, req, environ, request_time):
+        return {
+            key: escape_controls(value) if isinstance(value, str) else value
+            for key, value in super().atoms(resp, req, environ, request_time).items()
+        }
 
     def setup(self, cfg) -> None:
         super().setup(cfg)

@@ -24,12 +24,35 @@ from django.utils.translation import gettext_lazy as _
 logger = logging.getLogger(__name__)
 
 # What psycopg and sqlite3 raise (wrapped by Django) when the server is down,
-# unreachable, restarting or refusing connections.
+# unreachable, restarting or refusing connections; `is_database_down` tells
+# those apart from other errors of the same classes (a deadlock, a statement
+# timeout), which are not an outage and are reported as what they are.
 DATABASE_DOWN = (OperationalError, InterfaceError)
+# SQLSTATE of a connection that failed or was cut by the server (class 08),
+# a server shutting down or starting (57P01-57P03), no free connection (53300).
+_DOWN_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
 RETRY_AFTER_SECONDS = 60
 UNAVAILABLE_MESSAGE = _(
     "We cannot reach our database right now. Nothing was saved. Please try again in a minute."
 )
+
+
+def is_database_down(error: BaseException) -> bool:
+    """True when `error` says the database cannot be reached, not that a
+    statement failed in it."""
+    if isinstance(error, InterfaceError):
+        return True  # a connection already closed
+    if not isinstance(error, OperationalError):
+        return False
+    cause = error.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate:
+        return sqlstate.startswith(_DOWN_SQLSTATES)
+    if type(cause).__module__.startswith("sqlite3"):
+        # "database is locked" is a busy file, not a missing one.
+        return "unable to open" in str(cause) or "disk I/O error" in str(cause)
+    # psycopg gives no SQLSTATE when it cannot connect or loses the server.
+    return True
 
 
 class KeptForm(forms.Form):
@@ -66,12 +89,18 @@ class KeptForm(forms.Form):
             self.initial[name] = data.getlist(name)
 
 
-def database_unavailable(request: HttpRequest, *, kept_form: KeptForm | None = None):
-    """The 503 page, with the patient's form if they were sending one."""
+def database_unavailable(
+    request: HttpRequest, *, kept_form: KeptForm | None = None, outage: bool = True
+):
+    """The 503 page, with the patient's form if they were sending one.
+
+    `outage` False: the database answered, but saving failed (a deadlock, a
+    timeout); the page says so rather than blame an outage."""
     if kept_form is None and _wants_json(request):
         response = JsonResponse({"error": str(UNAVAILABLE_MESSAGE)}, status=503)
     else:
-        response = render(request, "503.html", {"kept_form": kept_form}, status=503)
+        context = {"kept_form": kept_form, "outage": outage}
+        response = render(request, "503.html", context, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     return response
@@ -94,12 +123,22 @@ def keeps_form_when_database_down(
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             try:
                 return view(request, *args, **kwargs)
-            except DATABASE_DOWN:
+            except DATABASE_DOWN as error:
                 if request.method != "POST":
                     raise
-                logger.exception("Database unreachable: %s kept for the patient", request.path)
+                outage = is_database_down(error)
+                if outage:
+                    logger.exception("Database unreachable: %s kept for the patient", request.path)
+                else:
+                    # Not an outage: reported as the error it is, and still
+                    # nothing the patient typed is lost.
+                    logger.exception(
+                        "Database error (%s) saving %s; the form is kept for the patient",
+                        getattr(error.__cause__, "sqlstate", None) or type(error).__name__,
+                        request.path,
+                    )
                 kept = KeptForm(form_class, request.POST, hidden=hidden)
-                return database_unavailable(request, kept_form=kept)
+                return database_unavailable(request, kept_form=kept, outage=outage)
 
         return wrapped
 
@@ -114,8 +153,8 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception):
-        if not isinstance(exception, DATABASE_DOWN):
-            return None
+        if not is_database_down(exception):
+            return None  # any other error is reported, and answered, as one
         logger.error("Database unreachable: %s answered 503", request.path, exc_info=exception)
         if request.method == "POST" and not _wants_json(request):
             return database_unavailable(request, kept_form=KeptForm(None, request.POST))
