@@ -327,7 +327,8 @@ def test_a_statement_that_fails_is_not_called_an_outage(postgres, trial, monkeyp
 
 
 def test_a_failing_statement_is_not_an_outage(postgres):
-    from django.db import OperationalError, connection as db, transaction
+    from django.db import OperationalError, transaction
+    from django.db import connection as db
 
     from trialfinder.unavailable import is_database_down
 
@@ -339,7 +340,8 @@ def test_a_failing_statement_is_not_an_outage(postgres):
 
 
 def test_a_refused_connection_is_an_outage(database):
-    from django.db import OperationalError, connection as db
+    from django.db import OperationalError
+    from django.db import connection as db
 
     from trialfinder.unavailable import is_database_down
 
