@@ -29,3 +29,12 @@ timeout = 30
 graceful_timeout = 30
 logger_class = "trialfinder.logfilters.GunicornLogger"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+
+
+def child_exit(server, worker):
+    # With PROMETHEUS_MULTIPROC_DIR, a worker's counts outlive it in the
+    # folder; its live gauges must not (trialfinder/observability.py).
+    if os.getenv("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -4,6 +4,7 @@ import time
 
 from celery import Celery
 from celery.beat import PersistentScheduler
+from celery.signals import task_prerun
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
@@ -12,6 +13,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trialfinder.settings")
 
 app = Celery("trialfinder")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+@task_prerun.connect
+def _task_log_id(task_id=None, **kwargs) -> None:
+    # A task's log lines carry its id, as a request's carry the request's.
+    from trialfinder.observability import task_started
+
+    task_started(task_id=task_id)
 
 
 class HeartbeatScheduler(PersistentScheduler):

@@ -151,6 +151,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id.
+    "trialfinder.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Pages are compressed for clients that accept gzip, CSRF forms included.
     # BREACH needs a secret repeated in every response next to text the
@@ -466,16 +468,45 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz(/all)?$", r"^livez$"]
 
 # Link tokens never reach a log (trialfinder/logfilters.py): the filter sits on
 # the loggers that write request paths and on the handler everything reaches.
+# Operators (trialfinder/observability.py): every log line carries its
+# request's id (or its task's); LOG_FORMAT json (the default without DEBUG)
+# writes one JSON object a line for a log collector, text the plain lines.
+# SENTRY_DSN reports errors to Sentry, with no patient's details; /metrics
+# serves Prometheus metrics to a scraper that sends METRICS_TOKEN (unset: no
+# /metrics); with several gunicorn workers, PROMETHEUS_MULTIPROC_DIR (an
+# empty folder each start) gathers every worker's counts.
+LOG_FORMAT = os.getenv("LOG_FORMAT", "") or ("text" if DEBUG else "json")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
+SENTRY_DSN = os.getenv("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = os.getenv("SENTRY_ENVIRONMENT", "production")
+SENTRY_TRACES_SAMPLE_RATE = float(os.getenv("SENTRY_TRACES_SAMPLE_RATE", "") or 0)
+METRICS_TOKEN = os.getenv("METRICS_TOKEN", "")
+PROMETHEUS_MULTIPROC_DIR = os.getenv("PROMETHEUS_MULTIPROC_DIR", "")
+if SENTRY_DSN:
+    from trialfinder.observability import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_tokens": {"()": "trialfinder.logfilters.RedactTokens"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "redact_tokens": {"()": "trialfinder.logfilters.RedactTokens"},
+        "request_id": {"()": "trialfinder.observability.RequestIdFilter"},
+    },
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "trialfinder.observability.JsonFormatter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["redact_tokens"],
+            "formatter": LOG_FORMAT,
+            "filters": ["redact_tokens", "request_id"],
         }
     },
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},

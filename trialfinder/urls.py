@@ -5,12 +5,14 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from trialfinder.health import healthz, healthz_all, livez
+from trialfinder.observability import metrics
 from trials.views import seo
 
 urlpatterns = [
     path("livez", livez, name="livez"),
     path("healthz", healthz, name="healthz"),
     path("healthz/all", healthz_all, name="healthz_all"),
+    path("metrics", metrics, name="metrics"),
     # Outside any language prefix: one robots.txt and one sitemap for the site.
     path("robots.txt", seo.robots_txt, name="robots_txt"),
     path("sitemap.xml", seo.sitemap_index, name="sitemap"),
