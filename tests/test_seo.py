@@ -3,6 +3,7 @@ searches, MedicalTrial structured data, the sitemap, robots.txt, compression."""
 
 import datetime
 import gzip
+import io
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -197,6 +198,8 @@ def test_the_sitemap_lists_every_published_trial_across_pages_in_bounded_queries
     published = [TrialFactory(last_updated=datetime.date(2025, 1, day)) for day in range(1, 11)]
     TrialFactory(published=False)
     TrialFactory(overall_status=RecruitmentStatus.COMPLETED, last_updated=None)
+    # As an import, or beat's hourly refresh, does.
+    seo.sitemap_blocks_refresh()
 
     with CaptureQueriesContext(connection) as queries:
         index = locations(client.get("/sitemap.xml"))
@@ -235,6 +238,34 @@ def test_the_sitemap_lists_the_pages_that_are_not_trials(client):
         "https://trials.example.org/faq/",
         "https://trials.example.org/privacy/",
     ]
+
+
+def test_the_index_is_read_from_its_blocks_never_from_every_trial(client, monkeypatch):
+    monkeypatch.setattr(seo, "TRIALS_PER_SITEMAP", 2)
+    first, second, third = (TrialFactory(last_updated=datetime.date(2025, 3, d)) for d in (1, 2, 3))
+    # A database never refreshed is refreshed by its first index request.
+    assert len(locations(client.get("/sitemap.xml"))) == 1 + len(
+        {trial.pk // 2 for trial in (first, second, third)}
+    )
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/sitemap.xml")
+    assert len(queries) == 1
+    assert "trials_trial" not in queries[0]["sql"]
+    # Staff unpublish a block's only trial: gone from the index once refreshed.
+    TrialFactory._meta.model.objects.filter(pk=third.pk).update(published=False)
+    seo.sitemap_blocks_refresh_task.delay()
+    pages = [loc for loc, _ in locations(client.get("/sitemap.xml"))[1:]]
+    if third.pk // 2 not in {first.pk // 2, second.pk // 2}:
+        assert f"https://trials.example.org/sitemap-trials-{third.pk // 2}.xml" not in pages
+
+
+def test_an_import_brings_its_trials_to_the_sitemap_index_at_once(client):
+    from django.core.management import call_command
+
+    assert locations(client.get("/sitemap.xml"))[1:] == []
+    call_command("import_trials", "data/NCT06760221.json", stdout=io.StringIO())
+    pages = locations(client.get("/sitemap.xml"))[1:]
+    assert len(pages) == 1 and pages[0][1] is not None
 
 
 def test_a_sitemap_page_without_trials_is_not_found(client):

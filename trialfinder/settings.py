@@ -344,6 +344,7 @@ CELERY_IMPORTS = [
     "trials.subscriptions",
     "trials.anonymise",
     "trials.heartbeat",
+    "trials.seo",
 ]
 CELERY_BEAT_SCHEDULER = "trialfinder.celery:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {
@@ -353,6 +354,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": OUTBOX_SWEEP_EVERY_SECONDS,
     },
     "heartbeat": {"task": "trials.heartbeat.heartbeat_task", "schedule": HEARTBEAT_SECONDS},
+    # The sitemap index's pages (trials/seo.py), after staff's edits; imports
+    # refresh them at once.
+    "sitemap-refresh": {"task": "trials.seo.sitemap_blocks_refresh_task", "schedule": 3600},
     # The one reminder to a site that has not answered (trials/followup.py).
     "inquiry-reminders": {"task": "trials.followup.inquiry_reminders_task", "schedule": 3600},
     "subscriptions-digest": {

@@ -12,8 +12,10 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 
+from celery import shared_task
 from django.conf import settings
-from django.db.models import F, Max
+from django.db import transaction
+from django.db.models import Count, F, Max
 from django.http import HttpRequest
 from django.urls import LocalePrefixPattern, URLResolver, get_resolver, get_urlconf, translate_url
 from django.utils.functional import Promise
@@ -21,7 +23,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
-from trials.models import RecruitmentStatus, Site, Trial
+from trials.models import RecruitmentStatus, Site, SitemapBlock, Trial
 from trials.registry_text import registry_plain
 
 # URLs in one sitemap page: far below the protocol's 50,000 and 50 MB, and
@@ -176,19 +178,48 @@ class SitemapPage:
 
 
 def sitemap_pages() -> list[SitemapPage]:
-    """The sitemap's trial pages: one per block of primary keys holding published trials.
+    """The sitemap's trial pages, as last refreshed: one query of a few rows.
 
-    Blocks of primary keys, not OFFSET pages: a page is one index range scan
-    however far into the table it is, and the index is one grouped query.
+    A page is a block of primary keys, not an OFFSET page: it is one index
+    range scan however far into the table it is. Which blocks hold published
+    trials, and their newest update, is kept in SitemapBlock: at 500,000
+    studies, grouping every trial took 166 ms a request (8 requests/s). Kept
+    current by each import and hourly by beat (`sitemap_blocks_refresh`); a
+    database never refreshed is refreshed on the first request.
     """
-    blocks = (
+    blocks = list(SitemapBlock.objects.filter(trials__gt=0).values_list("number", "lastmod"))
+    if not blocks and not SitemapBlock.objects.exists():
+        sitemap_blocks_refresh()
+        blocks = list(SitemapBlock.objects.filter(trials__gt=0).values_list("number", "lastmod"))
+    return [SitemapPage(number, lastmod) for number, lastmod in blocks]
+
+
+def sitemap_blocks_refresh() -> int:
+    """Count the published trials of every block again; return how many blocks hold some.
+
+    One grouped scan of the published trials, written in one transaction: a
+    request reads either the old rows or the new ones. An empty table gets
+    one row of no trials, so a registry with none is not counted again on
+    every request.
+    """
+    rows = (
         Trial.objects.published()
         .annotate(block=F("pk") / TRIALS_PER_SITEMAP)
         .values("block")
-        .annotate(lastmod=Max("last_updated"))
+        .annotate(count=Count("pk"), lastmod=Max("last_updated"))
         .order_by("block")
     )
-    return [SitemapPage(row["block"], row["lastmod"]) for row in blocks]
+    blocks = [SitemapBlock(row["block"], row["count"], row["lastmod"]) for row in rows]
+    with transaction.atomic():
+        SitemapBlock.objects.all().delete()
+        SitemapBlock.objects.bulk_create(blocks or [SitemapBlock(0, 0, None)])
+    return len(blocks)
+
+
+@shared_task(ignore_result=True)
+def sitemap_blocks_refresh_task() -> int:
+    """Hourly: trials published, unpublished or changed by staff reach the index."""
+    return sitemap_blocks_refresh()
 
 
 def sitemap_trials(number: int) -> list[tuple[str, object]]:

@@ -18,6 +18,7 @@ from django.db import connection
 
 from trials.lexicon import search_words_refresh
 from trials.models import Trial
+from trials.seo import sitemap_blocks_refresh
 
 from .mapper import InvalidRecord, study_map
 from .reader import BadRecord, ReadProgress, read_source
@@ -124,6 +125,9 @@ def import_studies(
         # Misspellings are corrected against the words trials now carry; on
         # PostgreSQL each batch has already adjusted the lexicon.
         search_words_refresh()
+    if summary.created or summary.updated:
+        # New trials reach the sitemap index at once.
+        sitemap_blocks_refresh()
     return summary
 
 
