@@ -10,7 +10,8 @@
   rotation because Redis is down. The body names the state of each part,
   one line each, so an operator reads at once what is wrong.
 - `/healthz/all` (for alerting): the same lines, 503 when any part is down or
-  a background process has not been seen for HEARTBEAT_STALE_SECONDS.
+  a background process has not been seen for HEARTBEAT_STALE_SECONDS, or the
+  registry has not been followed to the end for two sync periods.
 """
 
 from __future__ import annotations
@@ -76,12 +77,14 @@ def _dependency_states() -> dict[str, str]:
 
 
 def _background_states(database_up: bool) -> dict[str, str]:
-    """ "ok", "stale" or "never seen" for the worker and beat, with their age."""
+    """ "ok", "stale" or "never seen" for the worker and beat, with their age,
+    and when the registry was last followed."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"worker": "ok (tasks run in the web process)", "beat": "not used"}
     if not database_up:
-        return {"worker": "unknown", "beat": "unknown"}
+        return {"worker": "unknown", "beat": "unknown", "registry": "unknown"}
     from trials.heartbeat import heartbeat_ages
+    from trials.registry_sync import registry_sync_freshness
 
     states = {}
     for name, age in heartbeat_ages().items():
@@ -90,6 +93,7 @@ def _background_states(database_up: bool) -> dict[str, str]:
         else:
             fresh = age.total_seconds() <= settings.HEARTBEAT_STALE_SECONDS
             states[name] = f"{'ok' if fresh else 'stale'} (seen {int(age.total_seconds())} s ago)"
+    states["registry"] = registry_sync_freshness()
     return states
 
 
@@ -117,7 +121,10 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def healthz_all(request: HttpRequest) -> HttpResponse:
     states = _dependency_states()
     states |= _background_states(states["database"] == "ok")
-    healthy = all(state.startswith("ok") or state == "not used" for state in states.values())
+    healthy = all(
+        state.startswith("ok") or state in ("not used", "not scheduled")
+        for state in states.values()
+    )
     if not healthy:
         logger.error("Health: %s", ", ".join(f"{name} {state}" for name, state in states.items()))
     return _report(states, 200 if healthy else 503)

@@ -335,6 +335,16 @@ SUBSCRIPTION_DIGEST_HOUR_UTC = envint("SUBSCRIPTION_DIGEST_HOUR_UTC", 7)
 HEARTBEAT_SECONDS = envint("HEARTBEAT_SECONDS", 60)
 HEARTBEAT_STALE_SECONDS = envint("HEARTBEAT_STALE_SECONDS", 300)
 
+# Following the registry (trials/registry_sync.py): the API's address, how
+# often beat runs the sync (0: never), and how politely it asks.
+CTGOV_API_URL = os.getenv("CTGOV_API_URL", "https://clinicaltrials.gov/api/v2")
+REGISTRY_SYNC_EVERY_HOURS = envint("REGISTRY_SYNC_EVERY_HOURS", 24)
+REGISTRY_SYNC_PAGE_SIZE = envint("REGISTRY_SYNC_PAGE_SIZE", 1000)
+REGISTRY_SYNC_REQUESTS_PER_MINUTE = envint("REGISTRY_SYNC_REQUESTS_PER_MINUTE", 50)
+REGISTRY_SYNC_TIMEOUT_SECONDS = envint("REGISTRY_SYNC_TIMEOUT_SECONDS", 60)
+REGISTRY_SYNC_RETRIES = envint("REGISTRY_SYNC_RETRIES", 5)
+REGISTRY_SYNC_STALE_MINUTES = envint("REGISTRY_SYNC_STALE_MINUTES", 30)
+
 # Background work, in one place. Each task sits beside the service it calls;
 # the worker imports these modules. Beat runs the schedule below with its own
 # scheduler, which also records beat's heartbeat.
@@ -345,6 +355,7 @@ CELERY_IMPORTS = [
     "trials.anonymise",
     "trials.heartbeat",
     "trials.seo",
+    "trials.registry_sync",
 ]
 CELERY_BEAT_SCHEDULER = "trialfinder.celery:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {
@@ -357,6 +368,11 @@ CELERY_BEAT_SCHEDULE = {
     # The sitemap index's pages (trials/seo.py), after staff's edits; imports
     # refresh them at once.
     "sitemap-refresh": {"task": "trials.seo.sitemap_blocks_refresh_task", "schedule": 3600},
+    # What the registry changed since the last run (trials/registry_sync.py).
+    "registry-sync": {
+        "task": "trials.registry_sync.registry_sync_task",
+        "schedule": max(REGISTRY_SYNC_EVERY_HOURS, 1) * 3600,
+    },
     # The one reminder to a site that has not answered (trials/followup.py).
     "inquiry-reminders": {"task": "trials.followup.inquiry_reminders_task", "schedule": 3600},
     "subscriptions-digest": {
@@ -379,6 +395,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 86400,
     },
 }
+if not REGISTRY_SYNC_EVERY_HOURS:
+    del CELERY_BEAT_SCHEDULE["registry-sync"]
 SESSION_COOKIE_AGE = min(14 * 24 * 3600, INQUIRY_RETENTION_DAYS * 24 * 3600)
 
 # Email: printed to the console unless an SMTP host is given.

@@ -163,6 +163,15 @@ class _Fields:
             raise InvalidRecord(self.at(key), f"“{value}” is not a date like 2025-10-15") from None
 
 
+def _not_future(obj: _Fields, key: str) -> datetime.date | None:
+    """A registry update date, refused when it is after tomorrow: the
+    registry posts no update ahead of time, so such a record is damaged."""
+    day = obj.date(key)
+    if day is not None and day > datetime.date.today() + datetime.timedelta(days=1):
+        raise InvalidRecord(obj.at(key), f"“{day.isoformat()}” is in the future")
+    return day
+
+
 def _max(model, name: str) -> int:
     return model._meta.get_field(name).max_length
 
@@ -215,7 +224,7 @@ def study_map(record: dict) -> MappedStudy:
         "enrollment": design.obj("enrollmentInfo").count("count"),
         "allocation": design.obj("designInfo").code("allocation", Allocation),
         "start_date": status.obj("startDateStruct").date("date"),
-        "last_updated": status.obj("lastUpdatePostDateStruct").date("date"),
+        "last_updated": _not_future(status.obj("lastUpdatePostDateStruct"), "date"),
         "concepts": _concepts(root.obj("derivedSection")),
     }
     return MappedStudy(

@@ -1,6 +1,6 @@
 from .inquiries import Inquiry, OutgoingEmail
 from .notes import Note, ShareLink
-from .operations import Heartbeat, SitemapBlock
+from .operations import Heartbeat, RegistrySync, SitemapBlock
 from .places import Place, PlaceName
 from .prescreen import PrescreenQuestion
 from .subscriptions import Subscription, SubscriptionDelivery
@@ -35,6 +35,7 @@ __all__ = [
     "PlaceName",
     "PrescreenQuestion",
     "RecruitmentStatus",
+    "RegistrySync",
     "SearchTerm",
     "SearchWord",
     "Sex",

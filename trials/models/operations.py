@@ -39,3 +39,46 @@ class SitemapBlock(models.Model):
 
     def __str__(self) -> str:
         return f"sitemap-trials-{self.number}"
+
+
+class RegistrySync(models.Model):
+    """One run of following the registry (trials/registry_sync.py).
+
+    Written after every page, so staff see a run as it goes and an
+    interrupted run is resumed from `page_token`, the registry's own cursor.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed (resumed by the next run)")
+
+    started_at = models.DateTimeField(_("started"), auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.RUNNING
+    )
+    since = models.DateField(
+        _("changed since"), null=True, blank=True, help_text=_("Empty: the whole registry.")
+    )
+    page_token = models.CharField(_("next page"), max_length=500, blank=True)
+    resumed_from = models.ForeignKey(
+        "self", verbose_name=_("resumed from"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    total = models.PositiveIntegerField(_("studies to read"), null=True, blank=True)
+    pages = models.PositiveIntegerField(_("pages"), default=0)
+    created = models.PositiveIntegerField(_("studies created"), default=0)
+    updated = models.PositiveIntegerField(_("studies updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("studies unchanged"), default=0)
+    failed = models.PositiveIntegerField(_("studies failed"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("registry sync")
+        verbose_name_plural = _("registry syncs")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.status}"
