@@ -105,6 +105,19 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _no_registry_sync_read():
+    """Trial pages read the last registry sync's day at most every five
+    minutes per process (trials/registry_sync.py); a test counting a page's
+    queries must not count that read by chance. Tests of it reset it."""
+    import time
+
+    from trials import registry_sync
+
+    registry_sync._LAST_SYNC_DAY.update(day=None, read_at=time.monotonic())
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in English: a request leaves its language active in the
     thread, and reverse() and gettext() in the next test would follow it."""

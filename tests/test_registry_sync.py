@@ -248,3 +248,26 @@ def test_health_says_when_the_registry_was_last_followed(registry, waits, settin
     response = Client().get("/healthz/all")
     assert response.status_code == 503
     assert "registry: stale (last complete 49 h ago)" in response.content.decode().splitlines()
+
+
+def test_each_trial_page_says_when_its_registry_data_was_last_checked(registry, waits):
+    from trials import registry_sync as sync_module
+
+    registry.page("", [study(1)])
+    registry_sync(client=client_for(waits))
+    trial = Trial.objects.get(nct_id="NCT90000001")
+    # The trial was written long ago; the registry was read today and found it
+    # unchanged, so its data is as of today.
+    Trial.objects.filter(pk=trial.pk).update(
+        updated_at=timezone.now() - datetime.timedelta(days=40)
+    )
+    sync_module._LAST_SYNC_DAY["read_at"] = float("-inf")
+    today = timezone.localdate()
+    html = Client().get(f"/trials/{trial.nct_id}/").content.decode()
+    assert f'Registry data as of <time datetime="{today.isoformat()}">' in html
+    # Without any sync, the day the trial was last written.
+    RegistrySync.objects.all().delete()
+    sync_module._LAST_SYNC_DAY["read_at"] = float("-inf")
+    html = Client().get(f"/trials/{trial.nct_id}/").content.decode()
+    written = (timezone.now() - datetime.timedelta(days=40)).date()
+    assert f'Registry data as of <time datetime="{written.isoformat()}">' in html

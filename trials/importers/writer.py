@@ -54,6 +54,11 @@ class BatchWriter:
         result = ImportSummary()
         if not entries:
             return result
+        if not connection.in_atomic_block:
+            # New condition names are committed first, each INSERT on its
+            # own: inside the batch's transaction, a name two parallel writers
+            # both bring would hold one of them until the other committed.
+            self._condition_ids({name for entry in entries for name in entry.study.conditions})
         try:
             with transaction.atomic():
                 _relax_commit()

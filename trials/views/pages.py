@@ -19,6 +19,7 @@ from trials.pagecache import (
     shared_page_key,
     trials_key,
 )
+from trials.registry_sync import last_sync_day, registry_data_as_of
 from trials.site_list import region_of, site_listing
 
 # The raw registry record can be large and no page shows it.
@@ -62,7 +63,10 @@ def trial_detail(request: HttpRequest, nct_id: str, slug: str = "") -> HttpRespo
     # A visitor without a session (so not staff: published trials only) is
     # served the page kept whole while the trial and the FAQ are as it shows
     # them: the trial's id and update time are all this request reads.
-    shared = shared_page_key(request, "trial", notes, region)
+    # The registry's freshness shows on the page: a sync that finishes
+    # changes what a kept page says.
+    synced = last_sync_day()
+    shared = shared_page_key(request, "trial", notes, region, synced)
     faq = faq_kept() if shared else None
     key = None
     if shared and faq is not None:
@@ -110,6 +114,7 @@ def trial_detail(request: HttpRequest, nct_id: str, slug: str = "") -> HttpRespo
         "primary_site": SimpleLazyObject(primary_site),
         "faq_entries": FaqEntry.objects.published(),
         "contact_form": SimpleLazyObject(lambda: ContactForm(trial=trial)),
+        "registry_as_of": registry_data_as_of(updated_at=trial.updated_at, synced=synced),
     }
     # Kept under the version read above: were the trial edited in between, the
     # next request reads the new version, and renders it again.
