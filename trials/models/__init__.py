@@ -3,6 +3,7 @@ from .notes import Note, ShareLink
 from .places import Place, PlaceName
 from .prescreen import PrescreenQuestion
 from .subscriptions import Subscription, SubscriptionDelivery
+from .teams import InquiryStatusChange, SiteClaim, SiteMembership, TeamLink, TeamSettings
 from .trials import (
     Allocation,
     Condition,
@@ -21,6 +22,11 @@ from .trials import (
 from .vocabulary import SearchTerm, SearchWord
 
 __all__ = [
+    "InquiryStatusChange",
+    "SiteClaim",
+    "SiteMembership",
+    "TeamLink",
+    "TeamSettings",
     "Allocation",
     "Condition",
     "FaqEntry",

@@ -20,6 +20,32 @@ def _is_cjk(text: str) -> bool:
     )
 
 
+class InquiryQuerySet(models.QuerySet):
+    def for_member(self, user) -> InquiryQuerySet:
+        """The inquiries of the sites this study-team account holds now.
+
+        Every study-team page, filter, search and export starts here: a site
+        the account does not hold (or no longer holds) shows nothing."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        return self.filter(
+            site__memberships__user=user,
+            site__memberships__status="confirmed",
+            anonymised_at__isnull=True,
+        )
+
+    def matching(self, text: str) -> InquiryQuerySet:
+        """Inquiries whose name, email or phone holds every word of the text."""
+        for word in text.split()[:5]:
+            self = self.filter(
+                models.Q(first_name__icontains=word)
+                | models.Q(last_name__icontains=word)
+                | models.Q(email__icontains=word)
+                | models.Q(phone__icontains=word)
+            )
+        return self
+
+
 class Inquiry(models.Model):
     class Status(models.TextChoices):
         NEW = "new", _("New")
@@ -27,6 +53,7 @@ class Inquiry(models.Model):
         SCREENING = "screening", _("Screening")
         ENROLLED = "enrolled", _("Enrolled")
         NOT_ELIGIBLE = "not_eligible", _("Not eligible")
+        COULD_NOT_REACH = "could_not_reach", _("Could not reach")
 
     class Routing(models.TextChoices):
         NEAREST = "nearest", _("Nearest recruiting site")
@@ -68,6 +95,8 @@ class Inquiry(models.Model):
     dedupe_key = models.CharField(max_length=64, db_index=True, editable=False)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+
+    objects = InquiryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -123,6 +152,9 @@ class OutgoingEmail(models.Model):
         SITE_CORRECTION = "site_correction", _("Corrected details to the study site")
         SUBSCRIPTION_CONFIRM = "subscription_confirm", _("Confirm a subscription")
         TRIAL_DIGEST = "trial_digest", _("New trials digest")
+        TEAM_SIGN_IN = "team_sign_in", _("Study team: sign-in link")
+        TEAM_CLAIM = "team_claim", _("Study team: confirm a site claim")
+        TEAM_INVITE = "team_invite", _("Study team: invitation")
 
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     inquiry = models.ForeignKey(
