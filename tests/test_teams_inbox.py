@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from tests.factories import InquiryFactory, SiteMembershipFactory
 from tests.page_text import page_text
+from tests.untranslated import english_on_page
 from trials.coordinator import COORDINATOR_STATUSES, coordinator_token
 from trials.models import Inquiry, SiteMembership, TeamSettings
 from trials.teams import taking_messages, team_addresses
@@ -218,3 +219,30 @@ def test_team_settings_refuse_bad_addresses_and_change_nothing(client, member):
 def test_a_site_no_team_holds_has_no_team_addresses(member):
     other = InquiryFactory().site
     assert team_addresses(other) == [] and taking_messages(other)
+
+
+@pytest.mark.usefixtures("compiled_catalogues")
+def test_the_members_pages_read_in_chinese(client, member):
+    inquiry = InquiryFactory(
+        site=member.site,
+        message="我想了解这项研究。",
+        location_text="杭州",
+        prescreen_answers=[{"question": "年龄", "answer": "54", "verdict": "met"}],
+    )
+    client.post(
+        f"/zh-hans/team/inquiries/{inquiry.pk}/", {"status": "contacted", "note": "已电话联系"}
+    )
+    pages = [
+        "/zh-hans/team/",
+        f"/zh-hans/team/inquiries/{inquiry.pk}/",
+        f"/zh-hans/team/sites/{member.site.pk}/settings/",
+        "/zh-hans/team/sign-in/sent/",
+    ]
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        html = response.content.decode()
+        allowed = {*member.site.facility.split(), "CSV"}
+        assert english_on_page(html, also_allowed=allowed) == [], path
+    text = page_text(client.get(f"/zh-hans/team/inquiries/{inquiry.pk}/"))
+    assert "当前状态 已联系" in text and "已电话联系" in text and "患者留言" not in text

@@ -36,7 +36,7 @@ ROW_FIELDS = (
     "location_text",
     "trial__nct_id",
     "site__facility",
-    "site__city",
+    "site__translations",
 )
 
 member_required = login_required(login_url=reverse_lazy("trials:team_sign_in"))
