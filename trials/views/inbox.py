@@ -7,7 +7,6 @@ Every view here starts from `Inquiry.objects.for_member(request.user)` or
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -23,6 +22,9 @@ from trials.spreadsheet import csv_lines
 from trials.teams import sites_held_by
 
 PAGE_SIZE = 25
+# Deeper than this, a team filters or searches (or exports): each page is
+# read from the newest, so a page's cost grows with its number.
+MAX_PAGE = 400
 # The fields a row of the inbox shows; the export reads all it needs.
 ROW_FIELDS = (
     "pk",
@@ -70,18 +72,26 @@ def _filtered(request: HttpRequest) -> tuple[InboxFilterForm, list, object]:
 @require_safe
 def inbox(request: HttpRequest) -> HttpResponse:
     form, sites, inquiries = _filtered(request)
-    page_number = form.cleaned_data.get("page") if form.is_valid() else 1
-    page = Paginator(
-        inquiries.select_related("trial", "site").only(*ROW_FIELDS[1:]).order_by("-created_at"),
-        PAGE_SIZE,
-    ).get_page(page_number)
+    number = (form.cleaned_data.get("page") if form.is_valid() else None) or 1
+    # One page and one more row to know whether there is a next page; no
+    # count: counting a large inbox reads every row of it on each visit.
+    offset = (number - 1) * PAGE_SIZE
+    rows = list(
+        inquiries.select_related("trial", "site")
+        .only(*ROW_FIELDS[1:])
+        .order_by("-created_at", "-pk")[offset : offset + PAGE_SIZE + 1]
+    )
     medians = {site.pk: site.median_response_hours() for site in sites}
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "form": form,
         "sites": [(site, medians[site.pk]) for site in sites],
-        "page": page,
+        "rows": rows[:PAGE_SIZE],
+        "number": number,
+        "previous": number - 1 if number > 1 else None,
+        "next": number + 1 if len(rows) > PAGE_SIZE and number < MAX_PAGE else None,
+        "deeper": len(rows) > PAGE_SIZE and number >= MAX_PAGE,
         "query": query.urlencode(),
     }
     return render(request, "trials/team/inbox.html", context, status=400 if form.errors else 200)
