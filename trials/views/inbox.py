@@ -19,7 +19,7 @@ from trials import coordinator, team_access
 from trials.forms import InboxFilterForm, StatusForm, TeamSettingsForm
 from trials.models import Inquiry, Language
 from trials.spreadsheet import csv_lines
-from trials.teams import sites_held_by
+from trials.teams import median_hours_by_site, sites_held_by
 
 PAGE_SIZE = 25
 # Deeper than this, a team filters or searches (or exports): each page is
@@ -81,7 +81,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         .only(*ROW_FIELDS[1:])
         .order_by("-created_at", "-pk")[offset : offset + PAGE_SIZE + 1]
     )
-    medians = {site.pk: site.median_response_hours() for site in sites}
+    medians = median_hours_by_site(sites)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
