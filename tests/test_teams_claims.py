@@ -128,3 +128,14 @@ def test_an_invitation_withdrawn_before_it_is_accepted_grants_nothing(client, si
     response = client.post(link_path(link_token(OutgoingEmail.objects.get())))
     assert response.status_code == 400 and "This link is not valid" in page_text(response)
     assert SiteMembership.objects.get().status == SiteMembership.Status.REMOVED
+
+
+def test_no_link_signs_a_staff_account_in(client, site):
+    User.objects.create_user("trials@hospital.example.org", "trials@hospital.example.org")
+    User.objects.filter(email="trials@hospital.example.org").update(is_staff=True)
+    claim(client, site, "trials@hospital.example.org")
+    response = client.post(link_path(link_token(OutgoingEmail.objects.get())))
+    assert response.status_code == 400 and "This link is not valid" in page_text(response)
+    assert not SiteMembership.objects.exists()
+    assert SiteClaim.objects.get().status == SiteClaim.Status.PENDING
+    assert "_auth_user_id" not in client.session

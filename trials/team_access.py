@@ -239,30 +239,39 @@ def link_use(*, link: TeamLink) -> User:
     (a claim staff refused, an invitation withdrawn, an account made staff)."""
     with transaction.atomic():
         _link_use(link)
-        if link.purpose == Purpose.SIGN_IN:
-            user = sign_in_account(link.email)
-            if user is None:
-                raise LinkInvalid
-            return user
-        if link.purpose == Purpose.CLAIM:
-            changed = SiteClaim.objects.filter(
-                pk=link.claim_id, status=SiteClaim.Status.PENDING, registry_address=True
-            ).update(status=SiteClaim.Status.CONFIRMED, decided_at=timezone.now())
-            if not changed:
-                raise LinkInvalid
-            user = _account_for(link.email, active=True)
-            _member_confirm(user=user, site=link.site)
-            return user
-        membership = SiteMembership.objects.filter(
-            user__email__iexact=link.email,
-            site=link.site,
-            status__in=[SiteMembership.Status.PENDING, SiteMembership.Status.CONFIRMED],
-        ).first()
-        if membership is None:
+        user = _link_account(link)
+        # Staff keep the admin's password and lockout: no link signs them in.
+        if user.is_staff or user.is_superuser:
+            raise LinkInvalid
+        return user
+
+
+def _link_account(link: TeamLink) -> User:
+    """The account a link names, with its claim or invitation confirmed."""
+    if link.purpose == Purpose.SIGN_IN:
+        user = sign_in_account(link.email)
+        if user is None:
+            raise LinkInvalid
+        return user
+    if link.purpose == Purpose.CLAIM:
+        changed = SiteClaim.objects.filter(
+            pk=link.claim_id, status=SiteClaim.Status.PENDING, registry_address=True
+        ).update(status=SiteClaim.Status.CONFIRMED, decided_at=timezone.now())
+        if not changed:
             raise LinkInvalid
         user = _account_for(link.email, active=True)
         _member_confirm(user=user, site=link.site)
         return user
+    membership = SiteMembership.objects.filter(
+        user__email__iexact=link.email,
+        site=link.site,
+        status__in=[SiteMembership.Status.PENDING, SiteMembership.Status.CONFIRMED],
+    ).first()
+    if membership is None:
+        raise LinkInvalid
+    user = _account_for(link.email, active=True)
+    _member_confirm(user=user, site=link.site)
+    return user
 
 
 def membership_remove(*, membership_ids: list[int]) -> int:
