@@ -251,3 +251,12 @@ def test_the_members_pages_read_in_chinese(client, member):
         assert english_on_page(html, also_allowed=allowed) == [], path
     text = page_text(client.get(f"/zh-hans/team/inquiries/{inquiry.pk}/"))
     assert "当前状态 已联系" in text and "已电话联系" in text and "患者留言" not in text
+
+
+def test_a_page_out_of_range_gets_a_message(client, member):
+    InquiryFactory(site=member.site, first_name="Ming", last_name="Wang")
+    for page in ("401", "0", "abc"):
+        response = client.get(INBOX + f"?page={page}")
+        assert response.status_code == 400
+        assert "Page:" in page_text(response) and "Ming Wang" not in page_text(response)
+    assert "Ming Wang" in page_text(client.get(INBOX + "?page=1"))

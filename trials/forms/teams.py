@@ -46,7 +46,7 @@ class InboxFilterForm(forms.Form):
         choices=[("", _("Any status")), *Inquiry.Status.choices],
     )
     q = forms.CharField(label=_("Name, email or phone"), max_length=100, required=False)
-    page = forms.IntegerField(required=False, min_value=1, max_value=400)
+    page = forms.IntegerField(label=_("Page"), required=False, min_value=1, max_value=400)
 
 
 class StatusForm(forms.Form):
