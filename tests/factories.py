@@ -116,3 +116,24 @@ class NoteFactory(factory.django.DjangoModelFactory):
     start_offset = 12
     end_offset = 25
     body = "Ask about this."
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "auth.User"
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"coordinator{n}@example.org")
+    email = factory.LazyAttribute(lambda o: o.username)
+
+
+class SiteMembershipFactory(factory.django.DjangoModelFactory):
+    """A study-team account holding a site, confirmed."""
+
+    class Meta:
+        model = "trials.SiteMembership"
+
+    user = factory.SubFactory(UserFactory)
+    site = factory.SubFactory(SiteFactory)
+    status = "confirmed"
+    confirmed_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from tests.factories import InquiryFactory, SiteFactory, SubscriptionFactory
 from trials import anonymise
+from trials.coordinator import inquiry_status_set
 from trials.emails import inquiry_emails_create
 from trials.models import Inquiry, OutgoingEmail, ShareLink, Subscription
 from trials.notes import share_create
@@ -59,6 +60,17 @@ def test_it_blanks_contact_details_of_old_inquiries(settings, capsys):
     recent.refresh_from_db()
     assert recent.email == "recent@example.com" and recent.anonymised_at is None
     assert OutgoingEmail.objects.get(inquiry=recent, kind="patient_copy").body_text
+
+
+def test_it_blanks_the_study_teams_notes_but_keeps_the_history(settings):
+    old = received_days_ago(400)
+    recent = received_days_ago(10)
+    for inquiry in (old, recent):
+        inquiry_status_set(inquiry_id=inquiry.pk, status="contacted", note="Called 王小明 back")
+    anonymise.inquiries_anonymise(older_than_days=365)
+    change = old.status_changes.get()
+    assert change.note == "" and change.status == "contacted"
+    assert recent.status_changes.get().note == "Called 王小明 back"
 
 
 def test_it_takes_the_days_from_the_command_line_and_runs_twice_safely(capsys):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.factories import InquiryFactory, SiteFactory, SubscriptionFactory, TrialFactory
 from tests.untranslated import english_on_page, english_words
@@ -20,6 +20,7 @@ from trials.emails import (
 )
 from trials.models import OutgoingEmail, Subscription
 from trials.subscriptions import subscription_digest_send, subscription_request
+from trials.team_access import link_email, site_claim_create, team_invite
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("compiled_catalogues")]
 
@@ -77,6 +78,13 @@ def test_every_email_reads_in_chinese(chinese_site):
     digest = subscription_digest_send(subscription_id=confirmed.pk)
     assert digest is not None
     emails.append(digest)
+    # The study team's links: a sign-in, a claim by the registry's address,
+    # an invitation (in the site's language).
+    with translation.override(ZH):
+        emails.append(link_email(purpose="sign_in", email="lin@example.org"))
+        site_claim_create(site=chinese_site, email=chinese_site.contact_email)
+    team_invite(site=chinese_site, email="new@example.org")
+    emails += list(OutgoingEmail.objects.filter(kind__in=["team_claim", "team_invite"]))
 
     templates = {path.name.removesuffix("_subject.txt") for path in TEMPLATES.glob("*_subject.txt")}
     covered = set()
@@ -87,7 +95,7 @@ def test_every_email_reads_in_chinese(chinese_site):
         assert english_on_page(email.body_html, also_allowed=allowed) == [], email.body_html
         assert '<html lang="zh-hans">' in email.body_html
         covered.add(email.kind)
-    assert len(emails) == len(templates) == 7
+    assert len(emails) == len(templates) == 10
     assert covered == set(OutgoingEmail.Kind.values)
 
 

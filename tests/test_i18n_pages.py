@@ -15,11 +15,13 @@ from django.utils import translation
 
 from tests.factories import InquiryFactory, SiteFactory, SubscriptionFactory, TrialFactory
 from tests.page_text import page_text
+from tests.teams import link_token
 from tests.untranslated import english_on_page, text_outside_english
 from trials.coordinator import coordinator_token
 from trials.models import FaqEntry, PrescreenQuestion, Trial
 from trials.notes import share_create
 from trials.subscriptions import CONFIRM, MANAGE, UNSUBSCRIBE, subscription_token
+from trials.team_access import link_email
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("compiled_catalogues")]
 
@@ -33,6 +35,7 @@ NOT_PAGES = {
     "notes_share_revoke",
     "prescreen",  # the pre-screen form posts here; GET goes back to the trial
     "notify_unsubscribe_one_click",  # RFC 8058: a mail program's POST
+    "team_sign_out",  # a POST from the study team's pages
 }
 
 
@@ -67,7 +70,15 @@ def _path_for(name: str, trial: Trial) -> str | None:
     subscription = SubscriptionFactory(language=ZH, interests="肉瘤")
     inquiry = InquiryFactory(site=trial.sites.first(), message="我想了解这项研究。")
     link, _passcode = share_create(owner_key="k" * 64, trial=trial)
+    site = trial.sites.first()
+    # Signed out, the study team's own pages lead to the sign-in page.
+    team_link = link_token(link_email(purpose="sign_in", email="lin@example.org"))
     args = {
+        "team_inquiry": [inquiry.pk],
+        "team_settings": [site.pk],
+        "team_claim": [site.pk],
+        "team_claim_sent": [site.pk],
+        "team_link": [team_link],
         "detail": [trial.nct_id],
         "detail_slug": [trial.nct_id, "a-slug"],
         "contact": [trial.nct_id],

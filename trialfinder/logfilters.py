@@ -20,7 +20,7 @@ from gunicorn import glogging
 # Every URL with a token in its path (trials/urls.py); tests/test_logging.py
 # fails when a new one is missing here. The language prefix may precede them.
 TOKEN_PATH = re.compile(
-    r"(/(?:inquiry|shared|notifications/(?:confirm|manage|unsubscribe))/)[^/\s?#\"'<>]+"
+    r"(/(?:inquiry|shared|team/link|notifications/(?:confirm|manage|unsubscribe))/)[^/\s?#\"'<>]+"
 )
 REDACTED = "[token]"
 

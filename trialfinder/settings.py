@@ -547,3 +547,11 @@ LOGGING = {
         },
     },
 }
+
+# Study-team accounts (trials/team_access.py): how long an emailed sign-in
+# link works, how long a claim or invitation link works, and how many sign-in
+# links one connection or one address may ask for per hour.
+TEAM_SIGN_IN_LINK_MINUTES = envint("TEAM_SIGN_IN_LINK_MINUTES", 15)
+TEAM_INVITE_LINK_DAYS = envint("TEAM_INVITE_LINK_DAYS", 7)
+TEAM_SIGN_IN_PER_IP_PER_HOUR = envint("TEAM_SIGN_IN_PER_IP_PER_HOUR", 10)
+TEAM_SIGN_IN_PER_ADDRESS_PER_HOUR = envint("TEAM_SIGN_IN_PER_ADDRESS_PER_HOUR", 5)

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from trials.models import Inquiry, OutgoingEmail, ShareLink, Subscription
+from trials.models import Inquiry, InquiryStatusChange, OutgoingEmail, ShareLink, Subscription
 from trials.privacy import ADDRESS, redact
 
 REMOVED = "[removed]"
@@ -54,6 +54,8 @@ def inquiries_anonymise(*, older_than_days: int, now: datetime.datetime | None =
             email.save(update_fields=["last_error"])
         emails.update(subject=REMOVED, body_text="", body_html="", reply_to="", headers={})
         emails.filter(kind=OutgoingEmail.Kind.PATIENT_COPY).update(to="removed@invalid")
+        # A study team's notes may name the patient or quote a call.
+        InquiryStatusChange.objects.filter(inquiry__in=ids).update(note="")
         Inquiry.objects.filter(pk__in=ids).update(
             first_name="",
             last_name="",

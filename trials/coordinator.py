@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from trials.links import LinkExpired, LinkInvalid
-from trials.models import Inquiry
+from trials.models import Inquiry, InquiryStatusChange
 
 SALT = "trials.coordinator.inquiry"
 
@@ -44,25 +44,28 @@ def coordinator_inquiry_id(token: str) -> int:
     return int(value)
 
 
-COORDINATOR_STATUSES = [
-    Inquiry.Status.CONTACTED,
-    Inquiry.Status.SCREENING,
-    Inquiry.Status.ENROLLED,
-    Inquiry.Status.NOT_ELIGIBLE,
-]
+# What a study team can answer, the same on the signed link's page and in
+# the study-team inbox: every status but "new".
+COORDINATOR_STATUSES = [status for status in Inquiry.Status if status != Inquiry.Status.NEW]
 
 
-def inquiry_status_set(*, inquiry_id: int, status: str) -> Inquiry:
-    """Record the coordinator's answer; the first one is the first response."""
+def inquiry_status_set(*, inquiry_id: int, status: str, note: str = "", by=None) -> Inquiry:
+    """Record the study team's answer and its note in the inquiry's history;
+    the first answer is the first response. `by` is the account, or None
+    for the signed link in the site's email."""
     if status not in COORDINATOR_STATUSES:
         raise ValueError(f"not a coordinator status: {status!r}")
     now = timezone.now()
+    note = note.strip()
     with transaction.atomic():
         inquiry = Inquiry.objects.select_for_update().get(pk=inquiry_id)
+        if inquiry.status == status and not note:
+            return inquiry
         if inquiry.status != status:
             inquiry.status = status
             inquiry.status_changed_at = now
             if inquiry.first_response_at is None:
                 inquiry.first_response_at = now
             inquiry.save(update_fields=["status", "status_changed_at", "first_response_at"])
+        InquiryStatusChange.objects.create(inquiry=inquiry, status=status, note=note, by=by, at=now)
     return inquiry

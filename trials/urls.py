@@ -1,6 +1,16 @@
 from django.urls import path, register_converter
 
-from trials.views import contact, coordinator, notes, notifications, pages, prescreen, search
+from trials.views import (
+    contact,
+    coordinator,
+    inbox,
+    notes,
+    notifications,
+    pages,
+    prescreen,
+    search,
+    team,
+)
 
 
 class NctConverter:
@@ -58,6 +68,22 @@ urlpatterns += [
 ]
 
 urlpatterns.append(path("inquiry/<str:token>/", coordinator.inquiry_page, name="coordinator"))
+
+# The study-team side. tests/test_teams_isolation.py walks every "team_" URL
+# as another site's member: a new one is either listed there as public or
+# answers 404 for a site the account does not hold.
+urlpatterns += [
+    path("team/", inbox.inbox, name="team_inbox"),
+    path("team/inquiries/<int:pk>/", inbox.inquiry, name="team_inquiry"),
+    path("team/export.csv", inbox.export, name="team_export"),
+    path("team/sites/<int:site_id>/settings/", inbox.site_settings, name="team_settings"),
+    path("team/sign-in/", team.sign_in, name="team_sign_in"),
+    path("team/sign-in/sent/", team.sign_in_sent, name="team_sign_in_sent"),
+    path("team/sign-out/", team.sign_out, name="team_sign_out"),
+    path("team/link/<str:token>/", team.link, name="team_link"),
+    path("team/claim/<int:site_id>/", team.claim, name="team_claim"),
+    path("team/claim/<int:site_id>/sent/", team.claim_sent, name="team_claim_sent"),
+]
 
 urlpatterns += [
     path("trials/<nct:nct_id>/contact/", contact.contact, name="contact"),

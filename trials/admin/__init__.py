@@ -1,3 +1,3 @@
 """Staff admin, one module per area."""
 
-from . import inquiries, login, operations, subscriptions, trials, vocabulary  # noqa: F401
+from . import inquiries, login, operations, subscriptions, teams, trials, vocabulary  # noqa: F401

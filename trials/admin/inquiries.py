@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 
 from trials.models import Inquiry, OutgoingEmail
 from trials.outbox import email_resend
+from trials.spreadsheet import csv_safe
 
 from .masking import MaskedContactsAdmin
 
@@ -184,16 +185,6 @@ class InquiryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
             "changelist_url": reverse("admin:trials_inquiry_changelist"),
         }
         return TemplateResponse(request, "admin/trials/inquiry/stats.html", context)
-
-
-def csv_safe(value: str) -> str:
-    """A cell a spreadsheet will not run (OWASP's CSV injection advice).
-
-    A leading = + - @, tab or carriage return starts a formula in Excel,
-    LibreOffice or Sheets, so such a cell gets a leading apostrophe: phone
-    numbers (+86...) included, since "-1+cmd|..." looks just as harmless.
-    """
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def site_response_stats() -> list[dict]:

@@ -3,5 +3,22 @@
 from trials.forms.contact import ContactForm
 from trials.forms.notifications import PreferencesForm, SignupForm
 from trials.forms.prescreen import PrescreenForm
+from trials.forms.teams import (
+    ClaimForm,
+    InboxFilterForm,
+    SignInForm,
+    StatusForm,
+    TeamSettingsForm,
+)
 
-__all__ = ["ContactForm", "PreferencesForm", "PrescreenForm", "SignupForm"]
+__all__ = [
+    "ClaimForm",
+    "ContactForm",
+    "InboxFilterForm",
+    "PreferencesForm",
+    "PrescreenForm",
+    "SignInForm",
+    "SignupForm",
+    "StatusForm",
+    "TeamSettingsForm",
+]

@@ -4,6 +4,7 @@ from .operations import Heartbeat, RegistrySync, SitemapBlock
 from .places import Place, PlaceName
 from .prescreen import PrescreenQuestion
 from .subscriptions import Subscription, SubscriptionDelivery
+from .teams import InquiryStatusChange, SiteClaim, SiteMembership, TeamLink, TeamSettings
 from .trials import (
     Allocation,
     Condition,
@@ -22,6 +23,11 @@ from .trials import (
 from .vocabulary import SearchTerm, SearchWord
 
 __all__ = [
+    "InquiryStatusChange",
+    "SiteClaim",
+    "SiteMembership",
+    "TeamLink",
+    "TeamSettings",
     "Allocation",
     "Condition",
     "FaqEntry",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,32 @@ def _is_cjk(text: str) -> bool:
     )
 
 
+class InquiryQuerySet(models.QuerySet):
+    def for_member(self, user) -> InquiryQuerySet:
+        """The inquiries of the sites this study-team account holds now.
+
+        Every study-team page, filter, search and export starts here: a site
+        the account does not hold (or no longer holds) shows nothing."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        # The sites straight from the memberships, with no join through the
+        # site row: the inbox counts and pages these rows on every request.
+        memberships = apps.get_model("trials", "SiteMembership").objects
+        held = memberships.filter(user=user, status="confirmed").values("site_id")
+        return self.filter(site_id__in=held, anonymised_at__isnull=True)
+
+    def matching(self, text: str) -> InquiryQuerySet:
+        """Inquiries whose name, email or phone holds every word of the text."""
+        for word in text.split()[:5]:
+            self = self.filter(
+                models.Q(first_name__icontains=word)
+                | models.Q(last_name__icontains=word)
+                | models.Q(email__icontains=word)
+                | models.Q(phone__icontains=word)
+            )
+        return self
+
+
 class Inquiry(models.Model):
     class Status(models.TextChoices):
         NEW = "new", _("New")
@@ -27,6 +54,7 @@ class Inquiry(models.Model):
         SCREENING = "screening", _("Screening")
         ENROLLED = "enrolled", _("Enrolled")
         NOT_ELIGIBLE = "not_eligible", _("Not eligible")
+        COULD_NOT_REACH = "could_not_reach", _("Could not reach")
 
     class Routing(models.TextChoices):
         NEAREST = "nearest", _("Nearest recruiting site")
@@ -69,11 +97,16 @@ class Inquiry(models.Model):
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
 
+    objects = InquiryQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("inquiry")
         verbose_name_plural = _("inquiries")
         permissions = [("view_contact_details", _("Can see patients' contact details"))]
+        # A site's newest inquiries: the study-team inbox filtered by site and
+        # the median time to first answer (Site.median_response_hours).
+        indexes = [models.Index(fields=["site", "-created_at"], name="inquiry_site_newest")]
 
     def __str__(self) -> str:
         return f"{self.trial.nct_id} → {self.site.facility} ({self.created_at:%Y-%m-%d})"
@@ -123,6 +156,9 @@ class OutgoingEmail(models.Model):
         SITE_CORRECTION = "site_correction", _("Corrected details to the study site")
         SUBSCRIPTION_CONFIRM = "subscription_confirm", _("Confirm a subscription")
         TRIAL_DIGEST = "trial_digest", _("New trials digest")
+        TEAM_SIGN_IN = "team_sign_in", _("Study team: sign-in link")
+        TEAM_CLAIM = "team_claim", _("Study team: confirm a site claim")
+        TEAM_INVITE = "team_invite", _("Study team: invitation")
 
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     inquiry = models.ForeignKey(

@@ -27,7 +27,8 @@ def inquiry_page(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         status = request.POST.get("status", "")
         if status in coordinator.COORDINATOR_STATUSES:
-            coordinator.inquiry_status_set(inquiry_id=inquiry.pk, status=status)
+            note = request.POST.get("note", "")[:2000]
+            coordinator.inquiry_status_set(inquiry_id=inquiry.pk, status=status, note=note)
             return redirect(f"{request.path}?saved=1")
         error = _("Please choose one of the statuses below.")
     context = {
