@@ -255,3 +255,31 @@ def test_beat_runs_every_cleanup_daily(settings):
         "sessions_expired_delete",
     ):
         assert schedule[f"trials.anonymise.{task}_task"] == 86400
+
+
+def test_it_deletes_study_teams_spent_links_and_stale_claims():
+    from tests.factories import SiteFactory
+    from trials.models import SiteClaim, TeamLink
+
+    site = SiteFactory()
+    now = timezone.now()
+
+    def link(token: str, **fields) -> TeamLink:
+        return TeamLink.objects.create(
+            purpose=TeamLink.Purpose.SIGN_IN,
+            token_hash=token,
+            email="coordinator@hospital.example",
+            expires_at=fields.pop("expires_at", now + datetime.timedelta(minutes=15)),
+            **fields,
+        )
+
+    live = link("a" * 64)
+    link("b" * 64, expires_at=now - datetime.timedelta(days=2))
+    link("c" * 64, used_at=now - datetime.timedelta(days=2))
+    old_claim = SiteClaim.objects.create(site=site, email="someone@hospital.example")
+    SiteClaim.objects.filter(pk=old_claim.pk).update(created_at=now - datetime.timedelta(days=400))
+    recent = SiteClaim.objects.create(site=site, email="other@hospital.example")
+
+    assert anonymise.team_links_expired_delete() == 3
+    assert list(TeamLink.objects.all()) == [live]
+    assert list(SiteClaim.objects.all()) == [recent]

@@ -394,6 +394,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "trials.anonymise.sessions_expired_delete_task",
         "schedule": 86400,
     },
+    "team-links-expired-delete": {
+        "task": "trials.anonymise.team_links_expired_delete_task",
+        "schedule": 86400,
+    },
 }
 if not REGISTRY_SYNC_EVERY_HOURS:
     del CELERY_BEAT_SCHEDULE["registry-sync"]

@@ -20,7 +20,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from trials.models import Inquiry, InquiryStatusChange, OutgoingEmail, ShareLink, Subscription
+from trials.models import (
+    Inquiry,
+    InquiryStatusChange,
+    OutgoingEmail,
+    ShareLink,
+    SiteClaim,
+    Subscription,
+    TeamLink,
+)
 from trials.privacy import ADDRESS, redact
 
 REMOVED = "[removed]"
@@ -100,6 +108,28 @@ def share_links_expired_delete(*, now: datetime.datetime | None = None) -> int:
     ended = ShareLink.objects.filter(Q(expires_at__lte=now) | Q(revoked_at__isnull=False))
     _total, per_model = ended.delete()
     return per_model.get(ShareLink._meta.label, 0)
+
+
+def team_links_expired_delete(*, now: datetime.datetime | None = None) -> int:
+    """Delete study teams' one-time links that expired or were used a day ago,
+    and claims refused or left undecided past the retention period: they hold
+    coordinators' addresses and serve nothing more. Return how many."""
+    now = now or timezone.now()
+    links, _ = TeamLink.objects.filter(
+        Q(expires_at__lte=now - datetime.timedelta(days=1))
+        | Q(used_at__lte=now - datetime.timedelta(days=1))
+    ).delete()
+    stale = now - datetime.timedelta(days=settings.INQUIRY_RETENTION_DAYS)
+    claims, _ = SiteClaim.objects.filter(
+        Q(status=SiteClaim.Status.REFUSED) | Q(status=SiteClaim.Status.PENDING),
+        created_at__lt=stale,
+    ).delete()
+    return links + claims
+
+
+@shared_task(ignore_result=True)
+def team_links_expired_delete_task() -> int:
+    return team_links_expired_delete()
 
 
 def sessions_expired_delete() -> int:

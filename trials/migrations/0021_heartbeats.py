@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trials', '0016_site_points'),
+        ('trials', '0018_study_teams'),
     ]
 
     operations = [
