@@ -1,3 +1,3 @@
 """Staff admin, one module per area."""
 
-from . import inquiries, login, subscriptions, trials, vocabulary  # noqa: F401
+from . import inquiries, login, sites, subscriptions, trials, vocabulary  # noqa: F401

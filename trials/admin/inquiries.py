@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from trials.models import Inquiry, OutgoingEmail
 from trials.outbox import email_resend
 
+from .lists import EstimatedCountPaginator, SiteFilter, TrialFilter, by_nct_number, search_term
 from .masking import MaskedContactsAdmin
 
 
@@ -54,18 +55,19 @@ class OutgoingEmailInline(MaskedContactsAdmin, admin.TabularInline):
 @admin.register(Inquiry)
 class InquiryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
     list_display = ("created_at", "trial", "site", "full_name", "email", "phone", "status")
-    list_filter = ("status", "created_at", "routing", "trial", "site")
+    # Trial and site are typed in: a link per trial or site is the registry.
+    list_filter = ("status", "created_at", "routing", TrialFilter, SiteFilter)
     list_select_related = ("trial", "site")
     date_hierarchy = "created_at"
-    search_fields = (
-        "trial__nct_id",
-        "trial__brief_title",
-        "site__facility",
-        "site__city",
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
+    # Sorted only by what an index holds; counted by the planner when large.
+    sortable_by = ("created_at",)
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    # An NCT number goes through the trials' unique index (get_search_results);
+    # these only for staff who may see them, never across a join.
+    search_fields = ("first_name", "last_name", "email", "phone")
+    search_help_text = _(
+        "An NCT number or its start; a patient's name, email or phone for staff who may see them."
     )
     inlines = [OutgoingEmailInline]
     actions = ["export_csv", "resend_failed_emails"]
@@ -110,6 +112,15 @@ class InquiryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # inquiries come from patients only
+
+    def get_search_results(self, request, queryset, search_term_):
+        term = search_term(request, search_term_)
+        found = by_nct_number(queryset, term)
+        if found is not None or not term:
+            return (queryset if found is None else found), False
+        if not self.get_search_fields(request):
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, term)
 
     @admin.display(description=_("name"))
     def full_name(self, inquiry: Inquiry) -> str:
@@ -229,9 +240,21 @@ def site_response_stats() -> list[dict]:
 @admin.register(OutgoingEmail)
 class OutgoingEmailAdmin(MaskedContactsAdmin, admin.ModelAdmin):
     list_display = ("created_at", "kind", "to", "status", "attempts", "sent_at", "error")
-    list_filter = ("status", "kind", "created_at")
-    search_fields = ("message_id", "inquiry__trial__nct_id")
+    list_filter = (
+        "status",
+        "kind",
+        "created_at",
+        TrialFilter.on("inquiry__trial"),
+        SiteFilter.on("inquiry__site"),
+    )
+    search_fields = ("message_id",)
+    search_help_text = _("The Message-ID, or the NCT number of the inquiry's trial.")
     list_select_related = ("inquiry", "subscription")
+    # Newest first by the primary key: no index holds created_at.
+    ordering = ("-pk",)
+    sortable_by = ()
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     actions = ["resend_failed"]
     fields = readonly_fields = (
         "kind",
@@ -256,6 +279,17 @@ class OutgoingEmailAdmin(MaskedContactsAdmin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_search_results(self, request, queryset, search_term_):
+        term = search_term(request, search_term_)
+        if not term:
+            return queryset, False
+        found = by_nct_number(queryset, term, "inquiry__trial")
+        if found is not None:
+            return found, False
+        # The unique index answers the whole Message-ID, with or without <>.
+        bare = term.strip("<>")
+        return queryset.filter(message_id__in=[term, f"<{bare}>"]), False
 
     @admin.display(description=_("last error"))
     def error(self, email: OutgoingEmail) -> str:

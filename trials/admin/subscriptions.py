@@ -8,7 +8,8 @@ staff without `trials.view_contact_details`, through trials/admin/masking.py.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -16,6 +17,7 @@ from django.utils.translation import ngettext
 from trials.models import OutgoingEmail, Subscription, SubscriptionDelivery
 from trials.subscriptions import subscription_unsubscribe
 
+from .lists import EstimatedCountPaginator, TrialFilter, by_nct_number, search_term
 from .masking import MaskedContactsAdmin
 
 
@@ -77,9 +79,20 @@ class SubscriptionAdmin(MaskedContactsAdmin, admin.ModelAdmin):
         "last_digest_at",
         "trials_sent",
     )
-    list_filter = ("status", "language", "created_at", "confirmed_at")
+    list_filter = (
+        "status",
+        "language",
+        "created_at",
+        "confirmed_at",
+        TrialFilter.on("deliveries__trial"),
+    )
     search_fields = ("email", "interests", "place_text")
     date_hierarchy = "created_at"
+    # Newest first by the primary key; no other column has an index to sort by.
+    ordering = ("-pk",)
+    sortable_by = ()
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     inlines = [DeliveryInline, SubscriptionEmailInline]
     actions = ["unsubscribe"]
     fields = (
@@ -108,12 +121,27 @@ class SubscriptionAdmin(MaskedContactsAdmin, admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(trials_sent_count=Count("deliveries"))
+        # Counted for the rows of the page only, not grouped over every subscriber.
+        sent = (
+            SubscriptionDelivery.objects.filter(subscription=OuterRef("pk"))
+            .order_by()
+            .values("subscription")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        count = Coalesce(Subquery(sent, output_field=IntegerField()), 0)
+        return super().get_queryset(request).annotate(trials_sent_count=count)
+
+    def get_search_results(self, request, queryset, search_term_):
+        term = search_term(request, search_term_)
+        if not term:
+            return queryset, False
+        return super().get_search_results(request, queryset, term)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.display(description=_("trials sent"), ordering="trials_sent_count")
+    @admin.display(description=_("trials sent"))
     def trials_sent(self, subscription: Subscription) -> int:
         return getattr(subscription, "trials_sent_count", 0)
 
@@ -135,8 +163,13 @@ class SubscriptionDeliveryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
 
     list_display = ("created_at", "trial", "subscription__email", "email_status")
     list_select_related = ("trial", "subscription", "email")
-    search_fields = ("trial__nct_id", "trial__brief_title")
+    list_filter = (TrialFilter,)
+    search_fields = ("trial__nct_id",)
+    search_help_text = _("An NCT number or its start.")
     date_hierarchy = "created_at"
+    sortable_by = ()
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     fields = readonly_fields = ("created_at", "trial", "subscriber", "email_status")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -144,6 +177,13 @@ class SubscriptionDeliveryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    def get_search_results(self, request, queryset, search_term_):
+        term = search_term(request, search_term_)
+        found = by_nct_number(queryset, term)
+        if found is not None or not term:
+            return (queryset if found is None else found), False
+        return queryset.none(), False
 
     @admin.display(description=_("subscriber"))
     def subscriber(self, delivery: SubscriptionDelivery) -> str:
