@@ -118,7 +118,13 @@ def walk(client) -> dict[str, str]:
             "_selected_action": list(Inquiry.objects.values_list("pk", flat=True)),
         },
     )
-    pages["inquiries.csv"] = response.content.decode()
+    pages["inquiries.csv"] = b"".join(response.streaming_content).decode("utf-8-sig")
+    response = client.post(
+        reverse("admin:trials_subscription_changelist"),
+        {"action": "export_csv", "select_across": "1", "_selected_action": ["0"]},
+    )
+    pages["subscribers.csv"] = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert "@" in pages["subscribers.csv"] or "•••" in pages["subscribers.csv"]
     return pages
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import HttpRequest, StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from trials.models import OutgoingEmail, Subscription, SubscriptionDelivery
 from trials.subscriptions import subscription_unsubscribe
 
+from .exports import CHUNK_SIZE, csv_response
 from .lists import EstimatedCountPaginator, TrialFilter, by_nct_number, search_term
 from .masking import MaskedContactsAdmin
 
@@ -94,7 +95,19 @@ class SubscriptionAdmin(MaskedContactsAdmin, admin.ModelAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     inlines = [DeliveryInline, SubscriptionEmailInline]
-    actions = ["unsubscribe"]
+    actions = ["unsubscribe", "export_csv"]
+    csv_columns = (
+        "email",
+        "status",
+        "interests",
+        "place_text",
+        "radius_km",
+        "language",
+        "created_at",
+        "confirmed_at",
+        "unsubscribed_at",
+        "last_digest_at",
+    )
     fields = (
         "email",
         "status",
@@ -144,6 +157,15 @@ class SubscriptionAdmin(MaskedContactsAdmin, admin.ModelAdmin):
     @admin.display(description=_("trials sent"))
     def trials_sent(self, subscription: Subscription) -> int:
         return getattr(subscription, "trials_sent_count", 0)
+
+    @admin.action(description=_("Export selected subscribers as CSV"))
+    def export_csv(self, request: HttpRequest, queryset) -> StreamingHttpResponse:
+        subscriptions = queryset.order_by("pk").iterator(chunk_size=CHUNK_SIZE)
+        rows = (
+            [subscription.pk, *[self.cell(request, subscription, n) for n in self.csv_columns]]
+            for subscription in subscriptions
+        )
+        return csv_response(name="subscribers", header=["id", *self.csv_columns], rows=rows)
 
     @admin.action(description=_("Unsubscribe the selected subscribers"))
     def unsubscribe(self, request: HttpRequest, queryset) -> None:
