@@ -21,7 +21,14 @@ from trials.models import Inquiry, OutgoingEmail
 from trials.outbox import email_resend
 
 from .exports import CHUNK_SIZE, csv_response
-from .lists import EstimatedCountPaginator, SiteFilter, TrialFilter, by_nct_number, search_term
+from .lists import (
+    EstimatedCountPaginator,
+    SiteFilter,
+    TrialFilter,
+    by_nct_number,
+    search_term,
+    without_large_trial_fields,
+)
 from .masking import MaskedContactsAdmin
 
 
@@ -111,6 +118,9 @@ class InquiryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # inquiries come from patients only
+
+    def get_queryset(self, request):
+        return without_large_trial_fields(super().get_queryset(request))
 
     def get_search_results(self, request, queryset, search_term_):
         term = search_term(request, search_term_)

@@ -73,6 +73,16 @@ class EstimatedCountPaginator(Paginator):
         return estimate if estimate >= EXACT_COUNT_BELOW else super().count
 
 
+# A trial's columns a list never shows and which can be large (a registry
+# record with 715 locations is megabytes).
+TRIAL_LARGE_FIELDS = ("source_record", "description", "eligibility_criteria", "overview")
+
+
+def without_large_trial_fields(queryset: QuerySet, path: str = "trial") -> QuerySet:
+    """`queryset` with its trials (through `path`) read without their large columns."""
+    return queryset.select_related(path).defer(*(f"{path}__{f}" for f in TRIAL_LARGE_FIELDS))
+
+
 def search_term(request: HttpRequest, term: str) -> str:
     """The search as the indexes take it: stripped and at most SEARCH_MAX_CHARS."""
     term = " ".join((term or "").split())

@@ -18,7 +18,13 @@ from trials.models import OutgoingEmail, Subscription, SubscriptionDelivery
 from trials.subscriptions import subscription_unsubscribe
 
 from .exports import CHUNK_SIZE, csv_response
-from .lists import EstimatedCountPaginator, TrialFilter, by_nct_number, search_term
+from .lists import (
+    EstimatedCountPaginator,
+    TrialFilter,
+    by_nct_number,
+    search_term,
+    without_large_trial_fields,
+)
 from .masking import MaskedContactsAdmin
 
 
@@ -199,6 +205,9 @@ class SubscriptionDeliveryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    def get_queryset(self, request):
+        return without_large_trial_fields(super().get_queryset(request))
 
     def get_search_results(self, request, queryset, search_term_):
         term = search_term(request, search_term_)
