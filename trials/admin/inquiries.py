@@ -8,6 +8,7 @@ else sees them masked, through trials/admin/masking.py like every admin page.
 from __future__ import annotations
 
 import statistics
+from functools import partial
 
 from django.contrib import admin, messages
 from django.db.models import Count
@@ -25,8 +26,7 @@ from .lists import (
     EstimatedCountPaginator,
     SiteFilter,
     TrialFilter,
-    by_nct_number,
-    search_term,
+    searched,
     without_large_trial_fields,
 )
 from .masking import MaskedContactsAdmin
@@ -123,13 +123,10 @@ class InquiryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
         return without_large_trial_fields(super().get_queryset(request))
 
     def get_search_results(self, request, queryset, search_term_):
-        term = search_term(request, search_term_)
-        found = by_nct_number(queryset, term)
-        if found is not None or not term:
-            return (queryset if found is None else found), False
-        if not self.get_search_fields(request):
-            return queryset.none(), False
-        return super().get_search_results(request, queryset, term)
+        # Contact details only for staff who may see them (get_search_fields).
+        by_contact = partial(super().get_search_results, request)
+        words = by_contact if self.get_search_fields(request) else None
+        return searched(request, queryset, search_term_, by_words=words)
 
     @admin.display(description=_("name"))
     def full_name(self, inquiry: Inquiry) -> str:
@@ -207,6 +204,11 @@ class InquiryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/trials/inquiry/stats.html", context)
 
 
+def by_message_id(emails, term: str) -> tuple:
+    """The unique index answers the whole Message-ID, with or without <>."""
+    return emails.filter(message_id__in=[term, f"<{term.strip('<>')}>"]), False
+
+
 def site_response_stats() -> list[dict]:
     """Per site: inquiries received, answered, and the median hours to first response."""
     counts = (
@@ -281,15 +283,9 @@ class OutgoingEmailAdmin(MaskedContactsAdmin, admin.ModelAdmin):
         return False
 
     def get_search_results(self, request, queryset, search_term_):
-        term = search_term(request, search_term_)
-        if not term:
-            return queryset, False
-        found = by_nct_number(queryset, term, "inquiry__trial")
-        if found is not None:
-            return found, False
-        # The unique index answers the whole Message-ID, with or without <>.
-        bare = term.strip("<>")
-        return queryset.filter(message_id__in=[term, f"<{bare}>"]), False
+        return searched(
+            request, queryset, search_term_, path="inquiry__trial", by_words=by_message_id
+        )
 
     @admin.display(description=_("last error"))
     def error(self, email: OutgoingEmail) -> str:

@@ -18,6 +18,7 @@ seconds and megabytes. The admin classes share these instead:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
@@ -112,6 +113,26 @@ def nct_number_q(term: str, path: str = "nct_id") -> Q | None:
         return Q(**{path: start})
     after = start[:-1] + chr(ord(start[-1]) + 1)
     return Q(**{f"{path}__gte": start, f"{path}__lt": after})
+
+
+def searched(
+    request: HttpRequest,
+    queryset: QuerySet,
+    typed: str,
+    *,
+    path: str = "trial",
+    by_words: Callable[[QuerySet, str], tuple[QuerySet, bool]] | None = None,
+) -> tuple[QuerySet, bool]:
+    """What an admin's get_search_results answers: an NCT number (or its
+    start) through `path`'s unique index, other words by `by_words`, or
+    nothing found when the list has no other index to search."""
+    term = search_term(request, typed)
+    if not term:
+        return queryset, False
+    found = by_nct_number(queryset, term, path)
+    if found is not None:
+        return found, False
+    return by_words(queryset, term) if by_words else (queryset.none(), False)
 
 
 class TypedFilter(admin.SimpleListFilter):

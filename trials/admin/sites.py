@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import F, QuerySet
@@ -17,8 +19,7 @@ from .lists import (
     CountryFilter,
     EstimatedCountPaginator,
     TrialFilter,
-    by_nct_number,
-    search_term,
+    searched,
 )
 
 
@@ -115,14 +116,13 @@ class SiteAdmin(admin.ModelAdmin):
         return site.trial_nct_id
 
     def get_search_results(self, request, queryset, search_term_):
-        term = search_term(request, search_term_)
-        if not term:
-            return queryset, False
-        if term.isdigit() and len(term) < 10:
-            return queryset.filter(pk=int(term)), False
-        found = by_nct_number(queryset, term)
-        if found is not None:
-            return found, False
+        number = search_term_.strip()
+        if number.isdigit() and len(number) < 10:
+            return queryset.filter(pk=int(number)), False
+        by_name = partial(self.by_name, request)
+        return searched(request, queryset, search_term_, by_words=by_name)
+
+    def by_name(self, request, queryset, term: str):
         if not request.GET.get(TrialFilter.parameter_name):
             # Names are searched within one trial: across 1.46 million sites
             # no index holds "contains".

@@ -21,11 +21,23 @@ from .exports import CHUNK_SIZE, csv_response
 from .lists import (
     EstimatedCountPaginator,
     TrialFilter,
-    by_nct_number,
     search_term,
+    searched,
     without_large_trial_fields,
 )
 from .masking import MaskedContactsAdmin
+
+# What the list and the CSV export both show of a subscriber.
+SUBSCRIBER_COLUMNS = (
+    "email",
+    "status",
+    "interests",
+    "place_text",
+    "radius_km",
+    "language",
+    "created_at",
+    "confirmed_at",
+)
 
 
 class ReadOnlyInline(MaskedContactsAdmin, admin.TabularInline):
@@ -74,18 +86,7 @@ class SubscriptionEmailInline(ReadOnlyInline):
 
 @admin.register(Subscription)
 class SubscriptionAdmin(MaskedContactsAdmin, admin.ModelAdmin):
-    list_display = (
-        "email",
-        "status",
-        "interests",
-        "place_text",
-        "radius_km",
-        "language",
-        "created_at",
-        "confirmed_at",
-        "last_digest_at",
-        "trials_sent",
-    )
+    list_display = (*SUBSCRIBER_COLUMNS, "last_digest_at", "trials_sent")
     list_filter = (
         "status",
         "language",
@@ -102,18 +103,7 @@ class SubscriptionAdmin(MaskedContactsAdmin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     inlines = [DeliveryInline, SubscriptionEmailInline]
     actions = ["unsubscribe", "export_csv"]
-    csv_columns = (
-        "email",
-        "status",
-        "interests",
-        "place_text",
-        "radius_km",
-        "language",
-        "created_at",
-        "confirmed_at",
-        "unsubscribed_at",
-        "last_digest_at",
-    )
+    csv_columns = (*SUBSCRIBER_COLUMNS, "unsubscribed_at", "last_digest_at")
     fields = (
         "email",
         "status",
@@ -210,11 +200,7 @@ class SubscriptionDeliveryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
         return without_large_trial_fields(super().get_queryset(request))
 
     def get_search_results(self, request, queryset, search_term_):
-        term = search_term(request, search_term_)
-        found = by_nct_number(queryset, term)
-        if found is not None or not term:
-            return (queryset if found is None else found), False
-        return queryset.none(), False
+        return searched(request, queryset, search_term_)
 
     @admin.display(description=_("subscriber"))
     def subscriber(self, delivery: SubscriptionDelivery) -> str:

@@ -24,8 +24,8 @@ from trials.admin.lists import (
     CountryFilter,
     EstimatedCountPaginator,
     NameContains,
-    by_nct_number,
     search_term,
+    searched,
 )
 from trials.admin.prescreen import PrescreenQuestionInline
 from trials.importers import import_studies
@@ -198,18 +198,7 @@ class TrialAdmin(admin.ModelAdmin):
         return queryset
 
     def get_search_results(self, request, queryset, search_term_):
-        term = search_term(request, search_term_)
-        if not term:
-            return queryset, False
-        found = by_nct_number(queryset, term, "pk")
-        if found is not None:
-            return found, False
-        # The public search's full-text index on PostgreSQL (title, official
-        # title, conditions, keywords, sponsor); icontains on SQLite only.
-        words = Understanding(words=term)
-        if connection.vendor == "postgresql":
-            return queryset.filter(match_expression(words, ranked=True)), False
-        return text_filter(queryset, words), False
+        return searched(request, queryset, search_term_, path="pk", by_words=by_title_words)
 
     @admin.display(description=_("study sites"))
     def sites_summary(self, trial: Trial) -> str:
@@ -362,6 +351,15 @@ class TrialAdmin(admin.ModelAdmin):
             "changelist_url": reverse("admin:trials_trial_changelist"),
         }
         return TemplateResponse(request, "admin/trials/trial/import.html", context)
+
+
+def by_title_words(trials: QuerySet[Trial], term: str) -> tuple[QuerySet[Trial], bool]:
+    """The public search's full-text index on PostgreSQL (title, official
+    title, conditions, keywords, sponsor); icontains on SQLite only."""
+    words = Understanding(words=term)
+    if connection.vendor == "postgresql":
+        return trials.filter(match_expression(words, ranked=True)), False
+    return text_filter(trials, words), False
 
 
 @admin.register(Condition)
