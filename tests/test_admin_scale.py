@@ -133,7 +133,14 @@ def pages() -> list[str]:
 
 
 def more_of_the_big_trial(sites: int, inquiries: int) -> None:
+    """More sites and inquiries for the big trial; more trials sent to the first subscriber."""
     big = Trial.objects.get(nct_id=BIG)
+    first = Subscription.objects.order_by("pk").first()
+    sent = SubscriptionDelivery.objects.filter(subscription=first).values("trial_id")
+    SubscriptionDelivery.objects.bulk_create(
+        SubscriptionDelivery(subscription=first, trial=trial)
+        for trial in Trial.objects.exclude(pk__in=sent).order_by("pk")[: inquiries // 2]
+    )
     Site.objects.bulk_create(
         Site(trial=big, facility=f"Site {n}", city="Jinan", country=COUNTRIES[n % 3])
         for n in range(sites)
@@ -158,6 +165,10 @@ def test_every_admin_page_stays_the_same_as_the_registry_grows(client, staff):
     grow(100, 2_000)
     more_of_the_big_trial(sites=600, inquiries=1_200)
     assert Trial.objects.count() == 2_001 and Site.objects.filter(trial__nct_id=BIG).count() == 663
+    assert (
+        SubscriptionDelivery.objects.filter(subscription__email="subscriber0@example.com").count()
+        == 661
+    )
 
     for url in pages():
         queries, size = measure(client, url)

@@ -44,6 +44,17 @@ class ReadOnlyInline(MaskedContactsAdmin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
+    # A subscriber of some years has had hundreds of digests: the newest only.
+    newest = 50
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        match = request.resolver_match
+        object_id = match.kwargs.get("object_id") if match else None
+        if not object_id:
+            return queryset
+        rows = queryset.filter(subscription_id=object_id).order_by("-pk")
+        return queryset.filter(pk__in=list(rows.values_list("pk", flat=True)[: self.newest]))
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
