@@ -144,7 +144,10 @@ def pages() -> dict[str, str]:
             [BIG_SITES],
         )
         big_id, big_nct = cursor.fetchone()
-        cursor.execute("SELECT nct_id FROM trials_trial ORDER BY id LIMIT 1 OFFSET 250000")
+        cursor.execute(
+            "SELECT nct_id FROM trials_trial ORDER BY id"
+            " OFFSET (SELECT count(*) / 2 FROM trials_trial) LIMIT 1"
+        )
         (middle_nct,) = cursor.fetchone()
         cursor.execute(
             "SELECT i.id, i.site_id, i.trial_id, t.nct_id FROM trials_inquiry i"
@@ -245,6 +248,13 @@ def export() -> None:
     )
 
 
+def collect_static() -> None:
+    """DEBUG off serves hashed static names, as in production: they must exist."""
+    from django.core.management import call_command
+
+    call_command("collectstatic", "--noinput", verbosity=0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--prepare", action="store_true")
@@ -256,8 +266,10 @@ def main() -> None:
     if args.prepare:
         prepare(args.inquiries, args.subscribers)
     elif args.export:
+        collect_static()
         export()
     else:
+        collect_static()
         measure(args.repeat)
 
 

@@ -120,7 +120,7 @@ class InquiryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
         return False  # inquiries come from patients only
 
     def get_queryset(self, request):
-        return without_large_trial_fields(super().get_queryset(request))
+        return without_large_trial_fields(super().get_queryset(request), "site")
 
     def get_search_results(self, request, queryset, search_term_):
         # Contact details only for staff who may see them (get_search_fields).

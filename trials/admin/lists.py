@@ -79,9 +79,12 @@ class EstimatedCountPaginator(Paginator):
 TRIAL_LARGE_FIELDS = ("source_record", "description", "eligibility_criteria", "overview")
 
 
-def without_large_trial_fields(queryset: QuerySet, path: str = "trial") -> QuerySet:
-    """`queryset` with its trials (through `path`) read without their large columns."""
-    return queryset.select_related(path).defer(*(f"{path}__{f}" for f in TRIAL_LARGE_FIELDS))
+def without_large_trial_fields(queryset: QuerySet, *related: str) -> QuerySet:
+    """`queryset` with its trials read without their large columns, and the
+    `related` rows as well (the admin's list_select_related is not applied
+    to a queryset that already selects some)."""
+    queryset = queryset.select_related("trial", *related)
+    return queryset.defer(*(f"trial__{name}" for name in TRIAL_LARGE_FIELDS))
 
 
 def search_term(request: HttpRequest, term: str) -> str:

@@ -208,7 +208,7 @@ class SubscriptionDeliveryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
         return False
 
     def get_queryset(self, request):
-        return without_large_trial_fields(super().get_queryset(request))
+        return without_large_trial_fields(super().get_queryset(request), "subscription", "email")
 
     def get_search_results(self, request, queryset, search_term_):
         return searched(request, queryset, search_term_)
