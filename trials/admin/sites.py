@@ -8,11 +8,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import F, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from trials.forms.contact import EmailAddressField
-from trials.models import Language, Site
+from trials.models import Language, Site, Trial
 from trials.translations import side_by_side, translations_form
 
 from .lists import (
@@ -21,6 +22,10 @@ from .lists import (
     TrialFilter,
     searched,
 )
+
+
+def trials_changed(*trial_ids: int | None) -> None:
+    Trial.objects.filter(pk__in=[i for i in trial_ids if i]).update(updated_at=timezone.now())
 
 
 class SiteCountryFilter(CountryFilter):
@@ -106,6 +111,22 @@ class SiteAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    # A trial's page is kept per trial update (trials/pagecache.py): a site
+    # added, changed, moved or deleted is an update of its trial.
+    def save_model(self, request, obj: Site, form, change: bool) -> None:
+        before = Site.objects.filter(pk=obj.pk).values_list("trial_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        trials_changed(obj.trial_id, before)
+
+    def delete_model(self, request, obj: Site) -> None:
+        super().delete_model(request, obj)
+        trials_changed(obj.trial_id)
+
+    def delete_queryset(self, request, queryset) -> None:
+        trial_ids = list(queryset.values_list("trial_id", flat=True).distinct())
+        super().delete_queryset(request, queryset)
+        trials_changed(*trial_ids)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Site]:
         # The trial's number only, not its row (registry records are large).
