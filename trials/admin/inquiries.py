@@ -23,7 +23,7 @@ from trials.outbox import email_resend
 
 from .exports import CHUNK_SIZE, csv_response
 from .lists import (
-    EstimatedCountPaginator,
+    RegistryScaleAdmin,
     SiteFilter,
     TrialFilter,
     searched,
@@ -59,7 +59,7 @@ class OutgoingEmailInline(MaskedContactsAdmin, admin.TabularInline):
 
 
 @admin.register(Inquiry)
-class InquiryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
+class InquiryAdmin(MaskedContactsAdmin, RegistryScaleAdmin):
     list_display = ("created_at", "trial", "site", "full_name", "email", "phone", "status")
     # Trial and site are typed in: a link per trial or site is the registry.
     list_filter = ("status", "created_at", "routing", TrialFilter, SiteFilter)
@@ -67,8 +67,6 @@ class InquiryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     # Sorted only by what an index holds; counted by the planner when large.
     sortable_by = ("created_at",)
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
     # An NCT number goes through the trials' unique index (get_search_results);
     # these only for staff who may see them, never across a join.
     search_fields = ("first_name", "last_name", "email", "phone")
@@ -240,7 +238,7 @@ def site_response_stats() -> list[dict]:
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(MaskedContactsAdmin, admin.ModelAdmin):
+class OutgoingEmailAdmin(MaskedContactsAdmin, RegistryScaleAdmin):
     list_display = ("created_at", "kind", "to", "status", "attempts", "sent_at", "error")
     list_filter = (
         "status",
@@ -255,8 +253,6 @@ class OutgoingEmailAdmin(MaskedContactsAdmin, admin.ModelAdmin):
     # Newest first by the primary key: no index holds created_at.
     ordering = ("-pk",)
     sortable_by = ()
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
     actions = ["resend_failed"]
     fields = readonly_fields = (
         "kind",

@@ -18,7 +18,7 @@ from trials.translations import side_by_side, translations_form
 
 from .lists import (
     CountryFilter,
-    EstimatedCountPaginator,
+    RegistryScaleAdmin,
     TrialFilter,
     searched,
 )
@@ -56,7 +56,7 @@ class SiteForm(forms.ModelForm):
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(RegistryScaleAdmin):
     """The sites of the registry, edited one at a time.
 
     A trial's page links here filtered to that trial (`?trial=NCT…`): a trial
@@ -73,8 +73,6 @@ class SiteAdmin(admin.ModelAdmin):
     autocomplete_fields = ["trial"]
     list_per_page = 50
     sortable_by = ()
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
     fieldsets = [
         (
             None,

@@ -19,7 +19,7 @@ from trials.subscriptions import subscription_unsubscribe
 
 from .exports import CHUNK_SIZE, csv_response
 from .lists import (
-    EstimatedCountPaginator,
+    RegistryScaleAdmin,
     TrialFilter,
     search_term,
     searched,
@@ -96,7 +96,7 @@ class SubscriptionEmailInline(ReadOnlyInline):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(MaskedContactsAdmin, admin.ModelAdmin):
+class SubscriptionAdmin(MaskedContactsAdmin, RegistryScaleAdmin):
     list_display = (*SUBSCRIBER_COLUMNS, "last_digest_at", "trials_sent")
     list_filter = (
         "status",
@@ -110,8 +110,6 @@ class SubscriptionAdmin(MaskedContactsAdmin, admin.ModelAdmin):
     # Newest first by the primary key; no other column has an index to sort by.
     ordering = ("-pk",)
     sortable_by = ()
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
     inlines = [DeliveryInline, SubscriptionEmailInline]
     actions = ["unsubscribe", "export_csv"]
     csv_columns = (*SUBSCRIBER_COLUMNS, "unsubscribed_at", "last_digest_at")
@@ -187,7 +185,7 @@ class SubscriptionAdmin(MaskedContactsAdmin, admin.ModelAdmin):
 
 
 @admin.register(SubscriptionDelivery)
-class SubscriptionDeliveryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
+class SubscriptionDeliveryAdmin(MaskedContactsAdmin, RegistryScaleAdmin):
     """Which trial went to which subscriber, in which email."""
 
     list_display = ("created_at", "trial", "subscription__email", "email_status")
@@ -197,8 +195,6 @@ class SubscriptionDeliveryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
     search_help_text = _("An NCT number or its start.")
     date_hierarchy = "created_at"
     sortable_by = ()
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
     fields = readonly_fields = ("created_at", "trial", "subscriber", "email_status")
 
     def has_add_permission(self, request: HttpRequest) -> bool:

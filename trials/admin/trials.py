@@ -22,8 +22,8 @@ from django.utils.translation import ngettext
 from trials.admin.imports import ImportForm
 from trials.admin.lists import (
     CountryFilter,
-    EstimatedCountPaginator,
     NameContains,
+    RegistryScaleAdmin,
     search_term,
     searched,
 )
@@ -98,7 +98,7 @@ class PhaseFilter(admin.SimpleListFilter):
 
 
 @admin.register(Trial)
-class TrialAdmin(admin.ModelAdmin):
+class TrialAdmin(RegistryScaleAdmin):
     form = TrialForm
 
     class Media:
@@ -125,8 +125,6 @@ class TrialAdmin(admin.ModelAdmin):
     list_per_page = 50
     # Only what an index sorts: the unique NCT number and the date updated.
     sortable_by = ["nct_id", "last_updated"]
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
     autocomplete_fields = ["conditions"]
     prepopulated_fields = {"slug": ["brief_title"]}
     readonly_fields = [
@@ -358,19 +356,26 @@ def by_title_words(trials: QuerySet[Trial], term: str) -> tuple[QuerySet[Trial],
     title, conditions, keywords, sponsor); icontains on SQLite only."""
     words = Understanding(words=term)
     if connection.vendor == "postgresql":
+        if not has_lexemes(term):
+            # "a", "the": no word to look up; a scan of every trial to find none.
+            return trials.none(), False
         return trials.filter(match_expression(words, ranked=True)), False
     return text_filter(trials, words), False
 
 
+def has_lexemes(term: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT numnode(websearch_to_tsquery('english', %s)) > 0", [term])
+        return cursor.fetchone()[0]
+
+
 @admin.register(Condition)
-class ConditionAdmin(admin.ModelAdmin):
+class ConditionAdmin(RegistryScaleAdmin):
     list_display = ["name", "slug", "trial_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     ordering = ["name"]
     sortable_by = ["name"]
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Condition]:
         # Counted for the page's conditions only, not grouped over 200,000 names.
