@@ -33,8 +33,9 @@ from django.utils.translation import gettext_lazy as _
 
 from trials.models import Site, Trial
 
-# Below this many rows (as the planner guesses) the list is counted exactly.
-EXACT_COUNT_BELOW = 20_000
+# Below this many rows (as the planner guesses) the list is counted exactly:
+# counting 15,000 trials recruiting in China takes half a second at 500,000.
+EXACT_COUNT_BELOW = 1_000
 # Longer searches are cut: no title or NCT number needs more.
 SEARCH_MAX_CHARS = 200
 # "NCT0676", "nct06760221", "06760221": the start of an NCT number.
