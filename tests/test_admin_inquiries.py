@@ -47,7 +47,10 @@ def export(client, *ids) -> list[dict]:
     )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    # Streamed, with a byte order mark so that spreadsheets read it as UTF-8.
+    body = b"".join(response.streaming_content)
+    assert body.startswith("\ufeff".encode())
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
 
 
 def test_it_masks_contact_details_without_the_permission(client, inquiry):

@@ -7,9 +7,11 @@ import pytest
 from django.contrib import admin
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Permission, User
+from django.db.models import CharField, TextField
 from django.urls import NoReverseMatch, reverse
 
 from tests.factories import InquiryFactory, SubscriptionFactory
+from tests.page_text import page_text
 from trials.emails import inquiry_emails_create
 from trials.models import Inquiry, OutgoingEmail, Subscription, SubscriptionDelivery
 
@@ -116,7 +118,13 @@ def walk(client) -> dict[str, str]:
             "_selected_action": list(Inquiry.objects.values_list("pk", flat=True)),
         },
     )
-    pages["inquiries.csv"] = response.content.decode()
+    pages["inquiries.csv"] = b"".join(response.streaming_content).decode("utf-8-sig")
+    response = client.post(
+        reverse("admin:trials_subscription_changelist"),
+        {"action": "export_csv", "select_across": "1", "_selected_action": ["0"]},
+    )
+    pages["subscribers.csv"] = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert "@" in pages["subscribers.csv"] or "•••" in pages["subscribers.csv"]
     return pages
 
 
@@ -230,3 +238,49 @@ def test_staff_without_the_permission_can_still_change_the_status(client, rows):
     inquiry.refresh_from_db()
     assert inquiry.status == "contacted" and inquiry.email == PATIENT["email"]
     assert inquiry.first_name == PATIENT["first_name"] and inquiry.phone == PATIENT["phone"]
+
+
+def masked_lookups(model) -> list[str]:
+    """Every filter an address could carry that reads a masked value: the
+    model's free text and contact fields, and its relations' contact fields."""
+    lookups = []
+    for field in model._meta.get_fields():
+        if field.is_relation and field.related_model is not None:
+            names = getattr(field.related_model, "CONTACT_FIELDS", ())
+            lookups += [f"{field.name}__{name}__startswith" for name in names]
+        elif isinstance(field, CharField | TextField) and not field.choices:
+            lookups += [f"{field.name}__startswith", f"{field.name}__icontains"]
+    return lookups
+
+
+PATIENT_ADMINS = [model for model in admin.site._registry if hasattr(model, "contact_values")]
+
+
+@pytest.mark.parametrize("model", PATIENT_ADMINS, ids=lambda model: model.__name__)
+def test_filters_in_the_address_do_not_read_masked_values(client, rows, model):
+    staff_without_the_permission(client)
+    url = reverse(f"admin:trials_{model._meta.model_name}_changelist")
+    everything = client.get(url).context["cl"].result_count
+    assert everything > 0
+    lookups = masked_lookups(model)
+    assert any("email" in lookup for lookup in lookups), lookups
+    for lookup in lookups:
+        for letter in ("x", "o", "Z", "zzz"):
+            response = client.get(url, {lookup: letter})
+            assert response.status_code == 302, (lookup, response.status_code)
+            assert lookup not in response["Location"]
+            page = client.get(response["Location"])
+            # The same rows as with no filter at all: nothing told by the count.
+            assert page.context["cl"].result_count == everything, (lookup, letter)
+            assert "Filtering by patients' contact details needs the permission" in (
+                page_text(page)
+            )
+            assert not leaks({url: page.content.decode()})
+
+
+def test_staff_with_the_permission_filter_by_contact_details(client, rows):
+    user = staff_without_the_permission(client)
+    user.user_permissions.add(Permission.objects.get(codename="view_contact_details"))
+    url = reverse("admin:trials_inquiry_changelist")
+    assert client.get(url, {"email__startswith": "xan"}).context["cl"].result_count == 1
+    assert client.get(url, {"email__startswith": "zzz"}).context["cl"].result_count == 0

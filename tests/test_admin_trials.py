@@ -78,10 +78,16 @@ def test_it_shows_a_trial_with_its_sites_and_its_criteria_as_patients_see_them(c
         ),
     )
     SiteFactory(trial=trial, facility="Shandong Cancer Hospital and Institute", city="Jinan")
+    SiteFactory(trial=trial, country="China", status=RecruitmentStatus.COMPLETED)
     response = client.get(f"{TRIALS}{trial.pk}/change/")
     assert response.status_code == 200
     text = page_text(response)
-    assert form_data(response)["sites-0-facility"] == ["Shandong Cancer Hospital and Institute"]
+    # A summary of the sites, and a link to edit them in their own list.
+    assert "China Recruiting 1" in text and "China Completed 1" in text
+    assert "Edit this trial's 2 sites" in text
+    sites = client.get(f"{ADMIN}trials/site/", {"trial": "nct06760221"})
+    assert "Shandong Cancer Hospital and Institute" in results_text(sites)
+    assert "2 study sites" in page_text(sites)
     # Numbered by the lists themselves, each level its own way (1. → a.).
     assert "Inclusion criteria Lab values: Hemoglobin (HB) ≥ 90g/L;" in text
     assert "Exclusion criteria Pregnant" in text
@@ -232,12 +238,15 @@ def test_it_saves_site_languages_and_trial_phases_from_their_checkboxes(client, 
     site = SiteFactory(trial=trial, languages=["zh-hans", "en"])
     url = f"{TRIALS}{trial.pk}/change/"
     data = form_data(client.get(url))
-    assert data["sites-0-languages"] == ["zh-hans", "en"]
     assert data["keywords"] == ["Surgery"]
-    data["sites-0-languages"] = ["en"]
     data["phases"] = ["PHASE1", "PHASE2"]
     data["keywords"] = ["Surgery\r\nStereotactic Body Radiotherapy\r\n"]
     assert client.post(url, data).status_code == 302
+    site_url = f"{ADMIN}trials/site/{site.pk}/change/"
+    data = form_data(client.get(site_url))
+    assert data["languages"] == ["zh-hans", "en"]
+    data["languages"] = ["en"]
+    assert client.post(site_url, data).status_code == 302
     site.refresh_from_db()
     trial.refresh_from_db()
     assert site.languages == ["en"]

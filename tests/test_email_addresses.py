@@ -11,7 +11,7 @@ from django.urls import reverse
 from tests.factories import InquiryFactory, SiteFactory, SubscriptionFactory, TrialFactory
 from tests.page_text import page_text
 from trials import outbox
-from trials.admin.trials import SiteForm
+from trials.admin.sites import SiteForm
 from trials.emails import inquiry_emails_create
 from trials.models import Inquiry, OutgoingEmail, Subscription
 from trials.subscriptions import MANAGE, subscription_path

@@ -66,17 +66,16 @@ def test_it_shows_a_new_site_added_in_the_admin_at_once(client, trial, django_us
     assert "Second Example Hospital" not in page_text(client.get(trial.get_absolute_url()))
     staff = Client()
     staff.force_login(django_user_model.objects.create_superuser("editor", "e@example.org", "x"))
-    url = f"{ADMIN}trials/trial/{trial.pk}/change/"
+    url = f"{ADMIN}trials/site/add/?trial={trial.pk}"
     from tests.test_admin_trials import form_data
 
     data = form_data(staff.get(url))
     data.update(
         {
-            "sites-TOTAL_FORMS": ["2"],
-            "sites-1-facility": ["Second Example Hospital"],
-            "sites-1-status": ["RECRUITING"],
-            "sites-1-city": ["Hangzhou"],
-            "sites-1-country": ["China"],
+            "facility": ["Second Example Hospital"],
+            "status": ["RECRUITING"],
+            "city": ["Hangzhou"],
+            "country": ["China"],
             "_save": ["Save"],
         }
     )
@@ -84,6 +83,15 @@ def test_it_shows_a_new_site_added_in_the_admin_at_once(client, trial, django_us
     html = client.get(trial.get_absolute_url()).content.decode()
     # In the contact form's list of centers too, which is cached with the trial.
     assert re.search(r"<option[^>]*>Second Example Hospital", html)
+    # Renamed on its own page: the trial's page shows the new name at once.
+    site = trial.sites.get(facility="Second Example Hospital")
+    url = f"{ADMIN}trials/site/{site.pk}/change/"
+    data = form_data(staff.get(url))
+    data.update({"facility": ["Third Example Hospital"], "_save": ["Save"]})
+    assert staff.post(url, data).status_code == 302
+    html = client.get(trial.get_absolute_url()).content.decode()
+    assert re.search(r"<option[^>]*>Third Example Hospital", html)
+    assert "Second Example Hospital" not in html
 
 
 def test_it_shows_a_renamed_condition_at_once(client, trial, django_user_model):

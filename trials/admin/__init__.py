@@ -1,3 +1,12 @@
 """Staff admin, one module per area."""
 
-from . import inquiries, login, operations, subscriptions, teams, trials, vocabulary  # noqa: F401
+from . import (  # noqa: F401
+    inquiries,
+    login,
+    operations,
+    sites,
+    subscriptions,
+    teams,
+    trials,
+    vocabulary,
+)

@@ -7,22 +7,28 @@ else sees them masked, through trials/admin/masking.py like every admin page.
 
 from __future__ import annotations
 
-import csv
 import statistics
+from functools import partial
 
 from django.contrib import admin, messages
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from trials.models import Inquiry, OutgoingEmail
 from trials.outbox import email_resend
-from trials.spreadsheet import csv_safe
+from trials.spreadsheet import CHUNK_SIZE, csv_response
 
+from .lists import (
+    RegistryScaleAdmin,
+    SiteFilter,
+    TrialFilter,
+    searched,
+    without_large_trial_fields,
+)
 from .masking import MaskedContactsAdmin
 
 
@@ -53,20 +59,19 @@ class OutgoingEmailInline(MaskedContactsAdmin, admin.TabularInline):
 
 
 @admin.register(Inquiry)
-class InquiryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
+class InquiryAdmin(MaskedContactsAdmin, RegistryScaleAdmin):
     list_display = ("created_at", "trial", "site", "full_name", "email", "phone", "status")
-    list_filter = ("status", "created_at", "routing", "trial", "site")
+    # Trial and site are typed in: a link per trial or site is the registry.
+    list_filter = ("status", "created_at", "routing", TrialFilter, SiteFilter)
     list_select_related = ("trial", "site")
     date_hierarchy = "created_at"
-    search_fields = (
-        "trial__nct_id",
-        "trial__brief_title",
-        "site__facility",
-        "site__city",
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
+    # Sorted only by what an index holds; counted by the planner when large.
+    sortable_by = ("created_at",)
+    # An NCT number goes through the trials' unique index (get_search_results);
+    # these only for staff who may see them, never across a join.
+    search_fields = ("first_name", "last_name", "email", "phone")
+    search_help_text = _(
+        "An NCT number or its start; a patient's name, email or phone for staff who may see them."
     )
     inlines = [OutgoingEmailInline]
     actions = ["export_csv", "resend_failed_emails"]
@@ -112,33 +117,43 @@ class InquiryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # inquiries come from patients only
 
+    def get_queryset(self, request):
+        return without_large_trial_fields(super().get_queryset(request), "site")
+
+    def get_search_results(self, request, queryset, search_term_):
+        # Contact details only for staff who may see them (get_search_fields).
+        by_contact = partial(super().get_search_results, request)
+        words = by_contact if self.get_search_fields(request) else None
+        return searched(request, queryset, search_term_, by_words=words)
+
     @admin.display(description=_("name"))
     def full_name(self, inquiry: Inquiry) -> str:
         return inquiry.full_name
 
     @admin.action(description=_("Export selected inquiries as CSV"))
-    def export_csv(self, request, queryset) -> HttpResponse:
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        stamp = timezone.now().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="inquiries-{stamp}.csv"'
-        writer = csv.writer(response)
-        writer.writerow(
-            [
-                "id",
-                "received",
-                "trial",
-                "site",
-                "status",
-                "routing",
-                "distance_km",
-                "first_response_at",
-                *self.csv_columns,
-            ]
+    def export_csv(self, request, queryset) -> StreamingHttpResponse:
+        header = [
+            "id",
+            "received",
+            "trial",
+            "site",
+            "status",
+            "routing",
+            "distance_km",
+            "first_response_at",
+            *self.csv_columns,
+        ]
+        inquiries = queryset.select_related("trial", "site").order_by("created_at", "pk")
+        # Only the columns written: a trial's registry record is large.
+        inquiries = inquiries.only(
+            *(f.name for f in Inquiry._meta.concrete_fields),
+            "trial__nct_id",
+            "site__facility",
         )
-        for inquiry in queryset.select_related("trial", "site").order_by("created_at"):
-            contact = [self.cell(request, inquiry, name) for name in self.csv_columns]
-            writer.writerow(
-                [
+
+        def rows():
+            for inquiry in inquiries.iterator(chunk_size=CHUNK_SIZE):
+                yield [
                     inquiry.pk,
                     inquiry.created_at.isoformat(),
                     inquiry.trial.nct_id,
@@ -147,10 +162,10 @@ class InquiryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
                     inquiry.routing,
                     "" if inquiry.distance_km is None else f"{inquiry.distance_km:.1f}",
                     inquiry.first_response_at.isoformat() if inquiry.first_response_at else "",
-                    *[csv_safe(v) for v in contact],
+                    *[self.cell(request, inquiry, name) for name in self.csv_columns],
                 ]
-            )
-        return response
+
+        return csv_response(name="inquiries", header=header, rows=rows())
 
     @admin.action(description=_("Resend the failed emails of selected inquiries"))
     def resend_failed_emails(self, request, queryset) -> None:
@@ -187,6 +202,11 @@ class InquiryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/trials/inquiry/stats.html", context)
 
 
+def by_message_id(emails, term: str) -> tuple:
+    """The unique index answers the whole Message-ID, with or without <>."""
+    return emails.filter(message_id__in=[term, f"<{term.strip('<>')}>"]), False
+
+
 def site_response_stats() -> list[dict]:
     """Per site: inquiries received, answered, and the median hours to first response."""
     counts = (
@@ -218,11 +238,21 @@ def site_response_stats() -> list[dict]:
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(MaskedContactsAdmin, admin.ModelAdmin):
+class OutgoingEmailAdmin(MaskedContactsAdmin, RegistryScaleAdmin):
     list_display = ("created_at", "kind", "to", "status", "attempts", "sent_at", "error")
-    list_filter = ("status", "kind", "created_at")
-    search_fields = ("message_id", "inquiry__trial__nct_id")
+    list_filter = (
+        "status",
+        "kind",
+        "created_at",
+        TrialFilter.on("inquiry__trial"),
+        SiteFilter.on("inquiry__site"),
+    )
+    search_fields = ("message_id",)
+    search_help_text = _("The Message-ID, or the NCT number of the inquiry's trial.")
     list_select_related = ("inquiry", "subscription")
+    # Newest first by the primary key: no index holds created_at.
+    ordering = ("-pk",)
+    sortable_by = ()
     actions = ["resend_failed"]
     fields = readonly_fields = (
         "kind",
@@ -247,6 +277,11 @@ class OutgoingEmailAdmin(MaskedContactsAdmin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_search_results(self, request, queryset, search_term_):
+        return searched(
+            request, queryset, search_term_, path="inquiry__trial", by_words=by_message_id
+        )
 
     @admin.display(description=_("last error"))
     def error(self, email: OutgoingEmail) -> str:

@@ -11,7 +11,11 @@ rather than each page:
 - every other text shown (a column, a read-only field: subjects, delivery
   errors, computed columns) has the row's `contact_values()` masked in it;
 - search and filters never look into contact fields (a hit would tell who
-  wrote to us).
+  wrote to us), and neither does a filter typed into the address
+  (`?email__startswith=a`, `?to__contains=`, `?inquiry__last_name=`): such
+  a lookup, on a contact field or on free text of a row that may quote one,
+  is refused by `lookup_allowed` and the list is shown without it, with a
+  word saying so (`masked_lookup` is the rule).
 
 What Django builds from `__str__` (titles, breadcrumbs, delete
 confirmations, history, autocomplete) is covered by no model's `__str__`
@@ -23,11 +27,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib import messages
+from django.contrib.admin.options import IS_POPUP_VAR, TO_FIELD_VAR
 from django.contrib.admin.utils import label_for_field, lookup_field
+from django.contrib.admin.views.main import ERROR_FLAG, IGNORED_PARAMS, PAGE_VAR
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models.constants import LOOKUP_SEP
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.utils.translation import gettext
 
 from trials.privacy import can_see_contacts, mask, redact
 
@@ -57,6 +65,42 @@ def _target_field(model, name: str):
 def is_contact_field(model, name: str) -> bool:
     field = _target_field(model, name.lstrip("^=@"))
     return field is not None and field.name in getattr(field.model, "CONTACT_FIELDS", ())
+
+
+def _lookup_target(model, lookup: str):
+    """The model field a filter such as "inquiry__email__startswith" reads, or None.
+
+    Relations are followed (reverse ones too: "emails__to"); the first
+    field that is not a relation ends the path, the rest being lookups."""
+    field = None
+    for part in lookup.split(LOOKUP_SEP):
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return field
+        if not field.is_relation or field.related_model is None:
+            return field
+        model = field.related_model
+    return field
+
+
+def masked_lookup(model, lookup: str, offered: set[str]) -> bool:
+    """Whether filtering by `lookup` could tell staff without the permission
+    what a masked value is, letter by letter (`email__startswith=a`).
+
+    Contact fields are masked, and so is free text of a row that carries
+    contact details (an email's recipient, subject or error may quote the
+    patient). The exact parameters of the admin's own filters (`offered`)
+    stay: their values are the links the filter already shows."""
+    if lookup in offered:
+        return False
+    field = _lookup_target(model, lookup)
+    if field is None or field.is_relation:
+        return False
+    if field.name in getattr(field.model, "CONTACT_FIELDS", ()):
+        return True
+    free_text = isinstance(field, TEXT_FIELDS) and not field.choices
+    return free_text and hasattr(field.model, "contact_values")
 
 
 class Shown:
@@ -164,3 +208,41 @@ class MaskedContactsAdmin:
         if can_see_contacts(request.user):
             return names
         return [n for n in names if not (isinstance(n, str) and is_contact_field(self.model, n))]
+
+    def _offered_lookups(self, request: HttpRequest) -> set[str]:
+        names = [n for n in self.get_list_filter(request) if isinstance(n, str)]
+        return {f"{n}{suffix}" for n in names for suffix in ("", "__exact", "__isnull")}
+
+    def refused_lookups(self, request: HttpRequest, params) -> list[str]:
+        """The filters in `params` this member of staff may not use."""
+        if can_see_contacts(request.user):
+            return []
+        ignored = {*IGNORED_PARAMS, PAGE_VAR, ERROR_FLAG, IS_POPUP_VAR, TO_FIELD_VAR}
+        offered = self._offered_lookups(request)
+        return [
+            name
+            for name in params
+            if name not in ignored and masked_lookup(self.model, name, offered)
+        ]
+
+    def lookup_allowed(self, lookup: str, value, request: HttpRequest) -> bool:
+        if self.refused_lookups(request, [lookup]):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        refused = self.refused_lookups(request, request.GET)
+        if refused:
+            # Django would answer 400; a list without the filter says more.
+            messages.warning(
+                request,
+                gettext(
+                    "Filtering by patients' contact details needs the permission to see "
+                    "them; the list is shown without that filter."
+                ),
+            )
+            kept = request.GET.copy()
+            for name in refused:
+                del kept[name]
+            return HttpResponseRedirect(f"{request.path}?{kept.urlencode()}")
+        return super().changelist_view(request, extra_context)

@@ -8,21 +8,53 @@ staff without `trials.view_contact_details`, through trials/admin/masking.py.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import Count
-from django.http import HttpRequest
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from trials.models import OutgoingEmail, Subscription, SubscriptionDelivery
+from trials.spreadsheet import CHUNK_SIZE, csv_response
 from trials.subscriptions import subscription_unsubscribe
 
+from .lists import (
+    RegistryScaleAdmin,
+    TrialFilter,
+    search_term,
+    searched,
+    without_large_trial_fields,
+)
 from .masking import MaskedContactsAdmin
+
+# What the list and the CSV export both show of a subscriber.
+SUBSCRIBER_COLUMNS = (
+    "email",
+    "status",
+    "interests",
+    "place_text",
+    "radius_km",
+    "language",
+    "created_at",
+    "confirmed_at",
+)
 
 
 class ReadOnlyInline(MaskedContactsAdmin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
+    # A subscriber of some years has had hundreds of digests: the newest only.
+    newest = 50
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        match = request.resolver_match
+        object_id = match.kwargs.get("object_id") if match else None
+        if not object_id:
+            return queryset
+        rows = queryset.filter(subscription_id=object_id).order_by("-pk")
+        return queryset.filter(pk__in=list(rows.values_list("pk", flat=True)[: self.newest]))
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -64,24 +96,23 @@ class SubscriptionEmailInline(ReadOnlyInline):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(MaskedContactsAdmin, admin.ModelAdmin):
-    list_display = (
-        "email",
+class SubscriptionAdmin(MaskedContactsAdmin, RegistryScaleAdmin):
+    list_display = (*SUBSCRIBER_COLUMNS, "last_digest_at", "trials_sent")
+    list_filter = (
         "status",
-        "interests",
-        "place_text",
-        "radius_km",
         "language",
         "created_at",
         "confirmed_at",
-        "last_digest_at",
-        "trials_sent",
+        TrialFilter.on("deliveries__trial"),
     )
-    list_filter = ("status", "language", "created_at", "confirmed_at")
     search_fields = ("email", "interests", "place_text")
     date_hierarchy = "created_at"
+    # Newest first by the primary key; no other column has an index to sort by.
+    ordering = ("-pk",)
+    sortable_by = ()
     inlines = [DeliveryInline, SubscriptionEmailInline]
-    actions = ["unsubscribe"]
+    actions = ["unsubscribe", "export_csv"]
+    csv_columns = (*SUBSCRIBER_COLUMNS, "unsubscribed_at", "last_digest_at")
     fields = (
         "email",
         "status",
@@ -108,14 +139,38 @@ class SubscriptionAdmin(MaskedContactsAdmin, admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(trials_sent_count=Count("deliveries"))
+        # Counted for the rows of the page only, not grouped over every subscriber.
+        sent = (
+            SubscriptionDelivery.objects.filter(subscription=OuterRef("pk"))
+            .order_by()
+            .values("subscription")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        count = Coalesce(Subquery(sent, output_field=IntegerField()), 0)
+        return super().get_queryset(request).annotate(trials_sent_count=count)
+
+    def get_search_results(self, request, queryset, search_term_):
+        term = search_term(request, search_term_)
+        if not term:
+            return queryset, False
+        return super().get_search_results(request, queryset, term)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.display(description=_("trials sent"), ordering="trials_sent_count")
+    @admin.display(description=_("trials sent"))
     def trials_sent(self, subscription: Subscription) -> int:
         return getattr(subscription, "trials_sent_count", 0)
+
+    @admin.action(description=_("Export selected subscribers as CSV"))
+    def export_csv(self, request: HttpRequest, queryset) -> StreamingHttpResponse:
+        subscriptions = queryset.order_by("pk").iterator(chunk_size=CHUNK_SIZE)
+        rows = (
+            [subscription.pk, *[self.cell(request, subscription, n) for n in self.csv_columns]]
+            for subscription in subscriptions
+        )
+        return csv_response(name="subscribers", header=["id", *self.csv_columns], rows=rows)
 
     @admin.action(description=_("Unsubscribe the selected subscribers"))
     def unsubscribe(self, request: HttpRequest, queryset) -> None:
@@ -130,13 +185,16 @@ class SubscriptionAdmin(MaskedContactsAdmin, admin.ModelAdmin):
 
 
 @admin.register(SubscriptionDelivery)
-class SubscriptionDeliveryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
+class SubscriptionDeliveryAdmin(MaskedContactsAdmin, RegistryScaleAdmin):
     """Which trial went to which subscriber, in which email."""
 
     list_display = ("created_at", "trial", "subscription__email", "email_status")
     list_select_related = ("trial", "subscription", "email")
-    search_fields = ("trial__nct_id", "trial__brief_title")
+    list_filter = (TrialFilter,)
+    search_fields = ("trial__nct_id",)
+    search_help_text = _("An NCT number or its start.")
     date_hierarchy = "created_at"
+    sortable_by = ()
     fields = readonly_fields = ("created_at", "trial", "subscriber", "email_status")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -144,6 +202,12 @@ class SubscriptionDeliveryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    def get_queryset(self, request):
+        return without_large_trial_fields(super().get_queryset(request), "subscription", "email")
+
+    def get_search_results(self, request, queryset, search_term_):
+        return searched(request, queryset, search_term_)
 
     @admin.display(description=_("subscriber"))
     def subscriber(self, delivery: SubscriptionDelivery) -> str:

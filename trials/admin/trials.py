@@ -7,7 +7,9 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, QuerySet
+from django.db import connection
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -18,77 +20,28 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from trials.admin.imports import ImportForm
+from trials.admin.lists import (
+    CountryFilter,
+    NameContains,
+    RegistryScaleAdmin,
+    search_term,
+    searched,
+)
 from trials.admin.prescreen import PrescreenQuestionInline
-from trials.forms.contact import EmailAddressField
 from trials.importers import import_studies
-from trials.models import Condition, FaqEntry, Language, Phase, RecruitmentStatus, Site, Trial
+from trials.models import Condition, FaqEntry, Phase, RecruitmentStatus, Site, Trial
 from trials.pagecache import faq_forget
 from trials.readability import (
     flesch_reading_ease,
     reading_ease_verdict,
     reading_ease_verdicts,
 )
+from trials.text_match import match_expression, text_filter
 from trials.translations import side_by_side, translations_form
+from trials.understanding import Understanding
 
-SITE_TRANSLATED = ("facility", "address", "city", "state", "country")
-
-
-class SiteForm(forms.ModelForm):
-    languages = forms.MultipleChoiceField(
-        label=_("languages supported"),
-        choices=Language.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Shown to patients on the trial page and the contact card."),
-    )
-
-    class Meta:
-        model = Site
-        fields = [
-            "facility", "status", "is_primary_contact", "address", "city", "state",
-            "postal_code", "country", "latitude", "longitude", "contact_name",
-            "contact_email", "contact_phone", "languages", "email_language",
-        ]  # fmt: skip
-        field_classes = {"contact_email": EmailAddressField}
-
-
-class SiteInline(admin.StackedInline):
-    model = Site
-    form = translations_form(Site, SITE_TRANSLATED, base=SiteForm)
-    extra = 0
-    fieldsets = [
-        (None, {"fields": [("status", "is_primary_contact"), *side_by_side("facility")]}),
-        (
-            _("Address"),
-            {
-                "fields": [
-                    *side_by_side("address", "city", "state", "country"),
-                    "postal_code",
-                ],
-                "description": _(
-                    "Name and address in each language, side by side: patients reading "
-                    "another language see the English until one is written."
-                ),
-            },
-        ),
-        (
-            _("Map position"),
-            {
-                "fields": [("latitude", "longitude")],
-                "description": _("Decimal degrees; finds the nearest site for a patient."),
-            },
-        ),
-        (
-            _("Contact"),
-            {
-                "fields": [
-                    ("contact_name", "contact_email", "contact_phone"),
-                    "languages",
-                    "email_language",
-                ]
-            },
-        ),
-    ]
+# A trial's sites summarised by country and status, at most this many lines.
+SUMMARY_ROWS = 60
 
 
 class LinesField(forms.CharField):
@@ -144,30 +97,16 @@ class PhaseFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CountryFilter(admin.SimpleListFilter):
-    title = _("country (of a site)")
-    parameter_name = "country"
-
-    def lookups(self, request, model_admin):
-        countries = Site.objects.exclude(country="").values_list("country", flat=True)
-        return [(country, country) for country in countries.distinct().order_by("country")]
-
-    def queryset(self, request, queryset):
-        if self.value():
-            # A subquery, not a join: a trial with two sites there is listed once.
-            in_country = Site.objects.filter(country=self.value()).values("trial_id")
-            return queryset.filter(pk__in=in_country)
-        return queryset
-
-
 @admin.register(Trial)
-class TrialAdmin(admin.ModelAdmin):
+class TrialAdmin(RegistryScaleAdmin):
     form = TrialForm
 
     class Media:
         js = ("js/readability.js",)
 
-    inlines = [SiteInline, PrescreenQuestionInline]
+    # Sites are edited in their own paged list (trials/admin/sites.py): a
+    # trial with 715 sites inlined whole was a 14 MB page.
+    inlines = [PrescreenQuestionInline]
     change_list_template = "admin/trials/trial/change_list.html"
     list_display = [
         "nct_id",
@@ -180,9 +119,12 @@ class TrialAdmin(admin.ModelAdmin):
     ]
     list_display_links = ["nct_id", "brief_title"]
     list_filter = ["overall_status", PhaseFilter, CountryFilter, "published"]
-    search_fields = ["nct_id", "brief_title", "official_title", "conditions__name"]
-    search_help_text = _("NCT number, title or condition.")
+    # Searched through indexes in get_search_results, not with these.
+    search_fields = ["nct_id", "brief_title"]
+    search_help_text = _("An NCT number or its start, or words of the title or conditions.")
     list_per_page = 50
+    # Only what an index sorts: the unique NCT number and the date updated.
+    sortable_by = ["nct_id", "last_updated"]
     autocomplete_fields = ["conditions"]
     prepopulated_fields = {"slug": ["brief_title"]}
     readonly_fields = [
@@ -190,6 +132,7 @@ class TrialAdmin(admin.ModelAdmin):
         "eligibility_preview",
         "source_record_display",
         "lay_summary_readability",
+        "sites_summary",
     ]
     actions = ["publish", "unpublish"]
     fieldsets = [
@@ -234,6 +177,7 @@ class TrialAdmin(admin.ModelAdmin):
             },
         ),
         (_("Study details"), {"fields": ["conditions", "keywords"]}),
+        (_("Study sites"), {"fields": ["sites_summary"]}),
         (
             _("Registry record"),
             {"fields": ["source_record_display"], "classes": ["collapse"]},
@@ -250,6 +194,38 @@ class TrialAdmin(admin.ModelAdmin):
                 Prefetch("sites", queryset=Site.objects.only("trial_id", "country"))
             )
         return queryset
+
+    def get_search_results(self, request, queryset, search_term_):
+        return searched(request, queryset, search_term_, path="pk", by_words=by_title_words)
+
+    @admin.display(description=_("study sites"))
+    def sites_summary(self, trial: Trial) -> str:
+        """Counts by country and status, and a link to the trial's sites."""
+        if trial.pk is None:
+            return _("Add the trial first, then its sites.")
+        counts = (
+            Site.objects.filter(trial=trial)
+            .values("country", "status")
+            .annotate(sites=Count("pk"))
+            .order_by("country", "status")[:SUMMARY_ROWS]
+        )
+        statuses = dict(RecruitmentStatus.choices)
+        rows = [
+            {
+                "country": row["country"],
+                "status": statuses.get(row["status"], row["status"]),
+                "sites": row["sites"],
+            }
+            for row in counts
+        ]
+        context = {
+            "rows": rows,
+            "more": len(rows) == SUMMARY_ROWS,
+            "total": Site.objects.filter(trial=trial).count(),
+            "sites_url": reverse("admin:trials_site_changelist") + f"?trial={trial.nct_id}",
+            "add_url": reverse("admin:trials_site_add") + f"?trial={trial.pk}",
+        }
+        return render_to_string("admin/trials/trial/sites_summary.html", context)
 
     @admin.display(description=_("countries"))
     def site_countries(self, trial: Trial) -> str:
@@ -295,10 +271,18 @@ class TrialAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("record as imported"))
     def source_record_display(self, trial: Trial) -> str:
+        # A link, not the record: a study with 715 locations is megabytes.
         if not trial.source_record:
             return "—"
+        url = reverse("admin:trials_trial_record", args=[trial.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Open the registry record (JSON)"))
+
+    def record_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        trial = self.get_object(request, object_id)
+        if trial is None or not self.has_view_permission(request, trial):
+            raise PermissionDenied
         record = json.dumps(trial.source_record, indent=2, ensure_ascii=False)
-        return format_html('<pre class="source-record">{}</pre>', record)
+        return HttpResponse(record, content_type="application/json; charset=utf-8")
 
     def save_model(self, request, obj: Trial, form, change: bool) -> None:
         before = Trial.objects.filter(pk=obj.pk).values("published", "overall_status").first()
@@ -338,7 +322,12 @@ class TrialAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         import_view = self.admin_site.admin_view(self.import_view)
-        return [path("import/", import_view, name="trials_trial_import"), *super().get_urls()]
+        record_view = self.admin_site.admin_view(self.record_view)
+        return [
+            path("import/", import_view, name="trials_trial_import"),
+            path("<path:object_id>/record/", record_view, name="trials_trial_record"),
+            *super().get_urls(),
+        ]
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         """Upload study files; the same importer as `manage.py import_trials`."""
@@ -362,14 +351,47 @@ class TrialAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/trials/trial/import.html", context)
 
 
+def by_title_words(trials: QuerySet[Trial], term: str) -> tuple[QuerySet[Trial], bool]:
+    """The public search's full-text index on PostgreSQL (title, official
+    title, conditions, keywords, sponsor); icontains on SQLite only."""
+    words = Understanding(words=term)
+    if connection.vendor == "postgresql":
+        if not has_lexemes(term):
+            # "a", "the": no word to look up; a scan of every trial to find none.
+            return trials.none(), False
+        return trials.filter(match_expression(words, ranked=True)), False
+    return text_filter(trials, words), False
+
+
+def has_lexemes(term: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT numnode(websearch_to_tsquery('english', %s)) > 0", [term])
+        return cursor.fetchone()[0]
+
+
 @admin.register(Condition)
-class ConditionAdmin(admin.ModelAdmin):
+class ConditionAdmin(RegistryScaleAdmin):
     list_display = ["name", "slug", "trial_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+    ordering = ["name"]
+    sortable_by = ["name"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Condition]:
-        return super().get_queryset(request).annotate(trial_count=Count("trials"))
+        # Counted for the page's conditions only, not grouped over 200,000 names.
+        links = Trial.conditions.through.objects.filter(condition=OuterRef("pk"))
+        count = links.order_by().values("condition").annotate(n=Count("pk")).values("n")
+        trial_count = Coalesce(Subquery(count, output_field=IntegerField()), 0)
+        return super().get_queryset(request).annotate(trial_count=trial_count)
+
+    def get_search_results(self, request, queryset, search_term_):
+        term = search_term(request, search_term_)
+        if not term:
+            return queryset, False
+        if connection.vendor == "postgresql":
+            # ILIKE, which the trigram index on the name answers (migration 0003).
+            return queryset.filter(NameContains(term)), False
+        return queryset.filter(name__icontains=term), False
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
@@ -377,7 +399,7 @@ class ConditionAdmin(admin.ModelAdmin):
             # Trial pages are cached per trial update: a renamed condition is one.
             Trial.objects.filter(conditions=obj).update(updated_at=timezone.now())
 
-    @admin.display(description=_("trials"), ordering="trial_count")
+    @admin.display(description=_("trials"))
     def trial_count(self, condition: Condition) -> int:
         return condition.trial_count
 

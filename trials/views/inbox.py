@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from trials import coordinator, team_access
 from trials.forms import InboxFilterForm, StatusForm, TeamSettingsForm
 from trials.models import Inquiry, Language
-from trials.spreadsheet import csv_lines
+from trials.spreadsheet import csv_response
 from trials.teams import median_hours_by_site, sites_held_by
 
 PAGE_SIZE = 25
@@ -132,14 +131,7 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
     rows = (
         inquiries.select_related("trial", "site").order_by("-created_at").iterator(chunk_size=500)
     )
-    response = StreamingHttpResponse(
-        _export_lines(rows),
-        content_type="text/csv; charset=utf-8",
-    )
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="inquiries-{stamp}.csv"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return csv_response(name="inquiries", header=_export_header(), rows=_export_rows(rows))
 
 
 def _export_header() -> list[str]:
@@ -159,32 +151,27 @@ def _export_header() -> list[str]:
     ]
 
 
-def _export_lines(rows):
+def _export_rows(rows):
     labels = dict(Language.choices)
-
-    def cells():
-        yield _export_header()
-        for row in rows:
-            yield [
-                row.created_at.isoformat(),
-                row.trial.nct_id,
-                row.site.facility,
-                row.get_status_display(),
-                row.first_name,
-                row.last_name,
-                row.email,
-                row.phone,
-                labels.get(row.preferred_language, row.preferred_language),
-                row.location_text,
-                row.message,
-                "; ".join(
-                    f"{answer.get('question', '')}: {answer.get('answer', '')}"
-                    for answer in row.prescreen_answers or []
-                    if isinstance(answer, dict)
-                ),
-            ]
-
-    return csv_lines(cells())
+    for row in rows:
+        yield [
+            row.created_at.isoformat(),
+            row.trial.nct_id,
+            row.site.facility,
+            row.get_status_display(),
+            row.first_name,
+            row.last_name,
+            row.email,
+            row.phone,
+            labels.get(row.preferred_language, row.preferred_language),
+            row.location_text,
+            row.message,
+            "; ".join(
+                f"{answer.get('question', '')}: {answer.get('answer', '')}"
+                for answer in row.prescreen_answers or []
+                if isinstance(answer, dict)
+            ),
+        ]
 
 
 @never_cache
