@@ -81,7 +81,9 @@ def mesh_tree() -> tuple[dict[str, list[str]], dict[str, str]]:
     with gzip.open(CATEGORY_FILE, "rt", encoding="utf-8") as rows:
         for row in csv.DictReader(rows, delimiter="\t", quoting=csv.QUOTE_NONE):
             numbers = [n for n in row["tree_numbers"].split(";") if n]
-            numbers += [code for code, name in CATEGORY_HEADS.items() if name == row["descriptor_name"]]
+            numbers += [
+                code for code, name in CATEGORY_HEADS.items() if name == row["descriptor_name"]
+            ]
             trees[row["descriptor_name"]] = numbers
             for number in numbers:
                 by_tree[number] = row["descriptor_name"]
@@ -99,7 +101,9 @@ def ancestors_of(meshes: list[str], trees: dict, by_tree: dict) -> list[str]:
     return [name for name in dict.fromkeys(found) if name and name not in meshes]
 
 
-def record(number: int, title: str, conditions: list[str], meshes: list, ancestors: list, **text) -> dict:
+def record(
+    number: int, title: str, conditions: list[str], meshes: list, ancestors: list, **text
+) -> dict:
     rng = random.Random(number)
     return {
         "protocolSection": {
@@ -107,7 +111,9 @@ def record(number: int, title: str, conditions: list[str], meshes: list, ancesto
             "statusModule": {
                 "overallStatus": rng.choice(["RECRUITING", "COMPLETED", "NOT_YET_RECRUITING"]),
                 "lastUpdatePostDateStruct": {
-                    "date": (datetime.date(2012, 1, 1) + datetime.timedelta(rng.randint(0, 4800))).isoformat()
+                    "date": (
+                        datetime.date(2012, 1, 1) + datetime.timedelta(rng.randint(0, 4800))
+                    ).isoformat()
                 },
             },
             "descriptionModule": {
@@ -171,7 +177,11 @@ def corpus() -> tuple[list[dict], dict[str, set[str]], set[str]]:
         add(rec, meshes + ancestors, who == "children")
     for _ in range(UNRELATED):
         number = len(records) + 1
-        add(record(number, f"Sleep and Exercise in Healthy Adults {number}", ["Healthy"], [], []), [], False)
+        add(
+            record(number, f"Sleep and Exercise in Healthy Adults {number}", ["Healthy"], [], []),
+            [],
+            False,
+        )
     return records, by_term, children
 
 
@@ -184,7 +194,9 @@ def judged(by_term: dict, children: set) -> list[dict]:
             elif row["relevant"] == "@children":
                 wanted = set(children)
             else:
-                wanted = set().union(*(by_term.get(term, set()) for term in row["relevant"].split(";")))
+                wanted = set().union(
+                    *(by_term.get(term, set()) for term in row["relevant"].split(";"))
+                )
                 assert wanted, f"no trial carries {row['relevant']}"
             queries.append({**row, "wanted": wanted})
     return queries
@@ -214,7 +226,10 @@ def search(queries: list[str]) -> list[dict]:
     for q in queries:
         results = trials_search(criteria=Criteria(q=q, status="all"))
         answers.append(
-            {"found": [t.nct_id for t in results.trials[:10]], "rewritten": bool(results.corrected_from)}
+            {
+                "found": [t.nct_id for t in results.trials[:10]],
+                "rewritten": bool(results.corrected_from),
+            }
         )
     return answers
 
@@ -223,7 +238,17 @@ def main_search(queries: list[str]) -> list[dict]:
     """main's search, its code exported from git, in a child process."""
     with tempfile.TemporaryDirectory(prefix="main_search_") as tree:
         archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", "main", "trials", "trialfinder", "templates", "manage.py"],
+            [
+                "git",
+                "-C",
+                str(ROOT),
+                "archive",
+                "main",
+                "trials",
+                "trialfinder",
+                "templates",
+                "manage.py",
+            ],
             check=True,
             capture_output=True,
         ).stdout
@@ -279,7 +304,9 @@ def main() -> None:
     engines: dict[str, list[dict]] = {}
     if not args.sqlite:
         main_vocabulary = subprocess.run(
-            ["git", "-C", str(ROOT), "show", "main:data/vocabulary.json"], check=True, capture_output=True
+            ["git", "-C", str(ROOT), "show", "main:data/vocabulary.json"],
+            check=True,
+            capture_output=True,
         ).stdout
         fill_database(records, json.loads(main_vocabulary))
         engines["main"] = main_search(texts)
@@ -287,8 +314,11 @@ def main() -> None:
     call_command("load_terminology", verbosity=0)
     engines["new"] = search(texts)
 
-    print(f"{len(records)} records, {len(queries)} judged queries ({args.split}),",
-          "SQLite" if args.sqlite else "PostgreSQL", "\n")
+    print(
+        f"{len(records)} records, {len(queries)} judged queries ({args.split}),",
+        "SQLite" if args.sqlite else "PostgreSQL",
+        "\n",
+    )
     header = "| group | queries |" + "".join(
         f" {e} hit@10 | {e} recall@10 | {e} rewritten |" for e in engines
     )
@@ -298,7 +328,9 @@ def main() -> None:
         indexes = [i for i, q in enumerate(queries) if q["group"] == group]
         cells = []
         for answers in engines.values():
-            judged_scores = [s for i in indexes if (s := scores(answers[i]["found"], queries[i]["wanted"]))]
+            judged_scores = [
+                s for i in indexes if (s := scores(answers[i]["found"], queries[i]["wanted"]))
+            ]
             hit = sum(s[0] for s in judged_scores) / max(1, len(judged_scores))
             recall = sum(s[1] for s in judged_scores) / max(1, len(judged_scores))
             rewritten = sum(answers[i]["rewritten"] for i in indexes)
@@ -306,14 +338,17 @@ def main() -> None:
         print(f"| {group} | {len(indexes)} |" + "".join(cells))
     missed = [
         q["query"]
-        for q, answer in zip(queries, engines["new"])
+        for q, answer in zip(queries, engines["new"], strict=True)
         if (s := scores(answer["found"], q["wanted"])) is not None and not s[0]
     ]
     print("\nnew search, no relevant trial in the first 10:", missed or "none")
-    rewritten = [q["query"] for q, a in zip(queries, engines["new"]) if a["rewritten"]]
+    rewritten = [q["query"] for q, a in zip(queries, engines["new"], strict=True) if a["rewritten"]]
     print("new search, rewritten:", rewritten or "none")
     if "main" in engines:
-        print("main, rewritten:", [q["query"] for q, a in zip(queries, engines["main"]) if a["rewritten"]])
+        print(
+            "main, rewritten:",
+            [q["query"] for q, a in zip(queries, engines["main"], strict=True) if a["rewritten"]],
+        )
     if args.json:
         rows = [
             {"query": q["query"], "group": q["group"], **{e: engines[e][i] for e in engines}}

@@ -3,6 +3,13 @@ from .notes import Note, ShareLink
 from .places import Place, PlaceName
 from .prescreen import PrescreenQuestion
 from .subscriptions import Subscription, SubscriptionDelivery
+from .terminology import (
+    MeshDescriptor,
+    MeshTreeNumber,
+    TerminologySource,
+    TerminologyTerm,
+    TerminologyWord,
+)
 from .trials import (
     Allocation,
     Condition,
@@ -26,6 +33,8 @@ __all__ = [
     "FaqEntry",
     "Inquiry",
     "Language",
+    "MeshDescriptor",
+    "MeshTreeNumber",
     "Note",
     "OutgoingEmail",
     "Phase",
@@ -41,6 +50,9 @@ __all__ = [
     "StudyType",
     "Subscription",
     "SubscriptionDelivery",
+    "TerminologySource",
+    "TerminologyTerm",
+    "TerminologyWord",
     "Trial",
     "age_in_days",
     "age_range_label",
