@@ -80,6 +80,7 @@ ACRONYM_TAGS = {"ABB", "ACR"}
 HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 NOT_WORD_RE = re.compile(r"[^\w\u3400-\u4dbf\u4e00-\u9fff]+")
 MAX_KEY = 200
+WORD_RE = re.compile(r"\b[a-z]{3,60}\b")
 BATCH = 5000
 
 
@@ -284,14 +285,11 @@ def _hpo_terms(path: Path, column: str, source: str) -> Iterator[tuple]:
 
 
 def _words() -> int:
-    """Rebuild the words of every term: words a patient types correctly."""
+    """Rebuild the words of every term, as written ("shingles"): words a
+    patient types correctly, and what a mistyped word is corrected to."""
     words: set[str] = set()
-    for key in (
-        TerminologyTerm.objects.exclude(key__startswith=ACRONYM)
-        .values_list("key", flat=True)
-        .iterator()
-    ):
-        words.update(w for w in key.split() if w.isalpha() and 3 <= len(w) <= 60 and w.isascii())
+    for term in TerminologyTerm.objects.values_list("term", flat=True).iterator():
+        words.update(WORD_RE.findall(term.lower()))
     TerminologyWord.objects.all().delete()
     _insert(TerminologyWord, ("word",), ((w,) for w in sorted(words)))
     return len(words)
