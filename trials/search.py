@@ -569,6 +569,10 @@ def trials_search(*, criteria: Criteria, page: int = 1, as_typed: bool = False) 
         understanding = understanding.concepts_only()
         broadened = True
         rows, count, capped, has_next = _page_of(criteria, understanding, page)
+    if not count and len(understanding.concepts) > 1:
+        understanding = understanding.any_concept()
+        broadened = True
+        rows, count, capped, has_next = _page_of(criteria, understanding, page)
     with_site_cities(rows)
     if criteria.q:
         trials_why_matched(rows, understanding)

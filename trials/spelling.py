@@ -59,7 +59,8 @@ def word_corrections(word: str, limit: int = 5) -> list[str]:
     longer word) those sharing its trigrams; the fewest edits
     (a swap of two letters is one) win, then the word more trials carry,
     weighed against how alike it is: "diabetis" is diabetes (20,000
-    trials), not diabetic (40), though both are one edit away."""
+    trials), not diabetic (40), though both are one edit away. A word of the
+    terminology that no trial carries comes after those trials carry."""
     allowed = 1 if len(word) <= 5 else 2 if len(word) <= 10 else 3
     if connection.vendor == "postgresql":
         # The words one edit away first, through the index of their deletes
@@ -92,7 +93,9 @@ def word_corrections(word: str, limit: int = 5) -> list[str]:
     for other, trials, alike in candidates:
         edits = edit_distance(word, other)
         if other != word and edits <= allowed:
-            scored.append((-edits, math.log10(1 + trials) + 3 * alike, other))
+            # A word trials carry before one only the terminology has
+            # ("hart" is heart, not HAART).
+            scored.append((-edits, trials > 0, math.log10(1 + trials) + 3 * alike, other))
     return [other for *_, other in sorted(scored, reverse=True)[:limit]]
 
 

@@ -64,8 +64,15 @@ MAX_FAMILY = 8
 # Words that alone are never a concept, whatever a terminology lists.
 NEVER_ALONE = frozenset(
     "a an and are as at be by for from has have help in is it me my no not of on or our so"
-    " than that the their them they this to up us was we were what when with you your".split()
+    " than that the their them they this to up us was we were what when with you your"
+    # MeSH has descriptors named so; alone in a query they only say "ill".
+    " disease diseases disorder disorders syndrome condition conditions problem problems"
+    " illness".split()
 )
+
+
+def _words_of(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\w+", text.lower()))
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,14 @@ class Concept:
     @property
     def shown(self) -> str:
         """“transient ischemic attack (mini stroke)”, for the results page."""
-        others = [m for m in self.meanings if m.lower() != self.phrase.lower()]
+        # One name per meaning: staff's "transient ischemic attack" and
+        # MeSH's "Ischemic Attack, Transient" are the same words.
+        seen = {_words_of(self.phrase)}
+        others = []
+        for meaning in self.meanings:
+            if _words_of(meaning) not in seen:
+                seen.add(_words_of(meaning))
+                others.append(meaning)
         return f"{' / '.join(others)} ({self.phrase})" if others else self.phrase
 
 
@@ -118,6 +132,19 @@ class Understanding:
         """The same concepts without the other words: what a sentence like
         "my father's hands shake" falls back to."""
         return replace(self, rest="")
+
+    def any_concept(self) -> Understanding:
+        """Any one of the concepts, not all of them: the last resort of a
+        query whose concepts no trial has together ("pain after surgery")."""
+        if len(self.concepts) < 2:
+            return self
+        merged = Concept(
+            phrase=" / ".join(c.phrase for c in self.concepts),
+            meanings=tuple(m for c in self.concepts for m in c.meanings),
+            descriptors=tuple(d for c in self.concepts for d in c.descriptors),
+            family=tuple(f for c in self.concepts for f in c.family),
+        )
+        return replace(self, words="", rest="", concepts=(merged,))
 
     @property
     def shown(self) -> str:
