@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime
 import gzip
 import io
 import json
@@ -44,6 +43,8 @@ HERE = ROOT / "bench/judged_queries"
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trialfinder.settings")
 os.environ.setdefault("DEBUG", "1")
+
+from bench import relevance_bench  # noqa: E402
 
 GROUPS = ("plain", "lay words", "broader", "misspellings", "Chinese", "everyday")
 TRIALS_PER_TOPIC = 6
@@ -101,36 +102,10 @@ def ancestors_of(meshes: list[str], trees: dict, by_tree: dict) -> list[str]:
     return [name for name in dict.fromkeys(found) if name and name not in meshes]
 
 
-def record(
-    number: int, title: str, conditions: list[str], meshes: list, ancestors: list, **text
-) -> dict:
-    rng = random.Random(number)
-    return {
-        "protocolSection": {
-            "identificationModule": {"nctId": f"NCT{60000000 + number:08d}", "briefTitle": title},
-            "statusModule": {
-                "overallStatus": rng.choice(["RECRUITING", "COMPLETED", "NOT_YET_RECRUITING"]),
-                "lastUpdatePostDateStruct": {
-                    "date": (
-                        datetime.date(2012, 1, 1) + datetime.timedelta(rng.randint(0, 4800))
-                    ).isoformat()
-                },
-            },
-            "descriptionModule": {
-                "briefSummary": text.get("summary", f"This study looks at {title.lower()}."),
-                "detailedDescription": text.get("description", ""),
-            },
-            "conditionsModule": {"conditions": conditions},
-            "eligibilityModule": {"eligibilityCriteria": text.get("eligibility", "")},
-            "designModule": {"studyType": "INTERVENTIONAL", "phases": ["PHASE2"]},
-        },
-        "derivedSection": {
-            "conditionBrowseModule": {
-                "meshes": [{"id": "", "term": term} for term in meshes],
-                "ancestors": [{"id": "", "term": term} for term in ancestors],
-            }
-        },
-    }
+def record(number: int, *args, **text) -> dict:
+    """A registry-shaped record, as the relevance bench writes them
+    (NCT61000001 on: apart from its numbers)."""
+    return relevance_bench.record(11_000_000 + number, *args, **text)
 
 
 def corpus() -> tuple[list[dict], dict[str, set[str]], set[str]]:
