@@ -43,6 +43,16 @@ def test_kids_is_never_corrected_to_aids(client):
     assert "Search instead" not in text and "aids" not in text.lower()
 
 
+@pytest.mark.parametrize(("q", "concept"), [("hives", "Urticaria"), ("aids", "HIV Infections")])
+def test_a_word_of_a_concept_is_never_corrected_into_another(q, concept):
+    TrialFactory(brief_title="Antiretroviral study", concepts="HIV Infections")
+    TrialFactory(brief_title="Antihistamine study", concepts="Urticaria")
+    search_words_refresh()
+    results = trials_search(criteria=Criteria(q=q))
+    assert results.corrected_to == ""
+    assert concept.lower() in results.searched.lower()
+
+
 def test_a_lay_word_finds_its_mesh_concept_and_the_card_says_why(client):
     TrialFactory(
         brief_title="A recombinant vaccine in adults over 50",

@@ -14,8 +14,10 @@ import gzip
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import jieba
+from django.conf import settings
 from opencc import OpenCC
 
 from trials.terminology import DATA_DIR
@@ -50,6 +52,10 @@ def segmenter(version: object, extra_words: Callable[[], list[str]]) -> jieba.To
     with _LOCK:
         if _SEGMENTER is None or version != _SEGMENTER_VERSION:
             tokenizer = jieba.Tokenizer()
+            # jieba keeps its parsed dictionary as a cache file: in the
+            # site's own writable folder, not a shared /tmp.
+            if Path(settings.VAR_DIR).is_dir():
+                tokenizer.tmp_dir = str(settings.VAR_DIR)
             tokenizer.initialize()
             for word, frequency in _thuocl_words():
                 tokenizer.add_word(word, freq=min(frequency, 10000))
