@@ -35,7 +35,7 @@ from django.db.models import Count, Max
 
 from trials import chinese
 from trials.models import SearchTerm, SearchWord, TerminologySource
-from trials.spelling import is_english, word_corrections
+from trials.spelling import english_words, is_english, word_corrections
 from trials.terminology import (
     ACRONYM,
     known_words,
@@ -329,7 +329,8 @@ def _latin_concepts(
         if keys[i]
         and token.isalpha()
         and len(token) >= 2
-        and (token.isupper() or not is_english(token.lower()))
+        # "aids" is AIDS (the lists hold "aid", not "aids"); "all" is not ALL.
+        and (token.isupper() or token.lower() not in english_words())
     }
     known = terms_for([*spans.values(), *acronyms.values()])
     found: list[Concept] = []
