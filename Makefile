@@ -27,12 +27,14 @@ translations: install
 	$(MAKEMESSAGES) -d django
 	$(MAKEMESSAGES) -d djangojs
 
-# Install, migrate, load the gazetteer and the shipped trials. Idempotent.
+# Install, migrate, load the gazetteer, the shipped trials, the terminology
+# (skipped when its files are unchanged) and the vocabulary. Idempotent.
 setup: install messages
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_places
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py import_trials data/NCT*.json
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_prescreen data/prescreen.json
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_terminology
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_vocabulary
 
 install: $(VENV)/.installed

@@ -240,6 +240,7 @@ def fill_database(records: list[dict]) -> None:
     stream = io.BytesIO("\n".join(json.dumps(r) for r in records).encode())
     summary = import_studies(sources=[("relevance.jsonl", stream)])
     assert summary.created == len(records), summary
+    call_command("load_terminology", verbosity=0)
     call_command("load_vocabulary", verbosity=0)
 
 

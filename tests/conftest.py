@@ -53,6 +53,25 @@ def service_missing(reason: str, *, embedded_default_lacks_it: bool = False) -> 
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database with the shipped terminology loaded, as `make run`
+    loads it (manage.py load_terminology: MeSH, HPO, THUOCL). A test that
+    empties the database (transaction=True) loses it; the `terminology`
+    fixture loads it again (a file already loaded is skipped)."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("load_terminology", verbosity=0)
+
+
+@pytest.fixture
+def terminology(db):
+    from django.core.management import call_command
+
+    call_command("load_terminology", verbosity=0)
+
+
 @pytest.fixture
 def postgres(db):
     """Skip (fail in CI) unless the test database is PostgreSQL."""

@@ -124,3 +124,21 @@ def test_metrics_count_requests_and_the_outbox(settings):
     assert 'trialfinder_outbox_emails{status="failed"} 1.0' in text
     assert 'trialfinder_requests_total{status="2xx",view="livez"}' in text
     assert 'trialfinder_heartbeat_age_seconds{process="worker"} -1.0' in text
+
+
+def test_an_eager_task_inside_a_request_logs_with_its_id_then_the_requests_again():
+    from trialfinder.celery import app
+
+    seen = []
+
+    @app.task(name="tests.observability.which_id")
+    def which_id():
+        seen.append(REQUEST_ID.get())
+
+    token = REQUEST_ID.set("request-0123456789")
+    try:
+        which_id.delay()
+        assert seen[0] not in ("request-0123456789", "-")
+        assert REQUEST_ID.get() == "request-0123456789"
+    finally:
+        REQUEST_ID.reset(token)

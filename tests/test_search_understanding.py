@@ -27,7 +27,7 @@ BONE_METASTASES = "NCT06987370"
 
 
 @pytest.fixture
-def shipped(db):
+def shipped(terminology):
     """The two shipped trials, imported as `make run` imports them, and the
     shipped vocabulary."""
     call_command("import_trials", "data/NCT06760221.json", "data/NCT06987370.json", verbosity=0)
@@ -35,7 +35,7 @@ def shipped(db):
 
 
 @pytest.fixture
-def vocabulary(db):
+def vocabulary(terminology):
     call_command("load_vocabulary", verbosity=0)
 
 
@@ -97,7 +97,7 @@ def test_it_prefers_the_correction_more_trials_carry(vocabulary):
 @pytest.mark.parametrize(
     ("typo", "word"),
     [
-        ("hart", "heart"),  # one letter left out, a short word
+        ("haert", "heart"),  # two letters swapped, a short word
         ("alzhiemer", "alzheimer"),  # two letters swapped
         ("schizofrenia", "schizophrenia"),  # two edits: only a longer word gets them
         ("cancr", "cancer"),  # one edit from several words: the one most trials carry
@@ -110,6 +110,16 @@ def test_it_corrects_a_word_one_or_two_edits_away(db, typo, word):
         TrialFactory(brief_title=name)
     search_words_refresh()
     assert trials_search(criteria=Criteria(q=typo)).corrected_to == word
+
+
+def test_a_real_word_is_never_replaced_but_offered_when_nothing_matches(db):
+    """ "hart" is an English word (a stag): the search keeps it, and since
+    no trial has it, the page asks "Did you mean heart?"."""
+    for name in ("Heart failure", "Heart attack", "Harm reduction"):
+        TrialFactory(brief_title=name)
+    search_words_refresh()
+    results = trials_search(criteria=Criteria(q="hart"))
+    assert (results.corrected_to, results.count, results.suggestion) == ("", 0, "heart")
 
 
 def test_a_lay_term_finds_its_concept_and_says_so(client, vocabulary):

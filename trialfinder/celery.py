@@ -4,7 +4,7 @@ import time
 
 from celery import Celery
 from celery.beat import PersistentScheduler
-from celery.signals import task_prerun
+from celery.signals import task_postrun, task_prerun
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
@@ -21,6 +21,14 @@ def _task_log_id(task_id=None, **kwargs) -> None:
     from trialfinder.observability import task_started
 
     task_started(task_id=task_id)
+
+
+@task_postrun.connect
+def _task_log_id_done(task_id=None, **kwargs) -> None:
+    # An eager task runs inside a request: what follows it is the request's.
+    from trialfinder.observability import task_finished
+
+    task_finished(task_id=task_id)
 
 
 class HeartbeatScheduler(PersistentScheduler):

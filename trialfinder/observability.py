@@ -64,9 +64,20 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+_TASK_TOKENS: dict[str, contextvars.Token] = {}
+
+
 def task_started(task_id: str | None = None, **_kwargs) -> None:
     """Celery's task_prerun: the task's log lines carry its id."""
-    REQUEST_ID.set(task_id or "-")
+    if task_id:
+        _TASK_TOKENS[task_id] = REQUEST_ID.set(task_id)
+
+
+def task_finished(task_id: str | None = None, **_kwargs) -> None:
+    """Celery's task_postrun: back to what ran the task (a request, when eager)."""
+    token = _TASK_TOKENS.pop(task_id, None) if task_id else None
+    if token is not None:
+        REQUEST_ID.reset(token)
 
 
 class JsonFormatter(logging.Formatter):

@@ -8,7 +8,8 @@ a few hundred changed studies does not read the 500,000 others. The
 lexicon is rebuilt whole after the vocabulary is loaded, and after an
 import on SQLite: it is what misspellings are corrected against
 (trials/understanding.py), so it holds the words of titles, conditions,
-keywords, sponsors and registry concepts, and the vocabulary's own words.
+keywords, sponsors and registry concepts, the vocabulary's own words and
+the terminology's (trials/terminology.py), those with no trial counted 0.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections import Counter
 
 from django.db import connection, transaction
 
-from trials.models import SearchTerm, SearchWord, Trial
+from trials.models import SearchTerm, SearchWord, TerminologyWord, Trial
 
 WORD_RE = re.compile(r"[a-z]{3,60}")
 
@@ -27,7 +28,7 @@ WORD_RE = re.compile(r"[a-z]{3,60}")
 # changes little churns little of the trigram index.
 REFRESH_SQL = r"""
 WITH counted AS MATERIALIZED (
-    SELECT word, count(*)::integer AS trials FROM (
+    SELECT word, count(id)::integer AS trials FROM (
         SELECT DISTINCT t.id, w.word
         FROM trials_trial t
         CROSS JOIN LATERAL regexp_split_to_table(lower(
@@ -40,6 +41,8 @@ WITH counted AS MATERIALIZED (
         CROSS JOIN LATERAL regexp_split_to_table(lower(s.phrase || ' ' || s.meaning), '[^a-z]+')
             AS w (word)
         WHERE length(w.word) BETWEEN 3 AND 60
+        UNION ALL
+        SELECT NULL, word FROM trials_terminologyword
     ) words
     GROUP BY word
 ), gone AS (
@@ -66,13 +69,15 @@ SELECT word, count(*)::integer FROM (
 GROUP BY word
 """
 
-# A word no trial carries any more goes, unless the vocabulary uses it.
+# A word no trial carries any more goes, unless the vocabulary or the
+# terminology uses it.
 GONE_SQL = r"""
 DELETE FROM trials_searchword s
 WHERE s.word = ANY(%s) AND s.trials = 0 AND NOT EXISTS (
     SELECT 1 FROM trials_searchterm t
     WHERE regexp_split_to_array(lower(t.phrase || ' ' || t.meaning), '[^a-z]+')
         @> ARRAY[s.word::text])
+    AND NOT EXISTS (SELECT 1 FROM trials_terminologyword w WHERE w.word = s.word)
 """
 
 
@@ -142,7 +147,29 @@ def _counted() -> Counter:
         counts.update(set(WORD_RE.findall(text.lower())))
     for phrase, meaning in SearchTerm.objects.values_list("phrase", "meaning"):
         counts.update({word: 0 for word in WORD_RE.findall(f"{phrase} {meaning}".lower())})
+    counts.update({word: 0 for word in TerminologyWord.objects.values_list("word", flat=True)})
     return counts
+
+
+def search_words_add_terminology() -> None:
+    """Add the terminology's words to the lexicon, for corrections to reach
+    ("shingels" → shingles, a word no trial may use)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO trials_searchword (word, trials)"
+                " SELECT word, 0 FROM trials_terminologyword ON CONFLICT (word) DO NOTHING"
+            )
+    else:
+        known = set(SearchWord.objects.values_list("word", flat=True))
+        SearchWord.objects.bulk_create(
+            (
+                SearchWord(word=word, trials=0)
+                for word in TerminologyWord.objects.values_list("word", flat=True)
+                if word not in known
+            ),
+            batch_size=5000,
+        )
 
 
 def search_terms_load(*, rows: list[dict]) -> int:

@@ -77,8 +77,11 @@ from trials.distance import (  # noqa: F401
     place_find,
 )
 from trials.models import Condition, RecruitmentStatus, Site, Trial, with_site_cities
+from trials.models.trials import CARD_FIELDS
+from trials.terminology import broader
 from trials.text_match import TextSearch, in_full_vector, match_expression, text_filter
-from trials.understanding import Understanding, query_understand
+from trials.understanding import Understanding, query_suggestion, query_understand
+from trials.why_matched import trials_why_matched
 
 NCT_RE = re.compile(r"^\s*(NCT\d{8})\s*$", re.IGNORECASE)
 PER_PAGE = 20
@@ -167,6 +170,10 @@ class Results:
     corrected_to: str = ""
     # Nothing matched every word: the concepts alone were searched.
     broadened: bool = False
+    # Nothing matched the words as typed: "Did you mean" these words.
+    suggestion: str = ""
+    # A broader concept to search when nothing matched ("Skin Diseases").
+    broader: str = ""
     loosen: list[str] = field(default_factory=list)
 
     @property
@@ -513,8 +520,9 @@ def _page_of(
 
 def _cards(trials: QuerySet) -> QuerySet:
     """What a card shows but its cities and nearest site (trials_search()
-    reads those for the page's trials alone)."""
-    return trials.prefetch_related("conditions").card_fields()
+    reads those for the page's trials alone), and the registry concepts that
+    say why it matched (trials/why_matched.py)."""
+    return trials.prefetch_related("conditions").only(*CARD_FIELDS, "concepts")
 
 
 def loosen_hints(criteria: Criteria) -> list[str]:
@@ -534,6 +542,15 @@ def loosen_hints(criteria: Criteria) -> list[str]:
     return hints
 
 
+def broader_concept(understanding: Understanding) -> str:
+    """The MeSH term just above the query's first concept: one click wider
+    when nothing matched."""
+    for concept in understanding.concepts:
+        if concept.descriptors:
+            return broader(concept.descriptors[0])
+    return ""
+
+
 def trials_search(*, criteria: Criteria, page: int = 1, as_typed: bool = False) -> Results:
     """One page of results with count, what was searched and what to loosen.
 
@@ -545,11 +562,20 @@ def trials_search(*, criteria: Criteria, page: int = 1, as_typed: bool = False) 
     understanding = query_understand(criteria.q, correct=not as_typed)
     rows, count, capped, has_next = _page_of(criteria, understanding, page)
     broadened = False
+    suggestion = ""
+    if not count and criteria.q and not as_typed:
+        suggestion = query_suggestion(criteria.q)
     if not count and understanding.concepts and understanding.rest:
         understanding = understanding.concepts_only()
         broadened = True
         rows, count, capped, has_next = _page_of(criteria, understanding, page)
+    if not count and len(understanding.concepts) > 1:
+        understanding = understanding.any_concept()
+        broadened = True
+        rows, count, capped, has_next = _page_of(criteria, understanding, page)
     with_site_cities(rows)
+    if criteria.q:
+        trials_why_matched(rows, understanding)
     if criteria.origin is not None:
         nearest_sites(rows, criteria.origin, criteria.radius_km)
     return Results(
@@ -563,4 +589,6 @@ def trials_search(*, criteria: Criteria, page: int = 1, as_typed: bool = False) 
         corrected_to=understanding.words if understanding.corrected_from else "",
         broadened=broadened,
         loosen=[] if count else loosen_hints(criteria),
+        suggestion=suggestion,
+        broader="" if count else broader_concept(understanding),
     )

@@ -112,7 +112,9 @@ def _words_q(text: str) -> Q:
     sponsor or the summary; a word after a minus in none of them."""
     found = Q()
     for word in text.split():
-        word = word.strip('"')
+        # A registry term's commas ("Ischemic Attack, Transient") are not
+        # part of its words.
+        word = word.strip("\"',;:()")
         if word.upper() == "OR" or not word.strip("-"):
             continue
         found &= ~_word_q(word[1:]) if word.startswith("-") else _word_q(word)

@@ -1,83 +1,116 @@
 """What a patient's query means, before it is matched (trials/search.py).
 
-A query is normalised (control characters dropped, full-width forms and
-Traditional characters made plain Simplified), its Chinese runs segmented
-by longest match over the Chinese names staff keep (SearchTerm), each
-mistyped word corrected against the lexicon of words the index holds
-(SearchWord, preferring the correction that more trials carry), and
-patients' phrases ("mini stroke", "放疗") recognised as registry concepts.
+In this order:
+1. The query is normalised: control characters dropped, full-width forms
+   made plain (NFKC), Traditional Chinese made Simplified (OpenCC,
+   trials/chinese.py), and bounded in length.
+2. Concepts are recognised first. Chinese runs are segmented (jieba with
+   THUOCL's medical words and the terminology's Chinese labels); English
+   words are read as the longest phrases that staff's vocabulary
+   (SearchTerm, on top: local words) or the terminology knows (MeSH entry
+   terms, HPO's layperson synonyms and Chinese labels: trials/terminology.py,
+   one indexed lookup for every phrase of the query). A concept is searched
+   as its registry terms (MeSH descriptors, as derivedSection carries them)
+   and its nearest narrower descriptors (its family in the MeSH tree).
+3. Only then are mistyped words corrected, and only words that are not real
+   words (trials/spelling.py: not English, not a terminology word, not in
+   the index's lexicon, not part of a concept): "kids" is never "aids".
+   The corrected words are understood again, and the page offers the words
+   as typed. A real word is never replaced; when nothing matches, its
+   nearest indexed word is offered as "Did you mean" (`suggestion`).
 
-The result, an Understanding, keeps the words as typed (with their
-websearch operators: quotes, OR, minus) and the concepts beside them; the
-search matches either. Nothing here grows with the number of trials: the
-vocabulary is a few thousand rows held per process, and a correction is one
-trigram-index lookup in the lexicon on PostgreSQL.
+The result keeps the words (with their websearch operators: quotes, OR,
+minus) and the concepts beside them; the search matches either. Without
+the terminology tables (not migrated, not loaded) there are fewer concepts,
+never an error: the words are searched as full text.
 """
 
 from __future__ import annotations
 
-import difflib
-import math
 import re
 import unicodedata
 from dataclasses import dataclass, replace
 
-from django.db import connection
 from django.db.models import Count, Max
 
-from trials.models import SearchTerm, SearchWord
+from trials import chinese
+from trials.models import SearchTerm, SearchWord, TerminologySource
+from trials.spelling import english_words, is_english, word_corrections
+from trials.terminology import (
+    ACRONYM,
+    known_words,
+    lookup_safely,
+    narrower,
+    term_key,
+    terms_for,
+    word_key,
+)
 
-# Characters, as pairs of Traditional and Simplified, that the Chinese names
-# in data/vocabulary.json use: enough for a patient typing in Taiwan or Hong
-# Kong to find what the Simplified names find.
-TRADITIONAL_SIMPLIFIED = (
-    "療疗腫肿臟脏腎肾腸肠壓压風风癡痴憂忧鬱郁藥药術术標标頭头頸颈轉转腦脑關关節节"
-    "癲癫癇痫氣气結结癥症膽胆甲甲狀状兒儿婦妇產产經经質质鬆松視视網网變变聽听覺觉"
-    "體体應应維维護护靜静脈脉動动礙碍慮虑癮瘾醫医細细織织組组軟软衛卫發发復复後后"
-    "問问題题過过濕湿瘡疮損损傷伤類类癢痒膚肤聲声齒齿縮缩運运癱瘫瘓痪攝摄宮宫間间"
-    "貧贫鐮镰鹽盐營营養养減减絞绞顫颤記记憶忆遺遗瘧疟瀉泻嘔呕臨临試试驗验實实麼么"
-    "為为與与個个們们歲岁髮发糖糖塞塞冠冠肺肺癌癌衰衰竭竭滯滞積积線线淋淋巴巴囊囊"
-    "病病疾疾灣湾紅红銀银屑屑瘍疡潰溃導导彈弹雜杂準准擴扩議议幹干燒烧熱热灶灶瘓痪"
-    "骨骨髓髓腺腺膀膀胱胱胰胰轉转移移靶靶向向免免疫疫劑剂針针灸灸護护區区鄰邻"
-)
-SIMPLIFIED = str.maketrans(
-    {
-        TRADITIONAL_SIMPLIFIED[i]: TRADITIONAL_SIMPLIFIED[i + 1]
-        for i in range(0, len(TRADITIONAL_SIMPLIFIED), 2)
-    }
-)
 HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # Control and format characters (NUL among them) are never part of a search.
 UNPRINTABLE_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 KEY_STRIP = "\"'“”‘’.,;:!?()[]{}<>*"
 MAX_PHRASE_WORDS = 6
 MAX_HAN_PHRASE = 12
+# Only this much of a query is understood (the form asks for less).
+MAX_UNDERSTOOD = 500
+MAX_WORDS = 40
 # A word shorter than this, or one with digits, is never "corrected".
 MIN_CORRECTED_LENGTH = 4
-# Candidates read from the lexicon's trigram index (pg_trgm's default
-# similarity threshold, 0.3, admits them).
-CANDIDATES = 20
+# A concept brings at most this many registry terms, and this many of its
+# narrower descriptors (its nearest family).
+MAX_MEANINGS = 4
+MAX_FAMILY = 8
+# Words that alone are never a concept, whatever a terminology lists.
+NEVER_ALONE = frozenset(
+    "a an and are as at be by for from has have help in is it me my no not of on or our so"
+    " than that the their them they this to up us was we were what when with you your"
+    # MeSH has descriptors named so; alone in a query they only say "ill".
+    " disease diseases disorder disorders syndrome condition conditions problem problems"
+    " illness".split()
+)
+
+
+def _words_of(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\w+", text.lower()))
 
 
 @dataclass(frozen=True)
 class Concept:
-    """A phrase of the query the vocabulary knows, and what it means."""
+    """A phrase of the query that the vocabulary or the terminology knows,
+    what it means (registry terms) and its narrower terms (`family`)."""
 
     phrase: str
     meanings: tuple[str, ...]
+    descriptors: tuple[str, ...] = ()
+    family: tuple[str, ...] = ()
 
     @property
     def alternatives(self) -> tuple[str, ...]:
-        """What the concept is searched as: its meanings, and a patient's
-        English words themselves (registry text uses "heart attack" too)."""
+        """What the concept is searched as: its meanings, its family, and a
+        patient's English words themselves (registry text uses "heart
+        attack" too)."""
+        found = (*self.meanings, *self.family)
         if HAN_RE.search(self.phrase):
-            return self.meanings
-        return (self.phrase, *self.meanings)
+            return found
+        return tuple(dict.fromkeys((self.phrase, *found)))
+
+    @property
+    def name(self) -> str:
+        """The registry term it stands for ("Vomiting")."""
+        return self.meanings[0] if self.meanings else self.phrase
 
     @property
     def shown(self) -> str:
         """“transient ischemic attack (mini stroke)”, for the results page."""
-        others = [m for m in self.meanings if m.lower() != self.phrase.lower()]
+        # One name per meaning: staff's "transient ischemic attack" and
+        # MeSH's "Ischemic Attack, Transient" are the same words.
+        seen = {_words_of(self.phrase)}
+        others = []
+        for meaning in self.meanings:
+            if _words_of(meaning) not in seen:
+                seen.add(_words_of(meaning))
+                others.append(meaning)
         return f"{' / '.join(others)} ({self.phrase})" if others else self.phrase
 
 
@@ -100,6 +133,19 @@ class Understanding:
         "my father's hands shake" falls back to."""
         return replace(self, rest="")
 
+    def any_concept(self) -> Understanding:
+        """Any one of the concepts, not all of them: the last resort of a
+        query whose concepts no trial has together ("pain after surgery")."""
+        if len(self.concepts) < 2:
+            return self
+        merged = Concept(
+            phrase=" / ".join(c.phrase for c in self.concepts),
+            meanings=tuple(m for c in self.concepts for m in c.meanings),
+            descriptors=tuple(d for c in self.concepts for d in c.descriptors),
+            family=tuple(f for c in self.concepts for f in c.family),
+        )
+        return replace(self, words="", rest="", concepts=(merged,))
+
     @property
     def shown(self) -> str:
         return "; ".join(concept.shown for concept in self.concepts)
@@ -109,11 +155,12 @@ def query_normalise(q: str) -> str:
     """The query with unprintable characters removed, full-width forms and
     Traditional characters made plain, and runs of spaces collapsed."""
     q = unicodedata.normalize("NFKC", UNPRINTABLE_RE.sub(" ", q or ""))
-    return " ".join(q.translate(SIMPLIFIED).split())
+    q = HAN_RE.sub(lambda run: chinese.simplified(run.group()), q)
+    return " ".join(q.split())
 
 
 def _key(token: str) -> str:
-    """A word as the vocabulary compares it: lower case, bare, singular."""
+    """A word as staff's vocabulary compares it: lower case, bare, singular."""
     key = token.lower().replace("’", "'").strip(KEY_STRIP).removesuffix("'s")
     if len(key) > 3 and key.endswith("s") and not key.endswith("ss"):
         key = key[:-1]
@@ -121,7 +168,9 @@ def _key(token: str) -> str:
 
 
 class _Vocabulary:
-    """The SearchTerm rows, per process, reloaded when staff change them."""
+    """Staff's SearchTerm rows, per process, reloaded when staff change them;
+    and the version of the loaded terminology (the Chinese segmenter is
+    rebuilt when either changes)."""
 
     def __init__(self) -> None:
         self.version: tuple | None = None
@@ -131,6 +180,14 @@ class _Vocabulary:
 
     def current(self) -> _Vocabulary:
         version = tuple(SearchTerm.objects.aggregate(Count("pk"), Max("updated_at")).values())
+        version += tuple(
+            lookup_safely(
+                lambda: list(
+                    TerminologySource.objects.order_by("name").values_list("checksum", flat=True)
+                ),
+                [],
+            )
+        )
         if version != self.version:
             self._load()
             self.version = version
@@ -151,148 +208,217 @@ class _Vocabulary:
         self.han = {name: list(dict.fromkeys(meanings)) for name, meanings in han.items()}
         self.words = {word for key in latin for word in key}
 
+    def chinese_words(self) -> list[str]:
+        """Staff's Chinese names and the terminology's Chinese labels: the
+        segmenter's own words."""
+        from trials.models import TerminologyTerm
+
+        labels = lookup_safely(
+            lambda: list(
+                TerminologyTerm.objects.filter(source=TerminologyTerm.Source.HPO_ZH)
+                .values_list("key", flat=True)
+                .distinct()
+            ),
+            [],
+        )
+        return [*self.han, *labels]
+
 
 VOCABULARY = _Vocabulary()
 
 
 def query_understand(q: str, *, correct: bool = True) -> Understanding:
     """What the query means; see the module's docstring."""
-    q = query_normalise(q)
+    q = query_normalise(q[:MAX_UNDERSTOOD])
     if not q:
         return Understanding()
     vocabulary = VOCABULARY.current()
     concepts: list[Concept] = []
     for run in HAN_RE.findall(q):
         concepts += _han_concepts(run, vocabulary)
-    tokens = HAN_RE.sub(" ", q).split()
+    tokens = HAN_RE.sub(" ", q).split()[:MAX_WORDS]
+    found, rest, covered = _latin_concepts(tokens, vocabulary)
     corrected_from = ""
     if correct:
-        fixed = _corrected(tokens, vocabulary)
+        fixed = _corrected(tokens, covered, vocabulary)
         if fixed != tokens:
             corrected_from, tokens = q, fixed
-    found, rest = _latin_concepts(tokens, vocabulary)
+            found, rest, covered = _latin_concepts(tokens, vocabulary)
     return Understanding(
         words=" ".join(tokens),
-        concepts=tuple(found + concepts),
+        concepts=tuple(_with_family(found + concepts)),
         rest=" ".join(rest),
         corrected_from=corrected_from,
     )
 
 
+def query_suggestion(q: str) -> str:
+    """ "Did you mean": the query with each real word that is part of no
+    concept replaced by its nearest indexed word, '' when nothing changes.
+    Offered only when the words as typed found nothing; never applied."""
+    q = query_normalise(q[:MAX_UNDERSTOOD])
+    tokens = HAN_RE.sub(" ", q).split()[:MAX_WORDS]
+    if not tokens:
+        return ""
+    vocabulary = VOCABULARY.current()
+    _found, _rest, covered = _latin_concepts(tokens, vocabulary)
+    fixed = _corrected(tokens, covered, vocabulary, real_words_too=True)
+    return " ".join(fixed) if fixed != tokens else ""
+
+
 def _han_concepts(run: str, vocabulary: _Vocabulary) -> list[Concept]:
-    """Longest match, left to right, of the Chinese names in one run of
-    Chinese characters; characters no name starts with are passed over
-    (particles, "my father", words the registry's English cannot hold)."""
+    """The concepts of one run of Chinese characters: its segments, and
+    longest joins of neighbouring segments, that staff's names or the
+    terminology's Chinese labels know; segments no name takes are passed
+    over (particles, "my father", words the registry's English cannot hold)."""
+    words = chinese.segments(run, vocabulary.version, vocabulary.chinese_words)
+    spans = {
+        "".join(words[start:end])
+        for start in range(len(words))
+        for end in range(start + 1, len(words) + 1)
+        if len("".join(words[start:end])) <= MAX_HAN_PHRASE
+    }
+    known = terms_for([term_key(span) for span in spans if span not in vocabulary.han])
     found, start = [], 0
-    while start < len(run):
-        for end in range(min(len(run), start + MAX_HAN_PHRASE), start, -1):
-            meanings = vocabulary.han.get(run[start:end])
-            if meanings:
-                found.append(Concept(run[start:end], tuple(meanings)))
-                start = end
-                break
+    while start < len(words):
+        for end in range(len(words), start, -1):
+            span = "".join(words[start:end])
+            if span in vocabulary.han:
+                found.append(Concept(span, tuple(vocabulary.han[span])))
+            elif term_key(span) in known:
+                found.append(_concept(span, known[term_key(span)]))
+            else:
+                continue
+            start = end
+            break
         else:
             start += 1
     return found
 
 
-def _latin_concepts(tokens: list[str], vocabulary: _Vocabulary) -> tuple[list[Concept], list[str]]:
-    """Longest vocabulary phrases among the words; a word after a minus, in
-    quotes or an OR is left as typed."""
-    keys = [
-        "" if token.startswith("-") or '"' in token or token == "OR" else _key(token)
-        for token in tokens
-    ]
+def _concept(phrase: str, rows: list[tuple[str, str, str]]) -> Concept:
+    """A concept from the terminology's rows for one phrase: MeSH
+    descriptors first, at most MAX_MEANINGS of them."""
+    rows = sorted(rows, key=lambda row: not row[1])
+    meanings = list(dict.fromkeys(meaning for meaning, _, _ in rows))[:MAX_MEANINGS]
+    descriptors = tuple(dict.fromkeys(d for _, d, _ in rows if d))[:MAX_MEANINGS]
+    return Concept(phrase, tuple(meanings), descriptors)
+
+
+def _operator(token: str) -> bool:
+    return token.startswith("-") or '"' in token or token == "OR"
+
+
+def _latin_concepts(
+    tokens: list[str], vocabulary: _Vocabulary
+) -> tuple[list[Concept], list[str], set[int]]:
+    """Longest phrases among the words that staff's vocabulary (first) or the
+    terminology knows; the words no concept took; the positions taken. A word
+    after a minus, in quotes or an OR is left as typed."""
+    keys = ["" if _operator(token) else _key(token) for token in tokens]
+    spans = {}
+    for start in range(len(tokens)):
+        for end in range(start + 1, min(len(tokens), start + MAX_PHRASE_WORDS) + 1):
+            if all(keys[start:end]):
+                spans[start, end] = term_key(" ".join(tokens[start:end]))
+            else:
+                break
+    acronyms = {
+        i: ACRONYM + token.upper()
+        for i, token in enumerate(tokens)
+        if keys[i]
+        and token.isalpha()
+        and len(token) >= 2
+        # "aids" is AIDS (the lists hold "aid", not "aids"); "all" is not ALL.
+        and (token.isupper() or token.lower() not in english_words())
+    }
+    known = terms_for([*spans.values(), *acronyms.values()])
     found: list[Concept] = []
     rest: list[str] = []
+    covered: set[int] = set()
     start = 0
     while start < len(tokens):
         for end in range(min(len(tokens), start + MAX_PHRASE_WORDS), start, -1):
+            phrase = " ".join(tokens[start:end])
             key = tuple(keys[start:end])
             if all(key) and key in vocabulary.latin:
-                phrase = " ".join(tokens[start:end])
-                found.append(Concept(phrase, tuple(vocabulary.latin[key])))
-                start = end
-                break
+                # Staff's words first; the terminology's descriptors beside them.
+                concept = Concept(phrase, tuple(vocabulary.latin[key]))
+                if spans.get((start, end)) in known:
+                    terms = _concept(phrase, known[spans[start, end]])
+                    meanings = tuple(dict.fromkeys((*concept.meanings, *terms.meanings)))
+                    concept = replace(concept, meanings=meanings, descriptors=terms.descriptors)
+            elif end - start == 1 and keys[start] in NEVER_ALONE:
+                continue
+            elif spans.get((start, end)) in known:
+                concept = _concept(phrase, known[spans[start, end]])
+            elif end - start == 1 and acronyms.get(start) in known:
+                concept = _concept(phrase, known[acronyms[start]])
+            else:
+                continue
+            found.append(concept)
+            covered.update(range(start, end))
+            start = end
+            break
         else:
             rest.append(tokens[start])
             start += 1
-    return found, rest
+    return found, rest, covered
 
 
-def _corrected(tokens: list[str], vocabulary: _Vocabulary) -> list[str]:
-    """The tokens with each word the index and the vocabulary do not know
-    replaced by the closest word the index does know."""
+def _with_family(concepts: list[Concept]) -> list[Concept]:
+    """Each concept with the nearest of its narrower MeSH descriptors."""
+    return [
+        replace(concept, family=tuple(narrower(list(concept.descriptors), limit=MAX_FAMILY)))
+        if concept.descriptors
+        else concept
+        for concept in concepts
+    ]
+
+
+def _corrected(
+    tokens: list[str], covered: set[int], vocabulary: _Vocabulary, *, real_words_too: bool = False
+) -> list[str]:
+    """The tokens with each word that is not a real word (nor part of a
+    concept) replaced by the closest word the index knows; with
+    `real_words_too`, real words that are part of no concept as well."""
     plain = {
         token.lower()
-        for token in tokens
-        if token.isalpha()
+        for i, token in enumerate(tokens)
+        if i not in covered
+        and token.isalpha()
         and token.isascii()
         and len(token) >= MIN_CORRECTED_LENGTH
         and _key(token) not in vocabulary.words
+        and (real_words_too or not is_english(token.lower()))
     }
     if not plain:
         return tokens
     unknown = plain - set(SearchWord.objects.filter(word__in=plain).values_list("word", flat=True))
-    fixes = {word: fix for word in unknown if (fix := word_correction(word))}
-    return [fixes.get(token.lower(), token) for token in tokens]
+    if not real_words_too:
+        known = known_words({word_key(word) for word in unknown} | unknown)
+        unknown = {word for word in unknown if word not in known and word_key(word) not in known}
+    candidates = {word: found for word in unknown if (found := word_corrections(word))}
+    return _best_fixes(tokens, candidates)
 
 
-def word_correction(word: str) -> str:
-    """The indexed word nearest a mistyped one, '' when none is near enough.
-
-    Candidates come from the lexicon: the words one edit away, else (for a
-    longer word) those sharing its trigrams; the fewest edits
-    (a swap of two letters is one) win, then the word more trials carry,
-    weighed against how alike it is: "diabetis" is diabetes (20,000
-    trials), not diabetic (40), though both are one edit away."""
-    allowed = 1 if len(word) <= 5 else 2 if len(word) <= 10 else 3
-    if connection.vendor == "postgresql":
-        # The words one edit away first, through the index of their deletes
-        # (migration 0013): a few index pages whatever the size of the
-        # lexicon. Only a longer word that has none is looked up by its
-        # trigrams, for two or three edits; its trigrams are few words'.
-        # All of them, not the CANDIDATES most alike: "cancr" is one edit from
-        # many words, and the one most trials carry should win.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT word, trials, alike FROM trials_words_one_edit(%s)", [word])
-            candidates = cursor.fetchall()
-            if allowed > 1 and not any(edit_distance(word, o) <= 1 for o, *_ in candidates):
-                cursor.execute(
-                    "SELECT word, trials, similarity(word, %s) AS alike FROM trials_searchword"
-                    " WHERE word %% %s ORDER BY alike DESC, trials DESC LIMIT %s",
-                    [word, word, CANDIDATES],
-                )
-                candidates = cursor.fetchall()
-    else:
-        # SQLite: the embedded default holds a few thousand words; those of
-        # about the same length are compared in Python.
-        near = SearchWord.objects.filter(
-            word__regex=rf"^.{{{max(1, len(word) - 2)},{len(word) + 2}}}$"
-        ).values_list("word", "trials")
-        candidates = [
-            (other, trials, difflib.SequenceMatcher(None, word, other).ratio())
-            for other, trials in near
-        ]
-    scored = []
-    for other, trials, alike in candidates:
-        edits = edit_distance(word, other)
-        if other != word and edits <= allowed:
-            scored.append((-edits, math.log10(1 + trials) + 3 * alike, other))
-    return max(scored)[2] if scored else ""
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Insertions, deletions, substitutions and swaps of neighbouring letters
-    (optimal string alignment) that turn a into b."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        current = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        previous2, previous = previous, current
-    return previous[len(b)]
+def _best_fixes(tokens: list[str], candidates: dict[str, list[str]]) -> list[str]:
+    """Each mistyped word replaced by the nearest indexed word that makes a
+    phrase the terminology knows with its neighbours ("chrons disease" is
+    Crohn disease, not chronic disease), else by the nearest."""
+    fixed = [candidates[t.lower()][0] if t.lower() in candidates else t for t in tokens]
+    phrases: dict[tuple[int, str], list[str]] = {}
+    for i, token in enumerate(tokens):
+        for candidate in candidates.get(token.lower(), []):
+            for start in range(max(0, i - 2), i + 1):
+                for end in range(i + 1, min(len(tokens), i + 3) + 1):
+                    if end - start > 1:
+                        words = [*fixed[start:i], candidate, *fixed[i + 1 : end]]
+                        phrases.setdefault((i, candidate), []).append(term_key(" ".join(words)))
+    known = terms_for([key for keys in phrases.values() for key in keys])
+    for i, token in enumerate(tokens):
+        for candidate in candidates.get(token.lower(), []):
+            if any(key in known for key in phrases.get((i, candidate), [])):
+                fixed[i] = candidate
+                break
+    return fixed

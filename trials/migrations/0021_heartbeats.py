@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trials', '0018_study_teams'),
+        ('trials', '0019_terminology'),
     ]
 
     operations = [

@@ -5,6 +5,13 @@ from .places import Place, PlaceName
 from .prescreen import PrescreenQuestion
 from .subscriptions import Subscription, SubscriptionDelivery
 from .teams import InquiryStatusChange, SiteClaim, SiteMembership, TeamLink, TeamSettings
+from .terminology import (
+    MeshDescriptor,
+    MeshTreeNumber,
+    TerminologySource,
+    TerminologyTerm,
+    TerminologyWord,
+)
 from .trials import (
     Allocation,
     Condition,
@@ -34,6 +41,8 @@ __all__ = [
     "Heartbeat",
     "Inquiry",
     "Language",
+    "MeshDescriptor",
+    "MeshTreeNumber",
     "Note",
     "OutgoingEmail",
     "Phase",
@@ -51,6 +60,9 @@ __all__ = [
     "StudyType",
     "Subscription",
     "SubscriptionDelivery",
+    "TerminologySource",
+    "TerminologyTerm",
+    "TerminologyWord",
     "Trial",
     "age_in_days",
     "age_range_label",

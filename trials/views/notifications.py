@@ -64,7 +64,8 @@ def _signup_initial(request: HttpRequest) -> dict:
     nct_id = request.GET.get("trial") or prefill.get("trial") or ""
     return {
         "email": email,
-        "interests": _trial_interests(nct_id),
+        # A search that found nothing offers its words ("?interests=").
+        "interests": request.GET.get("interests", "")[:300] or _trial_interests(nct_id),
         # Only a place we can find: "your location" from the browser is not one.
         "place": origin.label if (origin := place_resolve(place)) else "",
         "language": email_language(language or request.LANGUAGE_CODE),

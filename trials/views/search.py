@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -9,7 +11,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from trials.pagecache import results_fragment
-from trials.search import Criteria, nct_id_in, trials_search
+from trials.search import Criteria, Results, nct_id_in, trials_search
 from trials.search_form import SearchForm
 
 
@@ -38,6 +40,39 @@ def _active_filters(criteria: Criteria) -> int:
             criteria.origin is not None,
         ]
     )
+
+
+# What each criterion to loosen drops from the query string: one click wider.
+LOOSEN_DROPS = {
+    "radius": {"place": None, "lat": None, "lon": None, "radius": None},
+    "status": {"status": "all"},
+    "age": {"age": None},
+    "sex": {"sex": None},
+    "phase": {"phase": None},
+    "study_type": {"study_type": None},
+    "country": {"country": None},
+    "condition": {"condition": None},
+    "healthy_volunteers": {"healthy_volunteers": None},
+}
+
+
+def _wider(request: HttpRequest, results: Results | None) -> dict:
+    """Links for an empty page: each criterion dropped, a broader concept,
+    "Did you mean" and the alert for when a matching trial opens."""
+    if results is None or results.count and not results.suggestion:
+        return {}
+    q = request.GET.get("q", "")
+    return {
+        "loosen_links": [
+            (hint, _query_with(request, **LOOSEN_DROPS[hint]))
+            for hint in results.loosen
+            if hint in LOOSEN_DROPS
+        ],
+        "broader_query": results.broader and _query_with(request, q=results.broader, as_typed=None),
+        "suggestion_query": results.suggestion
+        and _query_with(request, q=results.suggestion, as_typed=None),
+        "notify_query": urlencode({"interests": q[:300]}) if q else "",
+    }
 
 
 @require_safe
@@ -72,7 +107,12 @@ def trial_list(request: HttpRequest) -> HttpResponse:
         as_typed_query = _query_with(
             request, q=results.corrected_from if results else None, as_typed="1"
         )
-        context = {**shared, "results": results, "as_typed_query": as_typed_query}
+        context = {
+            **shared,
+            **_wider(request, results),
+            "results": results,
+            "as_typed_query": as_typed_query,
+        }
         return render_to_string("trials/includes/results.html", context, request)
 
     # The results (the search and its cards) are kept for a popular query;

@@ -1,0 +1,115 @@
+"""Mistyped words: which words are real, and the nearest indexed word.
+
+A word is a candidate for correction only if it is not a real word: not in
+the English word lists of the english-words package (web2 and GCIDE, about
+300,000 lower-case words, held once per process: about 25 MB), not a word of
+the terminology (trials/terminology.py) nor of the index's lexicon
+(SearchWord). "kids" is an English word, so it is never "corrected" to aids.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import math
+
+from django.db import connection
+
+from trials.models import SearchWord
+
+# Candidates read from the lexicon's trigram index (pg_trgm's default
+# similarity threshold, 0.3, admits them).
+CANDIDATES = 20
+
+
+@functools.cache
+def english_words() -> frozenset[str]:
+    from english_words import get_english_words_set
+
+    return frozenset(
+        word
+        for word in get_english_words_set(["web2", "gcide"], lower=True, alpha=True)
+        if word.isascii()
+    )
+
+
+def is_english(word: str) -> bool:
+    """Whether a lower-case word is an English word, or one with a plural or
+    possessive ending ("kids", "doctor's")."""
+    words = english_words()
+    word = word.removesuffix("'s").removesuffix("’s")
+    return (
+        word in words
+        or (word.endswith("s") and word[:-1] in words)
+        or (word.endswith("es") and word[:-2] in words)
+        or (word.endswith("ies") and word[:-3] + "y" in words)
+    )
+
+
+def word_correction(word: str) -> str:
+    """The indexed word nearest a mistyped one, '' when none is near enough."""
+    corrections = word_corrections(word)
+    return corrections[0] if corrections else ""
+
+
+def word_corrections(word: str, limit: int = 5) -> list[str]:
+    """The indexed words near a mistyped one, nearest first.
+
+    Candidates come from the lexicon: the words one edit away, else (for a
+    longer word) those sharing its trigrams; the fewest edits
+    (a swap of two letters is one) win, then the word more trials carry,
+    weighed against how alike it is: "diabetis" is diabetes (20,000
+    trials), not diabetic (40), though both are one edit away. A word of the
+    terminology that no trial carries comes after those trials carry."""
+    allowed = 1 if len(word) <= 5 else 2 if len(word) <= 10 else 3
+    if connection.vendor == "postgresql":
+        # The words one edit away first, through the index of their deletes
+        # (migration 0013): a few index pages whatever the size of the
+        # lexicon. Only a longer word that has none is looked up by its
+        # trigrams, for two or three edits; its trigrams are few words'.
+        # All of them, not the CANDIDATES most alike: "cancr" is one edit from
+        # many words, and the one most trials carry should win.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT word, trials, alike FROM trials_words_one_edit(%s)", [word])
+            candidates = cursor.fetchall()
+            if allowed > 1 and not any(edit_distance(word, o) <= 1 for o, *_ in candidates):
+                cursor.execute(
+                    "SELECT word, trials, similarity(word, %s) AS alike FROM trials_searchword"
+                    " WHERE word %% %s ORDER BY alike DESC, trials DESC LIMIT %s",
+                    [word, word, CANDIDATES],
+                )
+                candidates = cursor.fetchall()
+    else:
+        # SQLite: the embedded default holds a few thousand words; those of
+        # about the same length are compared in Python.
+        near = SearchWord.objects.filter(
+            word__regex=rf"^.{{{max(1, len(word) - 2)},{len(word) + 2}}}$"
+        ).values_list("word", "trials")
+        candidates = [
+            (other, trials, difflib.SequenceMatcher(None, word, other).ratio())
+            for other, trials in near
+        ]
+    scored = []
+    for other, trials, alike in candidates:
+        edits = edit_distance(word, other)
+        if other != word and edits <= allowed:
+            # A word trials carry before one only the terminology has
+            # ("hart" is heart, not HAART).
+            scored.append((-edits, trials > 0, math.log10(1 + trials) + 3 * alike, other))
+    return [other for *_, other in sorted(scored, reverse=True)[:limit]]
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Insertions, deletions, substitutions and swaps of neighbouring letters
+    (optimal string alignment) that turn a into b."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[len(b)]
