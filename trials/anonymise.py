@@ -53,12 +53,15 @@ def inquiries_anonymise(*, older_than_days: int, now: datetime.datetime | None =
             email.last_error = ADDRESS.sub(REMOVED, error)
             email.save(update_fields=["last_error"])
         emails.update(subject=REMOVED, body_text="", body_html="", reply_to="", headers={})
-        emails.filter(kind=OutgoingEmail.Kind.PATIENT_COPY).update(to="removed@invalid")
+        emails.filter(
+            kind__in=[OutgoingEmail.Kind.PATIENT_COPY, OutgoingEmail.Kind.PATIENT_ESCALATION]
+        ).update(to="removed@invalid")
         Inquiry.objects.filter(pk__in=ids).update(
             first_name="",
             last_name="",
             email="",
             phone="",
+            contact_time="",
             message="",
             location_text="",
             latitude=None,
