@@ -118,11 +118,6 @@ def email_queue(
     )
 
 
-def site_recipient(site) -> str:
-    """Where a site's inquiries go: its contact, else the operator's fallback."""
-    return address_safe(site.contact_email) or settings.INQUIRY_FALLBACK_EMAIL
-
-
 def known_language(language: str) -> str:
     """The language if the site has a catalogue for it, else the default."""
     known = {code for code, _name in settings.LANGUAGES}
@@ -148,6 +143,9 @@ def inquiry_context(inquiry: Inquiry) -> dict:
         "coordinator_url": coordinator_url(inquiry),
         "trial_url": settings.SITE_URL + inquiry.trial.get_absolute_url(),
         "link_max_age_days": settings.INQUIRY_LINK_MAX_AGE_DAYS,
+        "contact_method": inquiry.get_contact_method_display() if inquiry.contact_method else "",
+        "reached_the_site": inquiry.reached_the_site,
+        "central_contact": inquiry.central_contact,
     }
 
 
@@ -159,52 +157,55 @@ def inquiry_emails_create(*, inquiry: Inquiry) -> list[OutgoingEmail]:
     the patient's copy in the language of the pages they used; the patient's
     own words go into both as they typed them.
     """
+    emails = _to_recipients(inquiry, kind=OutgoingEmail.Kind.SITE_INQUIRY, template="site_inquiry")
+    if inquiry.email:  # a patient may give a phone number only
+        with translation.override(known_language(inquiry.language)):
+            emails.append(
+                email_queue(
+                    kind=OutgoingEmail.Kind.PATIENT_COPY,
+                    to=inquiry.email,
+                    template="patient_copy",
+                    context=inquiry_context(inquiry),
+                    inquiry=inquiry,
+                )
+            )
+    return emails
+
+
+def _to_recipients(
+    inquiry: Inquiry, *, kind: str, template: str, extra: dict | None = None
+) -> list[OutgoingEmail]:
+    """One row per address the inquiry was sent to (trials/recipients.py
+    chose them when it was sent), in the site's language."""
     with translation.override(site_language(inquiry.site)):
-        site_email = email_queue(
-            kind=OutgoingEmail.Kind.SITE_INQUIRY,
-            to=site_recipient(inquiry.site),
-            template="site_inquiry",
-            context=inquiry_context(inquiry),
-            reply_to=inquiry.email,
-            inquiry=inquiry,
-        )
-    with translation.override(known_language(inquiry.language)):
-        patient_copy = email_queue(
-            kind=OutgoingEmail.Kind.PATIENT_COPY,
-            to=inquiry.email,
-            template="patient_copy",
-            context=inquiry_context(inquiry),
-            inquiry=inquiry,
-        )
-    return [site_email, patient_copy]
+        return [
+            email_queue(
+                kind=kind,
+                to=address,
+                template=template,
+                context={**inquiry_context(inquiry), **(extra or {})},
+                reply_to=inquiry.email,
+                inquiry=inquiry,
+            )
+            for address in inquiry.recipient_addresses
+        ]
 
 
-def inquiry_reminder_create(*, inquiry: Inquiry) -> OutgoingEmail:
-    """The one reminder to a site that has not answered an inquiry."""
-    with translation.override(site_language(inquiry.site)):
-        return email_queue(
-            kind=OutgoingEmail.Kind.SITE_REMINDER,
-            to=site_recipient(inquiry.site),
-            template="site_reminder",
-            context=inquiry_context(inquiry),
-            reply_to=inquiry.email,
-            inquiry=inquiry,
-        )
+def inquiry_reminder_create(*, inquiry: Inquiry) -> list[OutgoingEmail]:
+    """The one reminder to whoever received an inquiry that nobody has answered."""
+    return _to_recipients(inquiry, kind=OutgoingEmail.Kind.SITE_REMINDER, template="site_reminder")
 
 
-def inquiry_correction_create(*, inquiry: Inquiry, changed: list[str]) -> OutgoingEmail:
+def inquiry_correction_create(*, inquiry: Inquiry, changed: list[str]) -> list[OutgoingEmail]:
     """The site's email when a patient corrected what they sent: all the
     details again, saying which ones changed. Its Message-ID is new, so it
     never collides with the first email's."""
     # Coordinates from the browser are a corrected place to the site.
     fields = ["location_text" if name in {"latitude", "longitude"} else name for name in changed]
     labels = list(dict.fromkeys(Inquiry._meta.get_field(name).verbose_name for name in fields))
-    with translation.override(site_language(inquiry.site)):
-        return email_queue(
-            kind=OutgoingEmail.Kind.SITE_CORRECTION,
-            to=site_recipient(inquiry.site),
-            template="site_correction",
-            context={**inquiry_context(inquiry), "changed": labels},
-            reply_to=inquiry.email,
-            inquiry=inquiry,
-        )
+    return _to_recipients(
+        inquiry,
+        kind=OutgoingEmail.Kind.SITE_CORRECTION,
+        template="site_correction",
+        extra={"changed": labels},
+    )

@@ -37,9 +37,9 @@ def inquiry_reminders_send(*, now: datetime.datetime | None = None) -> list[int]
                 != 1
             ):
                 continue
-            email = inquiry_reminder_create(inquiry=inquiry)
-            outbox_enqueue(email_ids=[email.pk])
-            email_ids.append(email.pk)
+            ids = [email.pk for email in inquiry_reminder_create(inquiry=inquiry)]
+            outbox_enqueue(email_ids=ids)
+            email_ids += ids
     return email_ids
 
 

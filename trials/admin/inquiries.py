@@ -53,8 +53,17 @@ class OutgoingEmailInline(MaskedContactsAdmin, admin.TabularInline):
 
 @admin.register(Inquiry)
 class InquiryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
-    list_display = ("created_at", "trial", "site", "full_name", "email", "phone", "status")
-    list_filter = ("status", "created_at", "routing", "trial", "site")
+    list_display = (
+        "created_at",
+        "trial",
+        "site",
+        "full_name",
+        "email",
+        "phone",
+        "status",
+        "recipient_reason",
+    )
+    list_filter = ("status", "created_at", "routing", "recipient_reason", "trial", "site")
     list_select_related = ("trial", "site")
     date_hierarchy = "created_at"
     search_fields = (
@@ -74,16 +83,19 @@ class InquiryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
     fields = (
         ("trial", "site", "status"),
         *Inquiry.CONTACT_FIELDS,
+        "contact_method",
         "preferred_language",
         "notify_other_trials",
         "created_at",
         "consent_at",
         "routing",
         "distance_km",
+        ("recipient_reason", "sent_to"),
         "prescreen_answers",
         "first_response_at",
         "status_changed_at",
         "reminder_sent_at",
+        "escalated_at",
         "anonymised_at",
     )
     readonly_fields = (
@@ -93,6 +105,9 @@ class InquiryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
         "consent_at",
         "routing",
         "distance_km",
+        "recipient_reason",
+        "sent_to",
+        "escalated_at",
         "prescreen_answers",
         "first_response_at",
         "status_changed_at",
@@ -114,6 +129,12 @@ class InquiryAdmin(MaskedContactsAdmin, admin.ModelAdmin):
     @admin.display(description=_("name"))
     def full_name(self, inquiry: Inquiry) -> str:
         return inquiry.full_name
+
+    @admin.display(description=_("sent to"))
+    def sent_to(self, inquiry: Inquiry) -> str:
+        """The addresses the referral chain chose (study teams' and registry
+        contacts' addresses, not patients' details)."""
+        return ", ".join(inquiry.recipient_addresses) or "—"
 
     @admin.action(description=_("Export selected inquiries as CSV"))
     def export_csv(self, request, queryset) -> HttpResponse:

@@ -137,6 +137,20 @@ class Inquiry(models.Model):
         return [self.full_name, *(getattr(self, name) for name in self.CONTACT_FIELDS)]
 
     @property
+    def reached_the_site(self) -> bool:
+        """Its site's own team received it (not the trial's central contact)."""
+        return self.recipient_reason in (RecipientReason.STUDY_TEAM, RecipientReason.SITE_CONTACT)
+
+    @property
+    def central_contact(self) -> dict | None:
+        """The registry's central (or backup) contact it went to, if it went to one."""
+        if self.recipient_reason == RecipientReason.CENTRAL_CONTACT:
+            return self.trial.central_contact
+        if self.recipient_reason == RecipientReason.BACKUP_CONTACT:
+            return self.trial.backup_contact
+        return None
+
+    @property
     def greeting_name(self) -> str:
         """Whom a letter greets: 'Xiaoming' for 'Xiaoming Wang', but the whole
         name for '王小明', as a Chinese letter would ("王小明，您好")."""
