@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 from trials.coordinator import coordinator_url
@@ -208,4 +209,81 @@ def inquiry_correction_create(*, inquiry: Inquiry, changed: list[str]) -> list[O
         kind=OutgoingEmail.Kind.SITE_CORRECTION,
         template="site_correction",
         extra={"changed": labels},
+    )
+
+
+def inquiry_escalation_create(
+    *, inquiry: Inquiry, central_addresses: list[str], phones: list
+) -> list[OutgoingEmail]:
+    """Nobody answered: the message to the trial's central contact with a note
+    (when it goes there), and a word to the patient (when they gave an
+    address) saying what happened and whom they can call."""
+
+    def context() -> dict:
+        # Built in each email's language: the labels in it are translated.
+        return {
+            **inquiry_context(inquiry),
+            "passed_on": bool(central_addresses),
+            "phones": phones,
+        }
+
+    emails = []
+    # In the site's language, as the site's own emails (and a first message
+    # that went to the central contact) are.
+    with translation.override(site_language(inquiry.site)):
+        for address in central_addresses:
+            emails.append(
+                email_queue(
+                    kind=OutgoingEmail.Kind.CENTRAL_ESCALATION,
+                    to=address,
+                    template="central_escalation",
+                    context=context(),
+                    reply_to=inquiry.email,
+                    inquiry=inquiry,
+                )
+            )
+    if inquiry.email:
+        with translation.override(known_language(inquiry.language)):
+            emails.append(
+                email_queue(
+                    kind=OutgoingEmail.Kind.PATIENT_ESCALATION,
+                    to=inquiry.email,
+                    template="patient_escalation",
+                    context=context(),
+                    inquiry=inquiry,
+                )
+            )
+    return emails
+
+
+# Emails to the people who act on a message: when one fails for good, the
+# operators hear of it (their mailbox is for such alerts, never a route).
+STUDY_TEAM_KINDS = (
+    OutgoingEmail.Kind.SITE_INQUIRY,
+    OutgoingEmail.Kind.SITE_REMINDER,
+    OutgoingEmail.Kind.SITE_CORRECTION,
+    OutgoingEmail.Kind.CENTRAL_ESCALATION,
+)
+
+
+def operator_alert_create(*, failed: OutgoingEmail) -> OutgoingEmail | None:
+    """An alert to INQUIRY_FALLBACK_EMAIL that an email to a study team or a
+    registry contact failed for good; no patient's details in it. None when
+    no operators' mailbox is set or the email was not for a study team."""
+    to = address_safe(settings.INQUIRY_FALLBACK_EMAIL)
+    if not to or failed.kind not in STUDY_TEAM_KINDS or failed.inquiry_id is None:
+        return None
+    inquiry = failed.inquiry
+    admin_path = reverse("admin:trials_inquiry_change", args=[inquiry.pk])
+    return email_queue(
+        kind=OutgoingEmail.Kind.OPERATOR_ALERT,
+        to=to,
+        template="operator_alert",
+        context={
+            "failed": failed,
+            "inquiry": inquiry,
+            "trial": inquiry.trial,
+            "site": inquiry.site,
+            "admin_url": settings.SITE_URL + admin_path,
+        },
     )
