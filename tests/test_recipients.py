@@ -240,3 +240,27 @@ def test_the_admin_shows_where_a_message_went_and_why(
     assert "The trial’s central contact in the registry" in text or (
         "The trial's central contact in the registry" in text
     )
+
+
+def test_on_a_seven_hundred_site_trial_each_site_reaches_its_team_or_the_central_contact(
+    client, django_capture_on_commit_callbacks
+):
+    data = (REGISTRY / "seven_hundred_sites.json").read_bytes()
+    assert not import_studies(sources=[("many.json", io.BytesIO(data))]).errors
+    text = page_text(client.get(reverse("trials:contact", args=["NCT09100006"])))
+    assert "if the registry lists its address; otherwise to the sponsor’s central contact" in text
+    with django_capture_on_commit_callbacks(execute=True):
+        # Standing at site 000 (its own address), then at site 001 (none).
+        send(client, "NCT09100006", ("29.01871", "120.80714"))
+        send(client, "NCT09100006", ("36.00657", "115.78898"), first_name="Bo")
+    first, second = Inquiry.objects.order_by("pk")
+    assert (first.site.facility, first.recipient_addresses) == (
+        "Example Research Site 000",
+        ["site000@example.org"],
+    )
+    assert (second.site.facility, second.recipient_addresses) == (
+        "Example Research Site 001",
+        ["large.trial@example.org"],
+    )
+    assert second.recipient_reason == Inquiry.RecipientReason.CENTRAL_CONTACT
+    no_operator_mail()

@@ -589,8 +589,11 @@ class Site(models.Model):
 
     @property
     def contact_initials(self) -> str:
-        """For the avatar on the contact card: 'SC' for 'Study Coordinator'."""
-        words = [w for w in (self.contact_name or self.facility).split() if w[:1].isalpha()]
+        """For the avatar on the contact card: 'WE' for 'Wei Example'; a
+        placeholder's site instead ('EH' for 'Example Hospital')."""
+        # A placeholder ("Site Public Contact") is no person to draw.
+        name = self.contact_name if self.contact_is_person else self.facility
+        words = [w for w in name.split() if w[:1].isalpha()]
         return "".join(w[0] for w in words[:2]).upper() or "?"
 
 

@@ -163,6 +163,7 @@ def contact_sent(request: HttpRequest, nct_id: str) -> HttpResponse:
         "response_hours": max(1, round(median_hours)) if median_hours is not None else None,
         "response_days": math.ceil(median_hours / 24) if median_hours is not None else None,
         "reminder_days": settings.INQUIRY_REMINDER_DAYS,
+        "escalation_days": settings.INQUIRY_ESCALATION_DAYS,
         "no_answer_days": max(NO_ANSWER_DAYS, settings.INQUIRY_REMINDER_DAYS + 2),
         "contact_email": settings.CONTACT_EMAIL,
     }
