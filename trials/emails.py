@@ -158,26 +158,22 @@ def inquiry_emails_create(*, inquiry: Inquiry) -> list[OutgoingEmail]:
     the patient's copy in the language of the pages they used; the patient's
     own words go into both as they typed them.
     """
-    emails = _to_recipients(inquiry, kind=OutgoingEmail.Kind.SITE_INQUIRY, template="site_inquiry")
-    if inquiry.email:  # a patient may give a phone number only
-        with translation.override(known_language(inquiry.language)):
-            emails.append(
-                email_queue(
-                    kind=OutgoingEmail.Kind.PATIENT_COPY,
-                    to=inquiry.email,
-                    template="patient_copy",
-                    context=inquiry_context(inquiry),
-                    inquiry=inquiry,
-                )
-            )
-    return emails
+    return _to_recipients(
+        inquiry, kind=OutgoingEmail.Kind.SITE_INQUIRY, template="site_inquiry"
+    ) + _to_patient(inquiry, kind=OutgoingEmail.Kind.PATIENT_COPY, template="patient_copy")
 
 
 def _to_recipients(
-    inquiry: Inquiry, *, kind: str, template: str, extra: dict | None = None
+    inquiry: Inquiry,
+    *,
+    kind: str,
+    template: str,
+    extra: dict | None = None,
+    addresses: list[str] | None = None,
 ) -> list[OutgoingEmail]:
     """One row per address the inquiry was sent to (trials/recipients.py
-    chose them when it was sent), in the site's language."""
+    chose them when it was sent), or per address given, in the site's
+    language, Reply-To the patient."""
     with translation.override(site_language(inquiry.site)):
         return [
             email_queue(
@@ -188,7 +184,26 @@ def _to_recipients(
                 reply_to=inquiry.email,
                 inquiry=inquiry,
             )
-            for address in inquiry.recipient_addresses
+            for address in (inquiry.recipient_addresses if addresses is None else addresses)
+        ]
+
+
+def _to_patient(
+    inquiry: Inquiry, *, kind: str, template: str, extra: dict | None = None
+) -> list[OutgoingEmail]:
+    """The patient's email in the language of the pages they used; none for a
+    patient who gave a phone number only."""
+    if not inquiry.email:
+        return []
+    with translation.override(known_language(inquiry.language)):
+        return [
+            email_queue(
+                kind=kind,
+                to=inquiry.email,
+                template=template,
+                context={**inquiry_context(inquiry), **(extra or {})},
+                inquiry=inquiry,
+            )
         ]
 
 
@@ -219,41 +234,21 @@ def inquiry_escalation_create(
     (when it goes there), and a word to the patient (when they gave an
     address) saying what happened and whom they can call."""
 
-    def context() -> dict:
-        # Built in each email's language: the labels in it are translated.
-        return {
-            **inquiry_context(inquiry),
-            "passed_on": bool(central_addresses),
-            "phones": phones,
-        }
-
-    emails = []
-    # In the site's language, as the site's own emails (and a first message
-    # that went to the central contact) are.
-    with translation.override(site_language(inquiry.site)):
-        for address in central_addresses:
-            emails.append(
-                email_queue(
-                    kind=OutgoingEmail.Kind.CENTRAL_ESCALATION,
-                    to=address,
-                    template="central_escalation",
-                    context=context(),
-                    reply_to=inquiry.email,
-                    inquiry=inquiry,
-                )
-            )
-    if inquiry.email:
-        with translation.override(known_language(inquiry.language)):
-            emails.append(
-                email_queue(
-                    kind=OutgoingEmail.Kind.PATIENT_ESCALATION,
-                    to=inquiry.email,
-                    template="patient_escalation",
-                    context=context(),
-                    inquiry=inquiry,
-                )
-            )
-    return emails
+    extra = {"passed_on": bool(central_addresses), "phones": phones}
+    # The central contact reads it in the site's language, as the site's own
+    # emails (and a first message that went to the central contact) are.
+    return _to_recipients(
+        inquiry,
+        kind=OutgoingEmail.Kind.CENTRAL_ESCALATION,
+        template="central_escalation",
+        extra=extra,
+        addresses=central_addresses,
+    ) + _to_patient(
+        inquiry,
+        kind=OutgoingEmail.Kind.PATIENT_ESCALATION,
+        template="patient_escalation",
+        extra=extra,
+    )
 
 
 # Emails to the people who act on a message: when one fails for good, the

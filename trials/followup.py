@@ -42,23 +42,33 @@ def _unanswered():
     return Inquiry.objects.filter(status=Inquiry.Status.NEW, anonymised_at__isnull=True)
 
 
+def _each_once(due, *, stamp: str, now: datetime.datetime, emails_for) -> list[int]:
+    """For each due inquiry: stamp it, then queue its emails, in one transaction.
+    The stamp is a conditional update (only where it is still empty): what
+    makes each step happen once, even if two beat schedulers run at once."""
+    email_ids = []
+    for inquiry in due.select_related("trial", "site")[:BATCH]:
+        with transaction.atomic():
+            claimed = Inquiry.objects.filter(pk=inquiry.pk, **{f"{stamp}__isnull": True})
+            if claimed.update(**{stamp: now}) != 1:
+                continue
+            ids = [email.pk for email in emails_for(inquiry)]
+            outbox_enqueue(email_ids=ids)
+            email_ids += ids
+    return email_ids
+
+
 def inquiry_reminders_send(*, now: datetime.datetime | None = None) -> list[int]:
     """One reminder for each inquiry still new after INQUIRY_REMINDER_DAYS working days."""
     now = now or timezone.now()
     cutoff = working_days_before(now, settings.INQUIRY_REMINDER_DAYS)
     due = _unanswered().filter(reminder_sent_at__isnull=True, created_at__lte=cutoff)
-    email_ids = []
-    for inquiry in due.select_related("trial", "site")[:BATCH]:
-        with transaction.atomic():
-            # The conditional update is what makes it one reminder, even if
-            # two beat schedulers run at once.
-            claimed = Inquiry.objects.filter(pk=inquiry.pk, reminder_sent_at__isnull=True)
-            if claimed.update(reminder_sent_at=now) != 1:
-                continue
-            ids = [email.pk for email in inquiry_reminder_create(inquiry=inquiry)]
-            outbox_enqueue(email_ids=ids)
-            email_ids += ids
-    return email_ids
+    return _each_once(
+        due,
+        stamp="reminder_sent_at",
+        now=now,
+        emails_for=lambda inquiry: inquiry_reminder_create(inquiry=inquiry),
+    )
 
 
 def inquiry_escalations_send(*, now: datetime.datetime | None = None) -> list[int]:
@@ -68,24 +78,18 @@ def inquiry_escalations_send(*, now: datetime.datetime | None = None) -> list[in
     now = now or timezone.now()
     cutoff = working_days_before(now, settings.INQUIRY_ESCALATION_DAYS)
     due = _unanswered().filter(escalated_at__isnull=True, reminder_sent_at__lte=cutoff)
-    email_ids = []
-    for inquiry in due.select_related("trial", "site")[:BATCH]:
-        with transaction.atomic():
-            claimed = Inquiry.objects.filter(pk=inquiry.pk, escalated_at__isnull=True)
-            if claimed.update(escalated_at=now) != 1:
-                continue
-            central = central_recipients(inquiry.trial)
-            # A message the central contact already had is not sent to it again.
-            passed_on = central.electronic and inquiry.recipient_reason not in CENTRAL
-            emails = inquiry_escalation_create(
-                inquiry=inquiry,
-                central_addresses=list(central.addresses) if passed_on else [],
-                phones=phones_for(trial=inquiry.trial, site=inquiry.site),
-            )
-            ids = [email.pk for email in emails]
-            outbox_enqueue(email_ids=ids)
-            email_ids += ids
-    return email_ids
+    return _each_once(due, stamp="escalated_at", now=now, emails_for=_escalation)
+
+
+def _escalation(inquiry: Inquiry) -> list:
+    central = central_recipients(inquiry.trial)
+    # A message the central contact already had is not sent to it again.
+    passed_on = central.electronic and inquiry.recipient_reason not in CENTRAL
+    return inquiry_escalation_create(
+        inquiry=inquiry,
+        central_addresses=list(central.addresses) if passed_on else [],
+        phones=phones_for(trial=inquiry.trial, site=inquiry.site),
+    )
 
 
 @shared_task(ignore_result=True)

@@ -263,34 +263,34 @@ def _site_languages(root: _Fields) -> dict[str, list[str]]:
     return languages
 
 
-def _contacts(contacts: list[_Fields]) -> list[dict]:
+# A registry contact's keys as we keep them: (our key, the record's key, longest kept).
+CONTACT_KEYS = (
+    ("name", "name", 200),
+    ("role", "role", 40),
+    ("phone", "phone", 60),
+    ("phone_ext", "phoneExt", 20),
+    ("email", "email", 254),
+)
+OFFICIAL_KEYS = (("name", "name", 200), ("affiliation", "affiliation", 300), ("role", "role", 40))
+
+
+def _listed(items: list[_Fields], keys: tuple, needs: tuple[str, ...]) -> list[dict]:
     """Every contact listed, word for word (placeholders too: see trials/contacts.py),
-    whatever the address's provider; entries with nothing in them are left out."""
+    whatever the address's provider; entries with none of `needs` are left out."""
     listed = []
-    for contact in contacts:
-        values = {
-            "name": contact.text("name", 200),
-            "role": contact.text("role", 40),
-            "phone": contact.text("phone", 60),
-            "phone_ext": contact.text("phoneExt", 20),
-            "email": contact.text("email", 254),
-        }
-        if values["name"] or values["phone"] or values["email"]:
+    for item in items:
+        values = {ours: item.text(theirs, longest) for ours, theirs, longest in keys}
+        if any(values[key] for key in needs):
             listed.append(values)
     return listed
+
+
+def _contacts(contacts: list[_Fields]) -> list[dict]:
+    return _listed(contacts, CONTACT_KEYS, needs=("name", "phone", "email"))
 
 
 def _officials(officials: list[_Fields]) -> list[dict]:
-    listed = []
-    for official in officials:
-        values = {
-            "name": official.text("name", 200),
-            "affiliation": official.text("affiliation", 300),
-            "role": official.text("role", 40),
-        }
-        if values["name"] or values["affiliation"]:
-            listed.append(values)
-    return listed
+    return _listed(officials, OFFICIAL_KEYS, needs=("name", "affiliation"))
 
 
 def _site_contact(contacts: list[dict]) -> dict:
