@@ -264,3 +264,15 @@ def test_on_a_seven_hundred_site_trial_each_site_reaches_its_team_or_the_central
     )
     assert second.recipient_reason == Inquiry.RecipientReason.CENTRAL_CONTACT
     no_operator_mail()
+
+
+def test_a_study_team_account_opens_a_trial_the_registry_left_without_an_address(
+    client, registry, monkeypatch
+):
+    monkeypatch.setattr(
+        "trials.teams.team_addresses",
+        lambda site: ["team@example.org"] if site.trial.nct_id == "NCT09100004" else [],
+    )
+    response = client.get(reverse("trials:contact", args=["NCT09100004"]))
+    assert 'id="contact-form"' in response.content.decode()
+    assert "Your message goes to the study team at Example Capital Hospital." in page_text(response)

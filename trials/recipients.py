@@ -106,15 +106,17 @@ class TrialRoutes:
 
 
 def trial_routes(trial: Trial, sites: list[Site]) -> TrialRoutes:
-    """Which of the chain's steps the trial's messages can take. The sites'
-    registry addresses only: a study team's own addresses are asked about for
-    a one-site trial (a record may list 700 sites)."""
+    """Which of the chain's steps the trial's messages can take. From the
+    sites' registry addresses; study teams are asked about (one question per
+    site, and a record may list 700 sites) only for a one-site trial and for a
+    trial that would otherwise have no route at all."""
     central = central_recipients(trial)
     if len(sites) == 1:
-        own = site_recipients(site=sites[0], trial=trial).reaches_the_site
-        with_address = [own]
+        with_address = [site_recipients(site=sites[0], trial=trial).reaches_the_site]
     else:
         with_address = [bool(address_safe(site.contact_email)) for site in sites]
+        if not any(with_address) and not central.electronic:
+            with_address = [bool(_addresses(teams.team_addresses(site))) for site in sites]
     if with_address and all(with_address):
         kind = "site"
     elif central.electronic:
