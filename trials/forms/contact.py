@@ -271,8 +271,6 @@ class ContactForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.trial = trial
         self.sites = {str(site.pk): site for site in choosable_sites(trial)}
-        # Who receives, as the form says before sending (trials/recipients.py).
-        self.routes = trial_routes(trial, list(self.sites.values()))
         self.no_route_site: Site | None = None
         self.fields["site"].choices = [("", _("The study center nearest to me"))] + [
             (pk, _site_label(site)) for pk, site in self.sites.items()
@@ -374,6 +372,12 @@ class ContactForm(forms.Form):
         if data.get("phone"):
             self._clean_phone(data, region_code_for(route.site.country))
         return data
+
+    @cached_property
+    def routes(self):
+        """Who receives, as the form says before sending (trials/recipients.py);
+        read when the form is shown, not when it is posted."""
+        return trial_routes(self.trial, list(self.sites.values()))
 
     @cached_property
     def phones(self) -> list:
