@@ -362,7 +362,10 @@ def _contact_with_role(contacts: list[dict], role: str, *, index: int) -> dict |
 
 
 def sites_in_order() -> models.Prefetch:
-    return models.Prefetch("sites", queryset=Site.objects.order_by("-is_primary_contact", "pk"))
+    # Without every registry contact of every site (700 on some records):
+    # pages read them for one site, the phone route's (one more query).
+    sites = Site.objects.defer("contacts").order_by("-is_primary_contact", "pk")
+    return models.Prefetch("sites", queryset=sites)
 
 
 def with_site_cities(trials: list[Trial]) -> None:
