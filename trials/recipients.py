@@ -30,6 +30,9 @@ from trials.models import Site, Trial
 from trials.models.inquiries import RecipientReason
 from trials.routing import Route, site_route
 
+# How many sites of a trial without any address the page asks the study
+# teams about before it shows the phone route instead of the form.
+TEAM_QUESTIONS_MAX = 25
 REACHES_THE_SITE = (RecipientReason.STUDY_TEAM, RecipientReason.SITE_CONTACT)
 CENTRAL = (RecipientReason.CENTRAL_CONTACT, RecipientReason.BACKUP_CONTACT)
 
@@ -116,7 +119,9 @@ def trial_routes(trial: Trial, sites: list[Site]) -> TrialRoutes:
     else:
         with_address = [bool(address_safe(site.contact_email)) for site in sites]
         if not any(with_address) and not central.electronic:
-            with_address = [bool(_addresses(teams.team_addresses(site))) for site in sites]
+            # One question (a query) per site: the first few sites only.
+            asked = sites[:TEAM_QUESTIONS_MAX]
+            with_address = [bool(_addresses(teams.team_addresses(site))) for site in asked]
     if with_address and all(with_address):
         kind = "site"
     elif central.electronic:
