@@ -72,6 +72,10 @@ class InquiryFactory(factory.django.DjangoModelFactory):
     location_text = "Hangzhou"
     distance_km = 3.2
     routing = "nearest"
+    recipient_addresses = factory.LazyAttribute(
+        lambda o: [o.site.contact_email] if o.site.contact_email else []
+    )
+    recipient_reason = "site_contact"
     message = "I would like to know more about this study."
     consent_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))
     dedupe_key = factory.Sequence(lambda n: f"dedupe-{n}")

@@ -70,11 +70,22 @@ def test_it_sends_the_patient_a_copy_naming_the_site():
     assert len(mail.outbox) == 2
 
 
-def test_it_falls_back_to_the_operator_when_the_site_has_no_email(settings):
+def test_a_site_without_an_address_is_never_written_to_through_the_operators(settings):
+    """The operators' mailbox is for their alerts; the message goes where the
+    referral chain sent it (trials/recipients.py), here the central contact."""
     settings.INQUIRY_FALLBACK_EMAIL = "studies@operator.example"
-    inquiry = InquiryFactory(site__contact_email="")
-    site_email, _copy = inquiry_emails_create(inquiry=inquiry)
-    assert site_email.to == "studies@operator.example"
+    inquiry = InquiryFactory(
+        site__contact_email="",
+        site__facility="Example Hospital Hangzhou",
+        recipient_addresses=["central@example.org"],
+        recipient_reason="central_contact",
+    )
+    site_email, patient_copy = inquiry_emails_create(inquiry=inquiry)
+    assert site_email.to == "central@example.org"
+    assert "This message is for the study team at Example Hospital Hangzhou" in site_email.body_text
+    assert "sponsor’s central contact for this trial" in patient_copy.body_text
+    sent = send_all([site_email, patient_copy])
+    assert "studies@operator.example" not in sent
 
 
 def test_it_escapes_html_in_the_html_body():

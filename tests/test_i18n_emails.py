@@ -16,9 +16,12 @@ from tests.untranslated import english_on_page, english_words
 from trials.emails import (
     inquiry_correction_create,
     inquiry_emails_create,
+    inquiry_escalation_create,
     inquiry_reminder_create,
+    operator_alert_create,
 )
 from trials.models import OutgoingEmail, Subscription
+from trials.recipients import phones_for
 from trials.subscriptions import subscription_digest_send, subscription_request
 from trials.team_access import link_email, site_claim_create, team_invite
 
@@ -58,10 +61,18 @@ def _registry_words(email: OutgoingEmail) -> set[str]:
 
 def test_every_email_reads_in_chinese(chinese_site):
     inquiry = InquiryFactory(site=chinese_site, language=ZH, message="请问需要住院吗？")
-    emails = inquiry_emails_create(inquiry=inquiry) + [
-        inquiry_reminder_create(inquiry=inquiry),
-        inquiry_correction_create(inquiry=inquiry, changed=["phone", "latitude"]),
-    ]
+    emails = (
+        inquiry_emails_create(inquiry=inquiry)
+        + inquiry_reminder_create(inquiry=inquiry)
+        + inquiry_correction_create(inquiry=inquiry, changed=["phone", "latitude"])
+        + inquiry_escalation_create(
+            inquiry=inquiry,
+            central_addresses=["central@example.org"],
+            phones=phones_for(trial=inquiry.trial, site=inquiry.site),
+        )
+    )
+    with translation.override(ZH):  # the operators' alert, in the operators' language
+        emails.append(operator_alert_create(failed=emails[0]))
     # A new subscriber, a subscriber who signs up again, and a digest.
     subscription_request(email="new@example.com", interests="肉瘤", language=ZH)
     confirmed = SubscriptionFactory(
@@ -95,7 +106,7 @@ def test_every_email_reads_in_chinese(chinese_site):
         assert english_on_page(email.body_html, also_allowed=allowed) == [], email.body_html
         assert '<html lang="zh-hans">' in email.body_html
         covered.add(email.kind)
-    assert len(emails) == len(templates) == 10
+    assert len(emails) == len(templates) == 13
     assert covered == set(OutgoingEmail.Kind.values)
 
 

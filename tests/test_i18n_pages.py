@@ -83,6 +83,7 @@ def _path_for(name: str, trial: Trial) -> str | None:
         "detail_slug": [trial.nct_id, "a-slug"],
         "contact": [trial.nct_id],
         "contact_sent": [trial.nct_id],
+        "contact_print": [trial.nct_id],
         "notify_confirm": [subscription_token(subscription, CONFIRM)],
         "notify_manage": [subscription_token(subscription, MANAGE)],
         "notify_unsubscribe": [subscription_token(subscription, UNSUBSCRIBE)],

@@ -159,12 +159,11 @@ def test_it_maps_a_study_to_the_trial_its_sites_and_conditions():
     assert (jinan.latitude, jinan.longitude, jinan.status) == (36.683, 117.06, "RECRUITING")
     assert (jinan.contact_name, jinan.contact_email) == ("Dr. Li", "li@example.org")
     assert jinan.languages == ["zh-hans", "en"] and jinan.is_primary_contact
-    # A location without contacts falls back to the study's central contact.
-    assert (boston.contact_name, boston.contact_phone, boston.languages) == (
-        "Central Desk",
-        "+1 555 0100",
-        [],
-    )
+    # A location without contacts keeps none: the trial's central contact
+    # stays the trial's (the referral chain tells the two apart).
+    assert (boston.contact_name, boston.contact_phone, boston.languages) == ("", "", [])
+    assert trial.central_contact["name"] == "Central Desk"
+    assert trial.central_contact["phone"] == "+1 555 0100"
     assert boston.status == "NOT_YET_RECRUITING" and not boston.is_primary_contact
 
 

@@ -103,6 +103,26 @@ def test_it_fails_a_5xx_for_good(smtp):
     assert outbox.email_deliver(email_id=email.pk) is outbox.Outcome.SKIPPED
 
 
+def test_a_study_team_email_that_fails_alerts_the_operators_without_patient_details(
+    smtp, settings, django_capture_on_commit_callbacks
+):
+    settings.INQUIRY_FALLBACK_EMAIL = "operators@example.org"
+    smtp.handler.replies = ["550 5.1.1 No such user"]
+    email = queued_email(first_name="Mei", last_name="Example", phone="+8613800138000")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert outbox.email_deliver(email_id=email.pk) is outbox.Outcome.FAILED
+    alert = OutgoingEmail.objects.get(kind=OutgoingEmail.Kind.OPERATOR_ALERT)
+    assert alert.to == "operators@example.org" and len(callbacks) == 1
+    for body in (alert.body_text, alert.body_html):
+        assert f"inquiry {email.inquiry_id}" in body and email.to in body and "550" in body
+        assert f"/inquiry/{email.inquiry_id}/change/" in body
+        assert "Mei" not in body and "+8613800138000" not in body
+    # The operators' own alert failing alerts nobody (no loop).
+    smtp.handler.replies = ["550 5.1.1 No such user"]
+    assert outbox.email_deliver(email_id=alert.pk) is outbox.Outcome.FAILED
+    assert OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.OPERATOR_ALERT).count() == 1
+
+
 def test_it_gives_up_after_the_last_attempt(smtp, settings):
     settings.OUTBOX_MAX_ATTEMPTS = 2
     smtp.handler.replies = ["451 4.3.0 busy"] * 2
@@ -187,8 +207,9 @@ def test_it_sends_one_reminder_for_an_unanswered_inquiry(
     recent = InquiryFactory()
     from trials.models import Inquiry
 
+    # A week: more than three working days whatever today is.
     Inquiry.objects.filter(pk__in=[old.pk, answered.pk]).update(
-        created_at=timezone.now() - datetime.timedelta(days=4)
+        created_at=timezone.now() - datetime.timedelta(days=7)
     )
     with django_capture_on_commit_callbacks(execute=True):
         assert inquiry_reminders_task.delay().get() == 1

@@ -48,13 +48,23 @@ def test_a_claim_by_the_registry_address_is_confirmed_by_its_link(client, site):
     assert client.get(reverse("trials:team_inquiry", args=[inquiry.pk])).status_code == 200
 
 
-def test_the_trials_central_contact_is_a_registry_address(site):
-    site.trial.source_record = {
-        "protocolSection": {
-            "contactsLocationsModule": {"centralContacts": [{"email": "central@example.org"}]}
-        }
+def test_every_contact_the_registry_lists_is_a_registry_address(site):
+    # As the importer keeps them: the trial's central and backup contacts,
+    # and every contact of the site, not only the first with an address.
+    site.trial.central_contacts = [
+        {"role": "CENTRAL_CONTACT", "name": "Trial office", "email": "central@example.org"},
+        {"role": "BACKUP_CONTACT", "name": "Backup", "email": "Backup@Example.org"},
+    ]
+    site.contacts = [
+        {"role": "CONTACT", "name": "Coordinator", "email": "trials@hospital.example.org"},
+        {"role": "BACKUP", "name": "Nurse", "email": "nurse@hospital.example.org"},
+    ]
+    assert registry_addresses(site) == {
+        "trials@hospital.example.org",
+        "nurse@hospital.example.org",
+        "central@example.org",
+        "backup@example.org",
     }
-    assert registry_addresses(site) == {"trials@hospital.example.org", "central@example.org"}
 
 
 def test_another_address_waits_for_staff_and_grants_nothing(client, site, admin_client):

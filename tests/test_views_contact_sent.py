@@ -37,7 +37,11 @@ def test_it_says_what_happens_next_and_what_to_do_if_nobody_answers(client, tria
     assert "The study team reads your message and contacts you by phone or email." in text
     # No answered message yet at this site: no number we could stand behind.
     assert "Most study teams answer within a few working days." in text
-    assert "If the study center has not answered within 3 days, we remind it." in text
+    assert "If nobody has answered within 3 working days, we send a reminder." in text
+    assert (
+        "If there is still no answer 3 working days later, we pass your message to the "
+        "sponsor’s central contact for this trial." in text
+    )
     assert (
         "If nobody has contacted you within 7 days, write to us at privacy@example.org "
         "and we will follow it up, or send your message to another study center of this trial."

@@ -313,12 +313,16 @@ if not OUTBOX_RETRY_MAX_SECONDS < OUTBOX_STUCK_AFTER_SECONDS < CELERY_VISIBILITY
     raise ImproperlyConfigured(
         "Need OUTBOX_RETRY_MAX_SECONDS < OUTBOX_STUCK_AFTER_SECONDS < CELERY_VISIBILITY_TIMEOUT"
     )
-# Inquiries: the coordinator's signed link lifetime, the one reminder to a
-# site that has not answered, and how long contact details are kept.
+# Inquiries: the coordinator's signed link lifetime, the escalation of a
+# message nobody answers (working days, trials/followup.py: a reminder after
+# INQUIRY_REMINDER_DAYS, then the central contact after INQUIRY_ESCALATION_DAYS
+# more), and how long contact details are kept.
 INQUIRY_LINK_MAX_AGE_DAYS = envint("INQUIRY_LINK_MAX_AGE_DAYS", 60)
 INQUIRY_REMINDER_DAYS = envint("INQUIRY_REMINDER_DAYS", 3)
+INQUIRY_ESCALATION_DAYS = envint("INQUIRY_ESCALATION_DAYS", 3)
 INQUIRY_RETENTION_DAYS = envint("INQUIRY_RETENTION_DAYS", 365)
-# Where an inquiry goes when its site has no contact email on record.
+# The operators' mailbox: alerts only (an email to a study team that failed).
+# Never a route for a patient's message (trials/recipients.py).
 INQUIRY_FALLBACK_EMAIL = os.getenv("INQUIRY_FALLBACK_EMAIL", "") or os.getenv(
     "CONTACT_EMAIL", "privacy@example.org"
 )

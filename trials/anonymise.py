@@ -61,7 +61,9 @@ def inquiries_anonymise(*, older_than_days: int, now: datetime.datetime | None =
             email.last_error = ADDRESS.sub(REMOVED, error)
             email.save(update_fields=["last_error"])
         emails.update(subject=REMOVED, body_text="", body_html="", reply_to="", headers={})
-        emails.filter(kind=OutgoingEmail.Kind.PATIENT_COPY).update(to="removed@invalid")
+        emails.filter(
+            kind__in=[OutgoingEmail.Kind.PATIENT_COPY, OutgoingEmail.Kind.PATIENT_ESCALATION]
+        ).update(to="removed@invalid")
         # A study team's notes may name the patient or quote a call.
         InquiryStatusChange.objects.filter(inquiry__in=ids).update(note="")
         Inquiry.objects.filter(pk__in=ids).update(
@@ -69,6 +71,7 @@ def inquiries_anonymise(*, older_than_days: int, now: datetime.datetime | None =
             last_name="",
             email="",
             phone="",
+            contact_time="",
             message="",
             location_text="",
             latitude=None,

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 from trials.coordinator import coordinator_url
@@ -118,11 +119,6 @@ def email_queue(
     )
 
 
-def site_recipient(site) -> str:
-    """Where a site's inquiries go: its contact, else the operator's fallback."""
-    return address_safe(site.contact_email) or settings.INQUIRY_FALLBACK_EMAIL
-
-
 def known_language(language: str) -> str:
     """The language if the site has a catalogue for it, else the default."""
     known = {code for code, _name in settings.LANGUAGES}
@@ -148,6 +144,9 @@ def inquiry_context(inquiry: Inquiry) -> dict:
         "coordinator_url": coordinator_url(inquiry),
         "trial_url": settings.SITE_URL + inquiry.trial.get_absolute_url(),
         "link_max_age_days": settings.INQUIRY_LINK_MAX_AGE_DAYS,
+        "contact_method": inquiry.get_contact_method_display() if inquiry.contact_method else "",
+        "reached_the_site": inquiry.reached_the_site,
+        "central_contact": inquiry.central_contact,
     }
 
 
@@ -159,52 +158,127 @@ def inquiry_emails_create(*, inquiry: Inquiry) -> list[OutgoingEmail]:
     the patient's copy in the language of the pages they used; the patient's
     own words go into both as they typed them.
     """
+    return _to_recipients(
+        inquiry, kind=OutgoingEmail.Kind.SITE_INQUIRY, template="site_inquiry"
+    ) + _to_patient(inquiry, kind=OutgoingEmail.Kind.PATIENT_COPY, template="patient_copy")
+
+
+def _to_recipients(
+    inquiry: Inquiry,
+    *,
+    kind: str,
+    template: str,
+    extra: dict | None = None,
+    addresses: list[str] | None = None,
+) -> list[OutgoingEmail]:
+    """One row per address the inquiry was sent to (trials/recipients.py
+    chose them when it was sent), or per address given, in the site's
+    language, Reply-To the patient."""
     with translation.override(site_language(inquiry.site)):
-        site_email = email_queue(
-            kind=OutgoingEmail.Kind.SITE_INQUIRY,
-            to=site_recipient(inquiry.site),
-            template="site_inquiry",
-            context=inquiry_context(inquiry),
-            reply_to=inquiry.email,
-            inquiry=inquiry,
-        )
+        return [
+            email_queue(
+                kind=kind,
+                to=address,
+                template=template,
+                context={**inquiry_context(inquiry), **(extra or {})},
+                reply_to=inquiry.email,
+                inquiry=inquiry,
+            )
+            for address in (inquiry.recipient_addresses if addresses is None else addresses)
+        ]
+
+
+def _to_patient(
+    inquiry: Inquiry, *, kind: str, template: str, extra: dict | None = None
+) -> list[OutgoingEmail]:
+    """The patient's email in the language of the pages they used; none for a
+    patient who gave a phone number only."""
+    if not inquiry.email:
+        return []
     with translation.override(known_language(inquiry.language)):
-        patient_copy = email_queue(
-            kind=OutgoingEmail.Kind.PATIENT_COPY,
-            to=inquiry.email,
-            template="patient_copy",
-            context=inquiry_context(inquiry),
-            inquiry=inquiry,
-        )
-    return [site_email, patient_copy]
+        return [
+            email_queue(
+                kind=kind,
+                to=inquiry.email,
+                template=template,
+                context={**inquiry_context(inquiry), **(extra or {})},
+                inquiry=inquiry,
+            )
+        ]
 
 
-def inquiry_reminder_create(*, inquiry: Inquiry) -> OutgoingEmail:
-    """The one reminder to a site that has not answered an inquiry."""
-    with translation.override(site_language(inquiry.site)):
-        return email_queue(
-            kind=OutgoingEmail.Kind.SITE_REMINDER,
-            to=site_recipient(inquiry.site),
-            template="site_reminder",
-            context=inquiry_context(inquiry),
-            reply_to=inquiry.email,
-            inquiry=inquiry,
-        )
+def inquiry_reminder_create(*, inquiry: Inquiry) -> list[OutgoingEmail]:
+    """The one reminder to whoever received an inquiry that nobody has answered."""
+    return _to_recipients(inquiry, kind=OutgoingEmail.Kind.SITE_REMINDER, template="site_reminder")
 
 
-def inquiry_correction_create(*, inquiry: Inquiry, changed: list[str]) -> OutgoingEmail:
+def inquiry_correction_create(*, inquiry: Inquiry, changed: list[str]) -> list[OutgoingEmail]:
     """The site's email when a patient corrected what they sent: all the
     details again, saying which ones changed. Its Message-ID is new, so it
     never collides with the first email's."""
     # Coordinates from the browser are a corrected place to the site.
     fields = ["location_text" if name in {"latitude", "longitude"} else name for name in changed]
     labels = list(dict.fromkeys(Inquiry._meta.get_field(name).verbose_name for name in fields))
-    with translation.override(site_language(inquiry.site)):
-        return email_queue(
-            kind=OutgoingEmail.Kind.SITE_CORRECTION,
-            to=site_recipient(inquiry.site),
-            template="site_correction",
-            context={**inquiry_context(inquiry), "changed": labels},
-            reply_to=inquiry.email,
-            inquiry=inquiry,
-        )
+    return _to_recipients(
+        inquiry,
+        kind=OutgoingEmail.Kind.SITE_CORRECTION,
+        template="site_correction",
+        extra={"changed": labels},
+    )
+
+
+def inquiry_escalation_create(
+    *, inquiry: Inquiry, central_addresses: list[str], phones: list
+) -> list[OutgoingEmail]:
+    """Nobody answered: the message to the trial's central contact with a note
+    (when it goes there), and a word to the patient (when they gave an
+    address) saying what happened and whom they can call."""
+
+    extra = {"passed_on": bool(central_addresses), "phones": phones}
+    # The central contact reads it in the site's language, as the site's own
+    # emails (and a first message that went to the central contact) are.
+    return _to_recipients(
+        inquiry,
+        kind=OutgoingEmail.Kind.CENTRAL_ESCALATION,
+        template="central_escalation",
+        extra=extra,
+        addresses=central_addresses,
+    ) + _to_patient(
+        inquiry,
+        kind=OutgoingEmail.Kind.PATIENT_ESCALATION,
+        template="patient_escalation",
+        extra=extra,
+    )
+
+
+# Emails to the people who act on a message: when one fails for good, the
+# operators hear of it (their mailbox is for such alerts, never a route).
+STUDY_TEAM_KINDS = (
+    OutgoingEmail.Kind.SITE_INQUIRY,
+    OutgoingEmail.Kind.SITE_REMINDER,
+    OutgoingEmail.Kind.SITE_CORRECTION,
+    OutgoingEmail.Kind.CENTRAL_ESCALATION,
+)
+
+
+def operator_alert_create(*, failed: OutgoingEmail) -> OutgoingEmail | None:
+    """An alert to INQUIRY_FALLBACK_EMAIL that an email to a study team or a
+    registry contact failed for good; no patient's details in it. None when
+    no operators' mailbox is set or the email was not for a study team."""
+    to = address_safe(settings.INQUIRY_FALLBACK_EMAIL)
+    if not to or failed.kind not in STUDY_TEAM_KINDS or failed.inquiry_id is None:
+        return None
+    inquiry = failed.inquiry
+    admin_path = reverse("admin:trials_inquiry_change", args=[inquiry.pk])
+    return email_queue(
+        kind=OutgoingEmail.Kind.OPERATOR_ALERT,
+        to=to,
+        template="operator_alert",
+        context={
+            "failed": failed,
+            "inquiry": inquiry,
+            "trial": inquiry.trial,
+            "site": inquiry.site,
+            "admin_url": settings.SITE_URL + admin_path,
+        },
+    )

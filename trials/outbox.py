@@ -41,7 +41,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from trials.emails import unsafe_header
+from trials.emails import operator_alert_create, unsafe_header
 from trials.models import OutgoingEmail, Subscription
 from trials.privacy import delivery_error, redact
 
@@ -161,7 +161,12 @@ def email_deliver(*, email_id: int) -> Outcome:
             _finish(email_id, status=Status.QUEUED, last_error=error)
             return Outcome.RETRY
         log.error("email %s failed after %s attempts: %s", email_id, email.attempts, error)
-        _finish(email_id, status=Status.FAILED, last_error=error)
+        with transaction.atomic():
+            _finish(email_id, status=Status.FAILED, last_error=error)
+            email.last_error = error
+            alert = operator_alert_create(failed=email)
+            if alert is not None:
+                outbox_enqueue(email_ids=[alert.pk])
         return Outcome.FAILED
     _finish(email_id, status=Status.SENT, sent_at=timezone.now(), last_error="")
     return Outcome.SENT

@@ -8,7 +8,7 @@ trial's primary contact, and the page says so.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db.models import F
@@ -90,19 +90,51 @@ def _distance(site: Site, origin: Origin | None) -> float | None:
     return haversine_km(origin.latitude, origin.longitude, site.latitude, site.longitude)
 
 
-def site_route(*, trial: Trial, origin: Origin | None, chosen: Site | None = None) -> Route | None:
-    """The site an inquiry goes to, and why; None when the trial has no site."""
-    if chosen is not None:
+def _everyone(site: Site) -> bool:
+    return True
+
+
+def site_route(
+    *,
+    trial: Trial,
+    origin: Origin | None,
+    chosen: Site | None = None,
+    accepts: Callable[[Site], bool] = _everyone,
+) -> Route | None:
+    """The site an inquiry goes to, and why; None when the trial has no site.
+
+    Only sites that `accepts` are routed to (trials.recipients passes the
+    study teams' "taking messages" setting): a chosen site that does not is
+    passed over for the nearest that does. `accepts` is asked about as few
+    sites as it takes, nearest first.
+    """
+    if chosen is not None and accepts(chosen):
         return Route(chosen, Inquiry.Routing.CHOSEN, _distance(chosen, origin), origin)
     sites = list(trial.sites.all())
     if origin is not None:
         nearest = nearest_site_for(sites, origin)
+        if nearest is not None and not accepts(nearest[0]):
+            nearest = _next_nearest(sites, origin, accepts)
         if nearest is not None:
             return Route(nearest[0], Inquiry.Routing.NEAREST, nearest[1], origin)
     primary = trial.primary_site
+    if primary is not None and not accepts(primary):
+        primary = next((site for site in sites if site is not primary and accepts(site)), None)
     if primary is None:
         return None
     return Route(primary, Inquiry.Routing.PRIMARY, _distance(primary, origin), origin)
+
+
+def _next_nearest(
+    sites: list[Site], origin: Origin, accepts: Callable[[Site], bool]
+) -> tuple[Site, float] | None:
+    rows = [
+        (site, distance)
+        for site in sites
+        if site.is_recruiting and (distance := _distance(site, origin)) is not None
+    ]
+    rows.sort(key=lambda row: row[1])
+    return next((row for row in rows if accepts(row[0])), None)
 
 
 def sites_by_distance(trial: Trial, origin: Origin | None) -> list[tuple[Site, float | None]]:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from trials.emails import inquiry_correction_create, inquiry_emails_create
 from trials.models import Inquiry, Trial
 from trials.outbox import outbox_enqueue
+from trials.recipients import Recipients
 from trials.routing import Route
 
 logger = logging.getLogger(__name__)
@@ -23,10 +24,12 @@ COORDINATE_DECIMALS = 2
 
 
 def inquiry_dedupe_key(
-    *, trial: Trial, email: str, first_name: str, last_name: str, message: str
+    *, trial: Trial, email: str, first_name: str, last_name: str, message: str, phone: str = ""
 ) -> str:
-    """The same patient sending the same message about the same trial."""
-    parts = [str(trial.pk), email.strip().casefold(), first_name.casefold(), last_name.casefold()]
+    """The same patient sending the same message about the same trial. Without
+    an email address, the phone number tells two patients of one name apart."""
+    who = email.strip().casefold() or f"tel:{phone}"
+    parts = [str(trial.pk), who, first_name.casefold(), last_name.casefold()]
     parts.append(" ".join(message.split()))
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -49,6 +52,8 @@ def _wait_for_the_same_submission(key: str) -> None:
 # it the site reads in its email (see inquiry_submit).
 CORRECTABLE = (
     "phone",
+    "contact_method",
+    "contact_time",
     "preferred_language",
     "location_text",
     "latitude",
@@ -63,10 +68,13 @@ def inquiry_submit(
     *,
     trial: Trial,
     route: Route,
+    recipients: Recipients,
     first_name: str,
     last_name: str,
     email: str,
     phone: str,
+    contact_method: str = "",
+    contact_time: str = "",
     preferred_language: str = "",
     language: str = "",
     location_text: str = "",
@@ -88,15 +96,26 @@ def inquiry_submit(
     embedded default the tasks run in this process once the transaction
     commits, so the request waits for the sending.
     `language` is the language of the pages the patient used: their copy is
-    written in it.
+    written in it. `recipients` is where the message goes and why
+    (trials.recipients.message_route), stored on the inquiry; a route
+    without an address stores nothing (the form shows the phone route).
     """
+    if not recipients.electronic:
+        raise ValueError("no electronic route: the patient is shown the phone numbers instead")
     key = inquiry_dedupe_key(
-        trial=trial, email=email, first_name=first_name, last_name=last_name, message=message
+        trial=trial,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        message=message,
+        phone="" if email.strip() else phone,
     )
     since = timezone.now() - datetime.timedelta(seconds=settings.INQUIRY_DEDUPE_SECONDS)
     origin = route.origin
     details = {
         "phone": phone,
+        "contact_method": contact_method,
+        "contact_time": contact_time,
         "preferred_language": preferred_language,
         "location_text": location_text,
         "latitude": _rounded(origin.latitude if origin else None),
@@ -129,6 +148,8 @@ def inquiry_submit(
             message=message,
             consent_at=timezone.now(),
             dedupe_key=key,
+            recipient_addresses=list(recipients.addresses),
+            recipient_reason=recipients.reason,
             **details,
             **routing,
         )
@@ -152,6 +173,6 @@ def _inquiry_correct(*, inquiry: Inquiry, details: dict) -> Inquiry:
     logger.info("Inquiry %s corrected (%s)", inquiry.pk, ", ".join(changed))
     for_the_site = [name for name in changed if name not in SITE_NEVER_SEES]
     if for_the_site:
-        email = inquiry_correction_create(inquiry=inquiry, changed=for_the_site)
-        outbox_enqueue(email_ids=[email.pk])
+        emails = inquiry_correction_create(inquiry=inquiry, changed=for_the_site)
+        outbox_enqueue(email_ids=[email.pk for email in emails])
     return inquiry

@@ -29,6 +29,7 @@ from trials.models import (
     SiteMembership,
     TeamLink,
     TeamSettings,
+    Trial,
 )
 from trials.outbox import outbox_enqueue
 from trials.ratelimit import mailbox_key, rate_limited
@@ -130,6 +131,7 @@ def _member_confirm(*, user: User, site: Site) -> SiteMembership:
     membership.confirmed_at = timezone.now()
     membership.removed_at = None
     membership.save(update_fields=["status", "confirmed_at", "removed_at"])
+    _trial_page_changed(site)
     return membership
 
 
@@ -177,13 +179,11 @@ def sign_in_request(*, email: str) -> None:
 
 def registry_addresses(site: Site) -> set[str]:
     """The addresses the registry lists for this site or its trial (lower case):
-    the site's contact and the trial's central contacts."""
+    every contact of the site, and the trial's central and backup contacts, as
+    the importer keeps them (trials/contacts.py)."""
     addresses = {site.contact_email}
-    record = site.trial.source_record or {}
-    contacts = (
-        record.get("protocolSection", {}).get("contactsLocationsModule", {}).get("centralContacts")
-    )
-    for contact in contacts if isinstance(contacts, list) else []:
+    listed = [*(site.contacts or []), *(site.trial.central_contacts or [])]
+    for contact in listed:
         if isinstance(contact, dict) and isinstance(contact.get("email"), str):
             addresses.add(contact["email"])
     return {address.strip().lower() for address in addresses if address and address.strip()}
@@ -276,11 +276,13 @@ def _link_account(link: TeamLink) -> User:
 
 def membership_remove(*, membership_ids: list[int]) -> int:
     """Take sites away from accounts: their inquiries vanish from the next request on."""
-    return (
-        SiteMembership.objects.filter(pk__in=membership_ids)
-        .exclude(status=SiteMembership.Status.REMOVED)
-        .update(status=SiteMembership.Status.REMOVED, removed_at=timezone.now())
+    memberships = SiteMembership.objects.filter(pk__in=membership_ids).exclude(
+        status=SiteMembership.Status.REMOVED
     )
+    trial_ids = list(memberships.values_list("site__trial_id", flat=True))
+    removed = memberships.update(status=SiteMembership.Status.REMOVED, removed_at=timezone.now())
+    Trial.objects.filter(pk__in=trial_ids).update(updated_at=timezone.now())
+    return removed
 
 
 def team_settings_save(
@@ -294,4 +296,11 @@ def team_settings_save(
             "taking_messages": taking_messages,
         },
     )
+    _trial_page_changed(site)
     return settings_row
+
+
+def _trial_page_changed(site: Site) -> None:
+    # Who receives a message, and whether a site takes them, show on the
+    # trial's page, which is kept rendered per trial update time.
+    Trial.objects.filter(pk=site.trial_id).update(updated_at=timezone.now())

@@ -88,6 +88,7 @@ urlpatterns += [
 urlpatterns += [
     path("trials/<nct:nct_id>/contact/", contact.contact, name="contact"),
     path("trials/<nct:nct_id>/contact/sent/", contact.contact_sent, name="contact_sent"),
+    path("trials/<nct:nct_id>/contact/print/", contact.contact_print, name="contact_print"),
     path("places/suggest/", contact.place_suggest, name="place_suggest"),
 ]
 

@@ -60,9 +60,18 @@ class OutgoingEmailInline(MaskedContactsAdmin, admin.TabularInline):
 
 @admin.register(Inquiry)
 class InquiryAdmin(MaskedContactsAdmin, RegistryScaleAdmin):
-    list_display = ("created_at", "trial", "site", "full_name", "email", "phone", "status")
+    list_display = (
+        "created_at",
+        "trial",
+        "site",
+        "full_name",
+        "email",
+        "phone",
+        "status",
+        "recipient_reason",
+    )
     # Trial and site are typed in: a link per trial or site is the registry.
-    list_filter = ("status", "created_at", "routing", TrialFilter, SiteFilter)
+    list_filter = ("status", "created_at", "routing", "recipient_reason", TrialFilter, SiteFilter)
     list_select_related = ("trial", "site")
     date_hierarchy = "created_at"
     # Sorted only by what an index holds; counted by the planner when large.
@@ -80,16 +89,19 @@ class InquiryAdmin(MaskedContactsAdmin, RegistryScaleAdmin):
     fields = (
         ("trial", "site", "status"),
         *Inquiry.CONTACT_FIELDS,
+        "contact_method",
         "preferred_language",
         "notify_other_trials",
         "created_at",
         "consent_at",
         "routing",
         "distance_km",
+        ("recipient_reason", "sent_to"),
         "prescreen_answers",
         "first_response_at",
         "status_changed_at",
         "reminder_sent_at",
+        "escalated_at",
         "anonymised_at",
     )
     readonly_fields = (
@@ -99,6 +111,9 @@ class InquiryAdmin(MaskedContactsAdmin, RegistryScaleAdmin):
         "consent_at",
         "routing",
         "distance_km",
+        "recipient_reason",
+        "sent_to",
+        "escalated_at",
         "prescreen_answers",
         "first_response_at",
         "status_changed_at",
@@ -129,6 +144,12 @@ class InquiryAdmin(MaskedContactsAdmin, RegistryScaleAdmin):
     @admin.display(description=_("name"))
     def full_name(self, inquiry: Inquiry) -> str:
         return inquiry.full_name
+
+    @admin.display(description=_("sent to"))
+    def sent_to(self, inquiry: Inquiry) -> str:
+        """The addresses the referral chain chose (study teams' and registry
+        contacts' addresses, not patients' details)."""
+        return ", ".join(inquiry.recipient_addresses) or "—"
 
     @admin.action(description=_("Export selected inquiries as CSV"))
     def export_csv(self, request, queryset) -> StreamingHttpResponse:

@@ -19,13 +19,16 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Layout
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from trials.distance import Origin, place_resolve
 from trials.emails import has_control_characters
 from trials.models import Language, Site, Trial
-from trials.routing import choosable_sites, site_route
+from trials.models.inquiries import ContactMethod
+from trials.recipients import message_route, phones_for, trial_routes
+from trials.routing import choosable_sites
 from trials.translations import TranslatedText, translated
 
 NAME_MAX_LENGTH = 100
@@ -198,12 +201,31 @@ class LanguageTaggedSelect(forms.Select):
 class ContactForm(forms.Form):
     first_name = PersonNameField(label=_("First name"))
     last_name = PersonNameField(label=_("Last name"))
-    email = EmailAddressField(label=_("Email"))
+    email = EmailAddressField(
+        label=_("Email"),
+        required=False,
+        help_text=_("Optional if you give a phone number. We send you a copy of your message."),
+    )
     phone = forms.CharField(
         label=_("Phone number"),
         max_length=40,
+        required=False,
         validators=[validate_one_line],
         help_text=_("With the country code if you are outside the study center's country."),
+    )
+    contact_method = forms.ChoiceField(
+        label=_("How would you like to be contacted?"),
+        choices=ContactMethod.choices,
+        initial=ContactMethod.EITHER,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    contact_time = forms.CharField(
+        label=_("When is a good time? (optional)"),
+        max_length=100,
+        required=False,
+        validators=[validate_one_line],
+        help_text=_("For example: weekday mornings, after 6 pm, not on Fridays."),
     )
     preferred_language = forms.ChoiceField(
         label=_("Other language"),
@@ -262,6 +284,7 @@ class ContactForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.trial = trial
         self.sites = {str(site.pk): site for site in choosable_sites(trial)}
+        self.no_route_site: Site | None = None
         self.fields["site"].choices = [("", _("The study center nearest to me"))] + [
             (pk, _site_label(site)) for pk, site in self.sites.items()
         ]
@@ -315,6 +338,8 @@ class ContactForm(forms.Form):
             ),
             "email",
             "phone",
+            "contact_method",
+            "contact_time",
             "preferred_language",
             Field("location", wrapper_class="contact-location"),
             # Markup with words lives in templates, where makemessages finds them.
@@ -339,13 +364,17 @@ class ContactForm(forms.Form):
             data["place_label"] = origin.label if origin else ""
         data["origin"] = origin
         data["location_found"] = origin is not None
+        self._clean_reachable(data)
         chosen = self.sites.get(data.get("site") or "")
-        route = site_route(trial=self.trial, origin=origin, chosen=chosen)
-        if route is None:
+        routed = message_route(trial=self.trial, origin=origin, chosen=chosen)
+        if routed is None:
             raise ValidationError(
                 _("This trial lists no study center to write to."), code="no_site"
             )
-        data["route"] = route
+        route, recipients = routed
+        data["route"], data["recipients"] = route, recipients
+        if not recipients.electronic:
+            self._no_route(route.site)
         language = data.get("preferred_language")
         if chosen is not None and chosen.languages and language not in ["", *chosen.languages]:
             self.add_error(
@@ -356,6 +385,73 @@ class ContactForm(forms.Form):
         if data.get("phone"):
             self._clean_phone(data, region_code_for(route.site.country))
         return data
+
+    @cached_property
+    def routes(self):
+        """Who receives, as the form says before sending (trials/recipients.py);
+        read when the form is shown, not when it is posted."""
+        return trial_routes(self.trial, list(self.sites.values()))
+
+    @cached_property
+    def phones(self) -> list:
+        """The phone route: the numbers of the site a message could not reach
+        (else the primary contact's) and of the central and backup contacts."""
+        site = self.no_route_site or self.trial.primary_site
+        return phones_for(trial=self.trial, site=site)
+
+    @property
+    def phone_site(self) -> Site | None:
+        return self.no_route_site or self.trial.primary_site
+
+    def _clean_reachable(self, data: dict) -> None:
+        """A phone number or an email address, and a way asked for that was given."""
+        if self.has_error("email") or self.has_error("phone"):
+            return
+        email, phone = data.get("email"), data.get("phone")
+        if not email and not phone:
+            self.add_error(
+                "phone",
+                ValidationError(
+                    _(
+                        "Please give a phone number or an email address, so the study team "
+                        "can reach you."
+                    ),
+                    code="unreachable",
+                ),
+            )
+        method = data.get("contact_method")
+        if method == ContactMethod.EMAIL and phone and not email:
+            self.add_error(
+                "email", _("You asked to be contacted by email: please give an address.")
+            )
+        if method == ContactMethod.PHONE and email and not phone:
+            self.add_error("phone", _("You asked to be contacted by phone: please give a number."))
+        if not method:
+            data["contact_method"] = ContactMethod.EITHER if email and phone else ""
+
+    def _no_route(self, site: Site) -> None:
+        """Nobody to email for this site: say whom to call; nothing is stored."""
+        phones = ", ".join(p.number for p in phones_for(trial=self.trial, site=site))
+        self.no_route_site = site
+        if phones:
+            message = _(
+                "%(site)s lists no email address in the registry, and neither does the trial's "
+                "sponsor, so we cannot send your message. Please call %(phones)s and mention "
+                "the trial number %(nct_id)s, or choose another study center."
+            )
+        else:
+            message = _(
+                "%(site)s lists no email address or phone number in the registry, so we cannot "
+                "send your message. Please choose another study center, or ask your doctor to "
+                "contact the sponsor about the trial %(nct_id)s."
+            )
+        self.add_error(
+            None,
+            ValidationError(
+                message % {"site": site.facility, "phones": phones, "nct_id": self.trial.nct_id},
+                code="no_route",
+            ),
+        )
 
     def _clean_phone(self, data: dict, region: str | None) -> None:
         try:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.utils.text import slugify
 
+from trials.contacts import phone_with_extension
 from trials.models import (
     Allocation,
     Language,
@@ -226,6 +227,12 @@ def study_map(record: dict) -> MappedStudy:
         "start_date": status.obj("startDateStruct").date("date"),
         "last_updated": _not_future(status.obj("lastUpdatePostDateStruct"), "date"),
         "concepts": _concepts(root.obj("derivedSection")),
+        "central_contacts": _contacts(
+            section.obj("contactsLocationsModule").objects("centralContacts")
+        ),
+        "overall_officials": _officials(
+            section.obj("contactsLocationsModule").objects("overallOfficials")
+        ),
     }
     return MappedStudy(
         nct_id=nct_id,
@@ -265,25 +272,51 @@ def _site_languages(root: _Fields) -> dict[str, list[str]]:
     return languages
 
 
-def _contact(contacts: list[_Fields]) -> dict:
-    for contact in contacts:
-        name = contact.text("name", _max(Site, "contact_name"))
-        email = contact.text("email", _max(Site, "contact_email"))
-        phone = contact.text("phone")
-        extension = contact.text("phoneExt")
-        if extension:
-            phone = f"{phone} ext. {extension}"
-        if name or email or phone:
-            return {
-                "contact_name": name,
-                "contact_email": email,
-                "contact_phone": phone[: _max(Site, "contact_phone")],
-            }
-    return {"contact_name": "", "contact_email": "", "contact_phone": ""}
+# A registry contact's keys as we keep them: (our key, the record's key, longest kept).
+CONTACT_KEYS = (
+    ("name", "name", 200),
+    ("role", "role", 40),
+    ("phone", "phone", 60),
+    ("phone_ext", "phoneExt", 20),
+    ("email", "email", 254),
+)
+OFFICIAL_KEYS = (("name", "name", 200), ("affiliation", "affiliation", 300), ("role", "role", 40))
+
+
+def _listed(items: list[_Fields], keys: tuple, needs: tuple[str, ...]) -> list[dict]:
+    """Every contact listed, word for word (placeholders too: see trials/contacts.py),
+    whatever the address's provider; entries with none of `needs` are left out."""
+    listed = []
+    for item in items:
+        values = {ours: item.text(theirs, longest) for ours, theirs, longest in keys}
+        if any(values[key] for key in needs):
+            listed.append(values)
+    return listed
+
+
+def _contacts(contacts: list[_Fields]) -> list[dict]:
+    return _listed(contacts, CONTACT_KEYS, needs=("name", "phone", "email"))
+
+
+def _officials(officials: list[_Fields]) -> list[dict]:
+    return _listed(officials, OFFICIAL_KEYS, needs=("name", "affiliation"))
+
+
+def _site_contact(contacts: list[dict]) -> dict:
+    """The site's own contact that messages go to: the first with an email
+    address, else the first listed. Never the trial's central contact: the
+    referral chain (trials/recipients.py) tells the two apart."""
+    chosen = next((c for c in contacts if c["email"]), contacts[0] if contacts else None)
+    if chosen is None:
+        return {"contact_name": "", "contact_email": "", "contact_phone": ""}
+    return {
+        "contact_name": chosen["name"][: _max(Site, "contact_name")],
+        "contact_email": chosen["email"][: _max(Site, "contact_email")],
+        "contact_phone": phone_with_extension(chosen)[: _max(Site, "contact_phone")],
+    }
 
 
 def _sites(module: _Fields, languages: dict[str, list[str]]) -> list[dict]:
-    central = _contact(module.objects("centralContacts"))
     sites = []
     for index, location in enumerate(module.objects("locations")):
         facility = location.text("facility")
@@ -293,7 +326,7 @@ def _sites(module: _Fields, languages: dict[str, list[str]]) -> list[dict]:
             raise InvalidRecord(point.at("lat"), f"latitude {latitude} is out of range")
         if longitude is not None and not -180 <= longitude <= 180:
             raise InvalidRecord(point.at("lon"), f"longitude {longitude} is out of range")
-        contact = _contact(location.objects("contacts"))
+        contacts = _contacts(location.objects("contacts"))
         city = location.text("city", _max(Site, "city"))
         sites.append(
             {
@@ -309,7 +342,8 @@ def _sites(module: _Fields, languages: dict[str, list[str]]) -> list[dict]:
                 "languages": languages.get(facility, []),
                 # The first location is the study's primary contact.
                 "is_primary_contact": index == 0,
-                **(contact if any(contact.values()) else central),
+                "contacts": contacts,
+                **_site_contact(contacts),
             }
         )
     return sites

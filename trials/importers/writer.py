@@ -13,7 +13,7 @@ import zlib
 from collections import defaultdict
 from typing import NamedTuple
 
-from django.db import DataError, IntegrityError, connection, reset_queries, transaction
+from django.db import DataError, IntegrityError, connection, models, reset_queries, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,11 +29,12 @@ TRIAL_FIELDS = [
     "minimum_age_days", "maximum_age_days", "sex", "healthy_volunteers", "overview",
     "description", "eligibility_criteria", "keywords", "lead_sponsor", "enrollment",
     "allocation", "start_date", "last_updated", "source_record", "listed_at", "updated_at",
-    "concepts",
+    "concepts", "central_contacts", "overall_officials",
 ]  # fmt: skip
 SITE_FIELDS = [
     "facility", "address", "city", "state", "postal_code", "country", "latitude", "longitude",
     "status", "contact_name", "contact_email", "contact_phone", "languages", "is_primary_contact",
+    "contacts",
 ]  # fmt: skip
 
 
@@ -306,12 +307,13 @@ def _create_sites(sites: list[dict]) -> None:
     # COPY, without a model instance per site: a study can have hundreds.
     fields = [Site._meta.get_field(name) for name in ["trial_id", *SITE_FIELDS]]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    languages = Site._meta.get_field("languages")
+    json_fields = [(i, f) for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
     with connection.cursor() as cursor, connection.wrap_database_errors:
         with cursor.cursor.copy(f"COPY {Site._meta.db_table} ({columns}) FROM STDIN") as copy:
             for values in sites:
                 row = [values[f.attname] for f in fields]
-                row[-2] = languages.get_db_prep_save(row[-2], connection)
+                for index, field in json_fields:
+                    row[index] = field.get_db_prep_save(row[index], connection)
                 copy.write_row(row)
 
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trials', '0016_site_points'),
+        ('trials', '0017_referral_contacts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

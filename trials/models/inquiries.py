@@ -21,6 +21,22 @@ def _is_cjk(text: str) -> bool:
     )
 
 
+class RecipientReason(models.TextChoices):
+    """Why a message went where it went: the referral chain of trials/recipients.py."""
+
+    STUDY_TEAM = "study_team", _("The study team's own address (study-team account)")
+    SITE_CONTACT = "site_contact", _("The site's contact in the registry")
+    CENTRAL_CONTACT = "central_contact", _("The trial's central contact in the registry")
+    BACKUP_CONTACT = "backup_contact", _("The trial's backup contact in the registry")
+    NO_ROUTE = "no_route", _("No electronic route: the patient was shown the phone numbers")
+
+
+class ContactMethod(models.TextChoices):
+    EITHER = "either", _("Phone or email")
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("Email")
+
+
 class InquiryQuerySet(models.QuerySet):
     def for_member(self, user) -> InquiryQuerySet:
         """The inquiries of the sites this study-team account holds now.
@@ -48,6 +64,9 @@ class InquiryQuerySet(models.QuerySet):
 
 
 class Inquiry(models.Model):
+    RecipientReason = RecipientReason
+    ContactMethod = ContactMethod
+
     class Status(models.TextChoices):
         NEW = "new", _("New")
         CONTACTED = "contacted", _("Contacted")
@@ -65,8 +84,13 @@ class Inquiry(models.Model):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="inquiries")
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
-    email = models.EmailField(_("email"))
+    # Blank when the patient gave a phone number only.
+    email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone number"), max_length=32, help_text=_("E.164"))
+    contact_method = models.CharField(
+        _("prefers to be contacted by"), max_length=8, choices=ContactMethod.choices, blank=True
+    )
+    contact_time = models.CharField(_("best time to contact"), max_length=100, blank=True)
     preferred_language = models.CharField(_("preferred language"), max_length=16, blank=True)
     # The language of the pages the patient wrote from: their copy is in it.
     language = models.CharField(
@@ -80,6 +104,12 @@ class Inquiry(models.Model):
     longitude = models.FloatField(null=True, blank=True)
     distance_km = models.FloatField(_("distance (km)"), null=True, blank=True)
     routing = models.CharField(_("routed by"), max_length=16, choices=Routing.choices)
+    # Where the message went and why, decided once when it was sent
+    # (trials.recipients.site_recipients); escalation adds the central contact.
+    recipient_addresses = models.JSONField(_("sent to"), default=list, blank=True)
+    recipient_reason = models.CharField(
+        _("why there"), max_length=16, choices=RecipientReason.choices, blank=True
+    )
     message = models.TextField(_("message"), blank=True)
     consent_at = models.DateTimeField(_("consent given at"))
     notify_other_trials = models.BooleanField(_("wants to hear about other trials"), default=False)
@@ -91,6 +121,11 @@ class Inquiry(models.Model):
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    # When the unanswered message was passed to the trial's central contact
+    # (trials/followup.py), and the patient told.
+    escalated_at = models.DateTimeField(
+        _("passed to the central contact at"), null=True, blank=True
+    )
     # The same message sent again within a few minutes shares this key: one
     # inquiry, corrected if the details changed (trials.services.inquiry_submit).
     dedupe_key = models.CharField(max_length=64, db_index=True, editable=False)
@@ -120,11 +155,33 @@ class Inquiry(models.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
     # Shown only to staff who may see patients' contact details (trials/privacy.py).
-    CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "message", "location_text")
+    CONTACT_FIELDS = (
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "contact_time",
+        "message",
+        "location_text",
+    )
 
     def contact_values(self) -> list[str]:
         """Every string that identifies the patient, as other text may quote it."""
         return [self.full_name, *(getattr(self, name) for name in self.CONTACT_FIELDS)]
+
+    @property
+    def reached_the_site(self) -> bool:
+        """Its site's own team received it (not the trial's central contact)."""
+        return self.recipient_reason in (RecipientReason.STUDY_TEAM, RecipientReason.SITE_CONTACT)
+
+    @property
+    def central_contact(self) -> dict | None:
+        """The registry's central (or backup) contact it went to, if it went to one."""
+        if self.recipient_reason == RecipientReason.CENTRAL_CONTACT:
+            return self.trial.central_contact
+        if self.recipient_reason == RecipientReason.BACKUP_CONTACT:
+            return self.trial.backup_contact
+        return None
 
     @property
     def greeting_name(self) -> str:
@@ -154,6 +211,9 @@ class OutgoingEmail(models.Model):
         PATIENT_COPY = "patient_copy", _("Copy to the patient")
         SITE_REMINDER = "site_reminder", _("Reminder to the study site")
         SITE_CORRECTION = "site_correction", _("Corrected details to the study site")
+        CENTRAL_ESCALATION = "central_escalation", _("Unanswered message to the central contact")
+        PATIENT_ESCALATION = "patient_escalation", _("Escalation notice to the patient")
+        OPERATOR_ALERT = "operator_alert", _("Alert to the operators")
         SUBSCRIPTION_CONFIRM = "subscription_confirm", _("Confirm a subscription")
         TRIAL_DIGEST = "trial_digest", _("New trials digest")
         TEAM_SIGN_IN = "team_sign_in", _("Study team: sign-in link")
@@ -208,6 +268,7 @@ class OutgoingEmail(models.Model):
             values += self.subscription.contact_values()
         if self.kind in (
             self.Kind.PATIENT_COPY,
+            self.Kind.PATIENT_ESCALATION,
             self.Kind.SUBSCRIPTION_CONFIRM,
             self.Kind.TRIAL_DIGEST,
         ):

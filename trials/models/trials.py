@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import get_language, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from trials.contacts import BACKUP_CONTACT, CENTRAL_CONTACT, is_placeholder
 from trials.translations import (
     TranslatedText,
     site_languages,
@@ -234,6 +235,15 @@ class Trial(models.Model):
     # for Patient Notification Services.
     listed_at = models.DateTimeField(_("listed"), null=True, blank=True, db_index=True)
     source_record = models.JSONField(_("registry record"), default=dict, blank=True, editable=False)
+    # The registry's contacts, kept word for word by every import (trials/contacts.py):
+    # [{"name", "role", "phone", "phone_ext", "email"}], central contact first.
+    central_contacts = models.JSONField(
+        _("central contacts"), default=list, db_default=[], blank=True, editable=False
+    )
+    # [{"name", "affiliation", "role"}]: named on the page, never written to.
+    overall_officials = models.JSONField(
+        _("overall officials"), default=list, db_default=[], blank=True, editable=False
+    )
     # Other languages of the staff-written text above: see trials/translations.py.
     translations = models.JSONField(_("translations"), default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -322,6 +332,16 @@ class Trial(models.Model):
                 return site
         return sites[0] if sites else None
 
+    @property
+    def central_contact(self) -> dict | None:
+        """The registry's central contact (role CONTACT, else the first listed)."""
+        return _contact_with_role(self.central_contacts, CENTRAL_CONTACT, index=0)
+
+    @property
+    def backup_contact(self) -> dict | None:
+        """The registry's backup contact (role BACKUP, else the second listed)."""
+        return _contact_with_role(self.central_contacts, BACKUP_CONTACT, index=1)
+
     @cached_property
     def site_cities(self) -> list[str]:
         """The sites' cities, in the page's language where staff have named
@@ -331,8 +351,21 @@ class Trial(models.Model):
         return city_names(named, language)
 
 
+def _contact_with_role(contacts: list[dict], role: str, *, index: int) -> dict | None:
+    contacts = [c for c in contacts or [] if isinstance(c, dict)]
+    for contact in contacts:
+        if contact.get("role") == role:
+            return contact
+    if any(contact.get("role") for contact in contacts):
+        return None
+    return contacts[index] if len(contacts) > index else None
+
+
 def sites_in_order() -> models.Prefetch:
-    return models.Prefetch("sites", queryset=Site.objects.order_by("-is_primary_contact", "pk"))
+    # Without every registry contact of every site (700 on some records):
+    # pages read them for one site, the phone route's (one more query).
+    sites = Site.objects.defer("contacts").order_by("-is_primary_contact", "pk")
+    return models.Prefetch("sites", queryset=sites)
 
 
 def with_site_cities(trials: list[Trial]) -> None:
@@ -466,6 +499,12 @@ class Site(models.Model):
     contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    # Every contact the registry lists for this location, word for word:
+    # [{"name", "role", "phone", "phone_ext", "email"}]. The three fields
+    # above are the one patients' messages go to (the first with an email).
+    contacts = models.JSONField(
+        _("registry contacts"), default=list, db_default=[], blank=True, editable=False
+    )
     # Language codes from Language, e.g. ["zh-hans", "en"].
     languages = models.JSONField(_("languages supported"), default=list, blank=True)
     is_primary_contact = models.BooleanField(_("primary contact"), default=False)
@@ -547,9 +586,17 @@ class Site(models.Model):
         )
 
     @property
+    def contact_is_person(self) -> bool:
+        """False for the registry's placeholders ("Site Public Contact")."""
+        return not is_placeholder(self.contact_name)
+
+    @property
     def contact_initials(self) -> str:
-        """For the avatar on the contact card: 'SC' for 'Study Coordinator'."""
-        words = [w for w in (self.contact_name or self.facility).split() if w[:1].isalpha()]
+        """For the avatar on the contact card: 'WE' for 'Wei Example'; a
+        placeholder's site instead ('EH' for 'Example Hospital')."""
+        # A placeholder ("Site Public Contact") is no person to draw.
+        name = self.contact_name if self.contact_is_person else self.facility
+        words = [w for w in name.split() if w[:1].isalpha()]
         return "".join(w[0] for w in words[:2]).upper() or "?"
 
 

@@ -19,8 +19,10 @@ from django.views.decorators.http import require_http_methods, require_safe
 from trialfinder.unavailable import keeps_form_when_database_down
 from trials.forms import ContactForm
 from trials.models import Inquiry, Trial
+from trials.models.inquiries import RecipientReason
 from trials.prescreen import prescreen_answers_from_session
 from trials.ratelimit import client_ip, mailbox_key, rate_limited
+from trials.recipients import REACHES_THE_SITE, phones_for
 from trials.routing import place_suggestions
 from trials.services import inquiry_submit
 
@@ -82,12 +84,14 @@ def contact(request: HttpRequest, nct_id: str) -> HttpResponse:
     if not form.is_valid():
         return render(request, "trials/contact.html", {"trial": trial, "contact_form": form})
     data = form.cleaned_data
-    route = data["route"]
+    route, recipients = data["route"], data["recipients"]
     sent = {
         "trial": trial.nct_id,
         "site": route.site.pk,
         "distance_km": route.distance_km,
         "routing": route.routing,
+        "recipient_reason": recipients.reason,
+        "emailed": bool(data["email"]),
         "location": data["location"],
         "location_found": data["location_found"],
     }
@@ -96,10 +100,13 @@ def contact(request: HttpRequest, nct_id: str) -> HttpResponse:
         inquiry = inquiry_submit(
             trial=trial,
             route=route,
+            recipients=recipients,
             first_name=data["first_name"],
             last_name=data["last_name"],
             email=data["email"],
             phone=data["phone"],
+            contact_method=data["contact_method"],
+            contact_time=data["contact_time"],
             preferred_language=data["preferred_language"],
             language=request.LANGUAGE_CODE,
             location_text=data["location"],
@@ -113,6 +120,7 @@ def contact(request: HttpRequest, nct_id: str) -> HttpResponse:
             site=inquiry.site_id,
             distance_km=inquiry.distance_km,
             routing=inquiry.routing,
+            recipient_reason=inquiry.recipient_reason,
             inquiry=inquiry.pk,
         )
         if data["notify_other_trials"]:
@@ -145,16 +153,36 @@ def contact_sent(request: HttpRequest, nct_id: str) -> HttpResponse:
         "distance_km": round(distance) if distance is not None else None,
         "routing": sent.get("routing"),
         "Routing": Inquiry.Routing,
+        # Sessions from before the referral chain: the site's own team.
+        "reached_the_site": sent.get("recipient_reason", RecipientReason.SITE_CONTACT)
+        in REACHES_THE_SITE,
+        "emailed": sent.get("emailed", True),
         "location": sent.get("location", ""),
         "location_found": sent.get("location_found", False),
         "email": _inquiry_email(sent.get("inquiry"), trial),
         "response_hours": max(1, round(median_hours)) if median_hours is not None else None,
         "response_days": math.ceil(median_hours / 24) if median_hours is not None else None,
         "reminder_days": settings.INQUIRY_REMINDER_DAYS,
+        "escalation_days": settings.INQUIRY_ESCALATION_DAYS,
         "no_answer_days": max(NO_ANSWER_DAYS, settings.INQUIRY_REMINDER_DAYS + 2),
         "contact_email": settings.CONTACT_EMAIL,
     }
     return render(request, "trials/contact_sent.html", context)
+
+
+@require_safe
+def contact_print(request: HttpRequest, nct_id: str) -> HttpResponse:
+    """A page to print and take to one's doctor: the trial, whom to call, what to say."""
+    trial = _trial(request, nct_id)
+    site = trial.primary_site
+    context = {
+        "trial": trial,
+        "phone_site": site,
+        "phones": phones_for(trial=trial, site=site),
+        "trial_url": request.build_absolute_uri(trial.get_absolute_url()),
+        "printing": True,
+    }
+    return render(request, "trials/contact_print.html", context)
 
 
 @require_safe

@@ -1,0 +1,47 @@
+"""The registry's contacts as they are listed, and telling a person from a placeholder.
+
+ClinicalTrials.gov records list contacts in three places: the trial's central
+and backup contacts, its overall officials, and each location's contacts.
+The importer keeps them word for word (see trials/importers/mapper.py); many
+are placeholders ("Site Public Contact", "Site 007-556-A", "Study
+Coordinator"), which pages show as listed but never greet or draw as a person.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Roles in the registry's own words (ContactRole, OfficialRole).
+CENTRAL_CONTACT = "CONTACT"
+BACKUP_CONTACT = "BACKUP"
+
+PLACEHOLDER_RE = re.compile(
+    r"""^(
+        (site|central|study|trial|public|clinical\s+trials?|research|recruitment|patient)
+            (\s+(public|study|trial|site|research|recruitment|information))*
+            \s+(contact|coordinator|team|office|desk|nurse|manager|information|center|centre|line)
+        | (principal\s+|sub-?)?investigator
+        | contact(\s+(person|us))?
+        | site\s+[\w\-./#]*\d[\w\-./#]*      # "Site 007-556-A", "Site 0042"
+        | (for\s+)?(more\s+)?information.*
+        | call\s+.*
+        | .*\b(medical\s+information|call\s+center|call\s+centre|hotline)\b.*
+        | .*\b(pharmaceuticals?|pharma|inc|ltd|llc|gmbh|corporation|company|clinical\s+trials?)\.?$
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def is_placeholder(name: str) -> bool:
+    """True for a registry contact name that names a role or a desk, not a person:
+    "Site Public Contact", "Site 007-556-A", "Study Coordinator", "" ."""
+    name = " ".join((name or "").split()).strip(" .,:;")
+    if not any(ch.isalpha() for ch in name):
+        return True
+    return bool(PLACEHOLDER_RE.match(name))
+
+
+def phone_with_extension(contact: dict) -> str:
+    """'+1 555 0100 ext. 12', or the phone alone, or ""."""
+    phone, extension = contact.get("phone", ""), contact.get("phone_ext", "")
+    return f"{phone} ext. {extension}" if phone and extension else phone
