@@ -29,6 +29,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.page_bench import free_port  # noqa: E402
+
 PAGES = {
     "home": "/?v={n}",
     "trial list": "/trials/?v={n}",
@@ -37,12 +40,6 @@ PAGES = {
     "contact form": "/trials/NCT06760221/contact/?v={n}",
     "FAQ": "/faq/?v={n}",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class SilentServer:
