@@ -329,3 +329,17 @@ def test_the_exports_stream_every_selected_row(client, staff):
         lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
         assert len(lines) == 41
     assert "patient39@example.com" in lines[-1] or "subscriber" in lines[-1]
+
+
+def test_a_repeated_word_is_searched_once():
+    # "cancer cancer ..." finds what "cancer" finds; repeated, it looked rare
+    # to the planner, which then counted every match.
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.test import RequestFactory
+
+    from trials.admin.lists import search_term
+
+    request = RequestFactory().get("/")
+    request.session, request._messages = {}, None
+    request._messages = FallbackStorage(request)
+    assert search_term(request, "Cancer cancer lung CANCER  lung") == "Cancer lung"

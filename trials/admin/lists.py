@@ -103,16 +103,19 @@ def shorten_search(request: HttpRequest) -> HttpResponseRedirect | None:
 
 
 def search_term(request: HttpRequest, term: str) -> str:
-    """The search as the indexes take it: stripped and at most SEARCH_MAX_CHARS."""
-    term = " ".join((term or "").split())
-    if len(term) > SEARCH_MAX_CHARS:
+    """The search as the indexes take it: stripped, each word once (a word
+    repeated finds nothing more, and a long repetition looks rare to the
+    planner, which then counts every match), at most SEARCH_MAX_CHARS."""
+    words: dict[str, str] = {}
+    for word in (term or "").split():
+        words.setdefault(word.casefold(), word)
+    if len(" ".join((term or "").split())) > SEARCH_MAX_CHARS:
         messages.warning(
             request,
             gettext("Only the first %(count)d characters of the search were used.")
             % {"count": SEARCH_MAX_CHARS},
         )
-        term = term[:SEARCH_MAX_CHARS]
-    return term
+    return " ".join(words.values())[:SEARCH_MAX_CHARS]
 
 
 def nct_number_q(term: str, path: str = "nct_id") -> Q | None:
