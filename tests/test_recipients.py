@@ -229,6 +229,29 @@ def test_a_site_not_taking_messages_is_passed_over_for_the_next_nearest(
     no_operator_mail()
 
 
+def test_a_patient_who_chose_a_site_not_taking_messages_is_told_where_it_went(
+    client, registry, django_capture_on_commit_callbacks
+):
+    # A real study team holding the Jinan site says "not taking messages now".
+    from django.contrib.auth.models import User
+
+    from trials.models import Site, SiteMembership, TeamSettings
+
+    jinan = Site.objects.get(trial__nct_id="NCT09100001", city="Jinan")
+    user = User.objects.create(username="jinan-team", email="team@hospital.example.org")
+    SiteMembership.objects.create(user=user, site=jinan, status=SiteMembership.Status.CONFIRMED)
+    TeamSettings.objects.create(site=jinan, taking_messages=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = send(client, "NCT09100001", JINAN, site=str(jinan.pk))
+    inquiry = Inquiry.objects.get()
+    assert inquiry.site != jinan
+    text = page_text(client.get(response["Location"]))
+    assert (
+        f"The study team at {jinan.facility} is not taking messages just now, so your "
+        "message went to this study center instead." in text
+    )
+
+
 def test_the_admin_shows_where_a_message_went_and_why(
     admin_client, client, registry, django_capture_on_commit_callbacks
 ):

@@ -9,7 +9,7 @@ trial's primary contact, and the page says so.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import F
 
@@ -25,6 +25,8 @@ class Route:
     routing: str  # an Inquiry.Routing value
     distance_km: float | None = None
     origin: Origin | None = None
+    # The site the patient chose, when its team is not taking messages now.
+    passed_over: Site | None = None
 
 
 def place_suggestions(text: str, *, limit: int = SUGGESTION_LIMIT) -> list[dict]:
@@ -110,6 +112,15 @@ def site_route(
     """
     if chosen is not None and accepts(chosen):
         return Route(chosen, Inquiry.Routing.CHOSEN, _distance(chosen, origin), origin)
+    route = _route_among_accepting(trial=trial, origin=origin, accepts=accepts)
+    if route is not None and chosen is not None:
+        return replace(route, passed_over=chosen)
+    return route
+
+
+def _route_among_accepting(
+    *, trial: Trial, origin: Origin | None, accepts: Callable[[Site], bool]
+) -> Route | None:
     sites = list(trial.sites.all())
     if origin is not None:
         nearest = nearest_site_for(sites, origin)

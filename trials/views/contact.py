@@ -90,6 +90,7 @@ def contact(request: HttpRequest, nct_id: str) -> HttpResponse:
         "site": route.site.pk,
         "distance_km": route.distance_km,
         "routing": route.routing,
+        "passed_over": route.passed_over.pk if route.passed_over else None,
         "recipient_reason": recipients.reason,
         "emailed": bool(data["email"]),
         "location": data["location"],
@@ -142,7 +143,8 @@ def _inquiry_email(pk: int | None, trial: Trial) -> str:
 def contact_sent(request: HttpRequest, nct_id: str) -> HttpResponse:
     trial = _trial(request, nct_id)
     sent = request.session.get(SENT_KEY) or {}
-    site = next((s for s in trial.sites.all() if s.pk == sent.get("site")), None)
+    sites = {s.pk: s for s in trial.sites.all()}
+    site = sites.get(sent.get("site"))
     if sent.get("trial") != trial.nct_id or site is None:
         return redirect("trials:contact", nct_id=trial.nct_id)
     distance = sent.get("distance_km")
@@ -153,6 +155,8 @@ def contact_sent(request: HttpRequest, nct_id: str) -> HttpResponse:
         "distance_km": round(distance) if distance is not None else None,
         "routing": sent.get("routing"),
         "Routing": Inquiry.Routing,
+        # The site the patient chose, whose team is not taking messages now.
+        "passed_over": sites.get(sent.get("passed_over")),
         # Sessions from before the referral chain: the site's own team.
         "reached_the_site": sent.get("recipient_reason", RecipientReason.SITE_CONTACT)
         in REACHES_THE_SITE,
