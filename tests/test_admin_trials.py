@@ -254,38 +254,64 @@ def test_it_saves_site_languages_and_trial_phases_from_their_checkboxes(client, 
     assert trial.keywords == ["Surgery", "Stereotactic Body Radiotherapy"]
 
 
-def upload(client, *files: tuple[str, bytes]):
-    uploads = [SimpleUploadedFile(name, content) for name, content in files]
-    return client.post(IMPORT, {"files": uploads})
+@pytest.fixture
+def upload(client, django_capture_on_commit_callbacks, settings, tmp_path):
+    """Post files to the import page; the import's task runs once the upload
+    commits (in-process here, by a worker in production); follow to its page."""
+    settings.VAR_DIR = tmp_path
+
+    def post(*files: tuple[str, bytes]):
+        uploads = [SimpleUploadedFile(name, content) for name, content in files]
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(IMPORT, {"files": uploads})
+        assert response.status_code == 302
+        assert not list((tmp_path / "imports").glob("*/*"))  # the files go once imported
+        return client.get(response["Location"])
+
+    return post
 
 
-def test_it_imports_uploaded_study_files_and_shows_the_summary(client, staff):
+def test_it_imports_uploaded_study_files_and_shows_the_summary(client, staff, upload):
     seeds = [(path.name, path.read_bytes()) for path in sorted(DATA.glob("NCT*.json"))]
-    response = upload(client, *seeds)
+    response = upload(*seeds)
     assert response.status_code == 200
     text = page_text(response)
     assert "Import summary Created Updated Unchanged Failed 2 0 0 0" in text
     assert "Records not imported" not in text
     assert set(Trial.objects.values_list("nct_id", flat=True)) == {"NCT06760221", "NCT06987370"}
-    again = page_text(upload(client, *seeds))
+    again = page_text(upload(*seeds))
     assert "Created Updated Unchanged Failed 0 0 2 0" in again
     assert Trial.objects.count() == 2
 
 
-def test_it_reports_bad_records_and_still_imports_the_good_ones(client, staff):
+def test_it_reports_bad_records_and_still_imports_the_good_ones(client, staff, upload):
     good = (DATA / "NCT06987370.json").read_bytes()
     no_nct_id = b'{"protocolSection": {"identificationModule": {"briefTitle": "A study"}}}'
-    response = upload(client, ("broken.json", b"{not json"), ("good.json", good))
+    response = upload(("broken.json", b"{not json"), ("good.json", good))
     text = page_text(response)
     assert "Created Updated Unchanged Failed 1 0 0 1" in text
     assert "Records not imported" in text
     assert "broken.json" in text
     assert Trial.objects.get().nct_id == "NCT06987370"
-    text = page_text(upload(client, ("no-id.json", no_nct_id)))
+    text = page_text(upload(("no-id.json", no_nct_id)))
     assert "Failed 0 0 0 1" in text
     # File, position and field, then the message.
     assert "no-id.json line 1 protocolSection.identificationModule.nctId missing" in text
     assert "1 trial already listed here was not in these files. It was kept" in text
+
+
+def test_an_import_in_progress_shows_how_far_it_got_and_runs_once(client, staff, settings):
+    from trials.import_jobs import import_job_run
+    from trials.models import ImportJob
+
+    job = ImportJob.objects.create(
+        status=ImportJob.Status.RUNNING, studies=1200, bytes_read=50, bytes_total=200
+    )
+    page = client.get(f"{IMPORT}{job.pk}/")
+    assert "Importing 1200 studies read so far. (25%)" in page_text(page)
+    assert '<meta http-equiv="refresh" content="3">' in page.content.decode()
+    # Claimed already: a second worker, or the task delivered twice, does nothing.
+    assert import_job_run(job_id=job.pk) is False
 
 
 def test_it_asks_for_a_file_when_none_is_uploaded(client, staff):

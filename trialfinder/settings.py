@@ -360,6 +360,7 @@ CELERY_IMPORTS = [
     "trials.heartbeat",
     "trials.seo",
     "trials.registry_sync",
+    "trials.import_jobs",
 ]
 CELERY_BEAT_SCHEDULER = "trialfinder.celery:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {

@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -28,8 +29,8 @@ from trials.admin.lists import (
     searched,
 )
 from trials.admin.prescreen import PrescreenQuestionInline
-from trials.importers import import_studies
-from trials.models import Condition, FaqEntry, Phase, RecruitmentStatus, Site, Trial
+from trials.import_jobs import import_job_create
+from trials.models import Condition, FaqEntry, ImportJob, Phase, RecruitmentStatus, Site, Trial
 from trials.pagecache import faq_forget
 from trials.readability import (
     flesch_reading_ease,
@@ -322,30 +323,44 @@ class TrialAdmin(RegistryScaleAdmin):
 
     def get_urls(self):
         import_view = self.admin_site.admin_view(self.import_view)
+        import_job_view = self.admin_site.admin_view(self.import_job_view)
         record_view = self.admin_site.admin_view(self.record_view)
         return [
             path("import/", import_view, name="trials_trial_import"),
+            path("import/<int:job_id>/", import_job_view, name="trials_trial_import_job"),
             path("<path:object_id>/record/", record_view, name="trials_trial_record"),
             *super().get_urls(),
         ]
 
-    def import_view(self, request: HttpRequest) -> HttpResponse:
-        """Upload study files; the same importer as `manage.py import_trials`."""
+    def _may_import(self, request: HttpRequest) -> None:
         if not (self.has_add_permission(request) and self.has_change_permission(request)):
             raise PermissionDenied
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload study files: a worker imports them (trials/import_jobs.py)
+        with the same importer as `manage.py import_trials`."""
+        self._may_import(request)
         form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
-        summary = None
         if form.is_bound and form.is_valid():
-            files = form.cleaned_data["files"]
-            summary = import_studies(sources=[(upload.name, upload) for upload in files])
-            level = messages.SUCCESS if summary.ok else messages.WARNING
-            self.message_user(request, summary.counts_line(), level)
+            job = import_job_create(files=form.cleaned_data["files"], user=request.user)
+            return redirect("admin:trials_trial_import_job", job_id=job.pk)
+        return self._import_page(request, form=form, job=None)
+
+    def import_job_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        """One upload's progress, then what it imported and what it could not."""
+        self._may_import(request)
+        job = get_object_or_404(ImportJob, pk=job_id)
+        return self._import_page(request, form=ImportForm(), job=job)
+
+    def _import_page(self, request: HttpRequest, *, form: ImportForm, job) -> HttpResponse:
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import from ClinicalTrials.gov JSON"),
             "opts": self.opts,
             "form": form,
-            "summary": summary,
+            "job": job,
+            "summary": job if job is not None and job.done else None,
+            "recent": ImportJob.objects.select_related("created_by")[:10],
             "changelist_url": reverse("admin:trials_trial_changelist"),
         }
         return TemplateResponse(request, "admin/trials/trial/import.html", context)

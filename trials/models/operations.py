@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -82,3 +83,58 @@ class RegistrySync(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class ImportJob(models.Model):
+    """Study files staff uploaded in the admin, imported by a worker
+    (trials/import_jobs.py); written as it goes, so the page shows progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for a worker")
+        RUNNING = "running", _("Importing")
+        SUCCEEDED = "succeeded", _("Imported")
+        FAILED = "failed", _("Stopped by an error")
+
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    files = models.JSONField(_("files"), default=list)
+    studies = models.PositiveIntegerField(_("studies read"), default=0)
+    bytes_read = models.PositiveBigIntegerField(default=0)
+    bytes_total = models.PositiveBigIntegerField(null=True, blank=True)
+    created = models.PositiveIntegerField(_("studies created"), default=0)
+    updated = models.PositiveIntegerField(_("studies updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("studies unchanged"), default=0)
+    failed = models.PositiveIntegerField(_("studies failed"), default=0)
+    absent = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def done(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    @property
+    def share_read(self) -> int | None:
+        """How much of the files was read, in percent, when their size is known."""
+        if not self.bytes_total:
+            return None
+        return min(100, round(100 * self.bytes_read / self.bytes_total))
