@@ -32,7 +32,10 @@ AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 def seeded():
     call_command("import_trials", "data/NCT06760221.json", "data/NCT06987370.json", verbosity=0)
     call_command("load_prescreen", "data/prescreen.json", verbosity=0)
-    # The lay and Chinese words search understands ("肉瘤" is sarcoma).
+    # The lay and Chinese words search understands ("肉瘤" is sarcoma): the
+    # terminology (HPO's Chinese labels), then staff's vocabulary on top. The
+    # live server's database is emptied between tests, terminology included.
+    call_command("load_terminology", verbosity=0)
     if "load_vocabulary" in get_commands():
         call_command("load_vocabulary", verbosity=0)
 
@@ -108,7 +111,7 @@ def test_a_chinese_reader_finds_checks_and_writes_in_chinese(
     assert labels.index("姓*") < labels.index("名*")
     contact.locator("#contact-last_name").fill("王")
     contact.locator("#contact-first_name").fill("小明")
-    contact.get_by_label("电子邮箱").fill("wang@example.com")
+    contact.get_by_role("textbox", name="电子邮箱").fill("wang@example.com")
     contact.get_by_label("电话号码").fill("138 0013 8000")
     contact.get_by_label("我同意把以上信息提供给这项试验的研究团队。").check()
     contact.get_by_role("button", name="发送消息").click()
