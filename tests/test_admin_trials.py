@@ -343,7 +343,9 @@ def test_the_trial_list_does_not_query_per_trial(client, staff):
     changelist_queries(client)  # what a process reads once (content types, caches)
     with_two = changelist_queries(client)
     make_trials(48)
-    assert changelist_queries(client) == with_two
+    # At most as many: the exact count is skipped whenever the planner's
+    # estimate (its statistics, which other tests move) is past 1,000 rows.
+    assert with_two - 1 <= changelist_queries(client) <= with_two
     assert results_text(client.get(TRIALS)).count("China, France, Germany") == 50
 
 
