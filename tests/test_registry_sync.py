@@ -112,7 +112,7 @@ def test_it_reads_every_page_imports_and_records_the_run(registry, waits):
 
     assert run.status == RegistrySync.Status.SUCCEEDED
     assert (run.pages, run.created, run.failed, run.total) == (2, 2, 1, 3)
-    assert "missing NCT number" in run.errors[0]
+    assert "missing NCT number" in run.errors[0]["message"]
     assert set(Trial.objects.values_list("nct_id", flat=True)) >= {"NCT90000001", "NCT90000002"}
     first, second = registry.queries
     # The first run reads the whole registry; only the first page counts.
@@ -203,7 +203,7 @@ def test_a_study_dated_in_the_future_is_recorded_and_skipped(registry, waits):
     registry.page("", [study(1, updated=tomorrow_but_one), study(2)])
     run = registry_sync(client=client_for(waits))
     assert (run.created, run.failed) == (1, 1)
-    assert "is in the future" in run.errors[0]
+    assert "is in the future" in run.errors[0]["message"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -271,3 +271,16 @@ def test_each_trial_page_says_when_its_registry_data_was_last_checked(registry, 
     html = Client().get(f"/trials/{trial.nct_id}/").content.decode()
     written = (timezone.now() - datetime.timedelta(days=40)).date()
     assert f'Registry data as of <time datetime="{written.isoformat()}">' in html
+
+
+def test_staff_read_each_record_a_run_skipped_and_why(registry, waits, admin_client):
+    malformed = study(3)
+    del malformed["protocolSection"]["identificationModule"]["nctId"]
+    registry.page("", [malformed])
+    run = registry_sync(client=client_for(waits))
+    page = admin_client.get(f"/admin/trials/registrysync/{run.pk}/change/")
+    assert page.status_code == 200
+    error = run.errors[0]
+    assert error["source"] == "page 1" and error["message"] == "missing NCT number"
+    shown = f"{error['source']}, {error['position']}, {error['field']}: missing NCT number"
+    assert shown in page.content.decode(), page.content.decode()[-3000:]

@@ -33,7 +33,6 @@ from trials.models import ImportJob
 logger = logging.getLogger(__name__)
 
 PROGRESS_SECONDS = 2.0
-MAX_ERRORS_KEPT = 200
 
 
 def _folder(job_key: str) -> Path:
@@ -93,17 +92,13 @@ def import_job_run(*, job_id: int) -> bool:
         )
         _forget_files(job)
         raise
-    ImportJob.objects.filter(pk=job_id).update(
-        status=ImportJob.Status.SUCCEEDED,
-        studies=summary.created + summary.updated + summary.unchanged + summary.failed,
-        created=summary.created,
-        updated=summary.updated,
-        unchanged=summary.unchanged,
-        failed=summary.failed,
-        absent=summary.absent,
-        errors=[error._asdict() for error in summary.errors[:MAX_ERRORS_KEPT]],
-        finished_at=timezone.now(),
-    )
+    job.refresh_from_db(fields=["studies", "bytes_read", "bytes_total"])
+    job.count_in(summary)
+    job.status = ImportJob.Status.SUCCEEDED
+    job.studies = summary.created + summary.updated + summary.unchanged + summary.failed
+    job.absent = summary.absent
+    job.finished_at = timezone.now()
+    job.save()
     _forget_files(job)
     logger.info("Import %s: %s", job_id, summary.counts_line())
     return True

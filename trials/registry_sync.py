@@ -46,7 +46,6 @@ from trials.models import RegistrySync
 logger = logging.getLogger(__name__)
 
 LOCK_KEY = 7_271_001  # pg_advisory_lock key of the registry sync
-MAX_ERRORS_KEPT = 200
 MAX_WAIT_SECONDS = 300
 
 
@@ -263,12 +262,7 @@ def _read_pages(run: RegistrySync, client: RegistryClient) -> None:
             sources=[(source, io.BytesIO(json.dumps({"studies": page.studies}).encode()))]
         )
         run.pages += 1
-        run.created += summary.created
-        run.updated += summary.updated
-        run.unchanged += summary.unchanged
-        run.failed += summary.failed
-        room = MAX_ERRORS_KEPT - len(run.errors)
-        run.errors += [str(error) for error in summary.errors[: max(room, 0)]]
+        run.count_in(summary)
         # The checkpoint: what the next run would ask for.
         run.page_token = page.next_token
         run.heartbeat_at = timezone.now()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from trials.importers.summary import RecordError
 from trials.models import RegistrySync
 
 
@@ -29,7 +30,7 @@ class RegistrySyncAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("records skipped, and why"))
     def error_list(self, run: RegistrySync) -> str:
-        return "\n".join(run.errors) or "—"
+        return "\n".join(str(RecordError(**error)) for error in run.errors) or "—"
 
     def has_add_permission(self, request) -> bool:
         return False  # runs are started by beat or `manage.py sync_registry`

@@ -42,7 +42,35 @@ class SitemapBlock(models.Model):
         return f"sitemap-trials-{self.number}"
 
 
-class RegistrySync(models.Model):
+class StudyCounts(models.Model):
+    """What a run of the importer did, kept on the run: a registry sync or an
+    upload in the admin. `count_in` adds one import's summary."""
+
+    MAX_ERRORS_KEPT = 200
+
+    created = models.PositiveIntegerField(_("studies created"), default=0)
+    updated = models.PositiveIntegerField(_("studies updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("studies unchanged"), default=0)
+    failed = models.PositiveIntegerField(_("studies failed"), default=0)
+    # Each record not imported: source, position, field, message.
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def count_in(self, summary) -> None:
+        """Add an ImportSummary (trials/importers) to the counts and errors."""
+        self.created += summary.created
+        self.updated += summary.updated
+        self.unchanged += summary.unchanged
+        self.failed += summary.failed
+        room = max(self.MAX_ERRORS_KEPT - len(self.errors), 0)
+        self.errors = [*self.errors, *(error._asdict() for error in summary.errors[:room])]
+
+
+class RegistrySync(StudyCounts):
     """One run of following the registry (trials/registry_sync.py).
 
     Written after every page, so staff see a run as it goes and an
@@ -55,7 +83,6 @@ class RegistrySync(models.Model):
         FAILED = "failed", _("Failed (resumed by the next run)")
 
     started_at = models.DateTimeField(_("started"), auto_now_add=True, db_index=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.RUNNING
@@ -69,12 +96,6 @@ class RegistrySync(models.Model):
     )
     total = models.PositiveIntegerField(_("studies to read"), null=True, blank=True)
     pages = models.PositiveIntegerField(_("pages"), default=0)
-    created = models.PositiveIntegerField(_("studies created"), default=0)
-    updated = models.PositiveIntegerField(_("studies updated"), default=0)
-    unchanged = models.PositiveIntegerField(_("studies unchanged"), default=0)
-    failed = models.PositiveIntegerField(_("studies failed"), default=0)
-    errors = models.JSONField(_("errors"), default=list, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
         verbose_name = _("registry sync")
@@ -85,7 +106,7 @@ class RegistrySync(models.Model):
         return f"{self.started_at:%Y-%m-%d %H:%M} {self.status}"
 
 
-class ImportJob(models.Model):
+class ImportJob(StudyCounts):
     """Study files staff uploaded in the admin, imported by a worker
     (trials/import_jobs.py); written as it goes, so the page shows progress."""
 
@@ -111,14 +132,7 @@ class ImportJob(models.Model):
     studies = models.PositiveIntegerField(_("studies read"), default=0)
     bytes_read = models.PositiveBigIntegerField(default=0)
     bytes_total = models.PositiveBigIntegerField(null=True, blank=True)
-    created = models.PositiveIntegerField(_("studies created"), default=0)
-    updated = models.PositiveIntegerField(_("studies updated"), default=0)
-    unchanged = models.PositiveIntegerField(_("studies unchanged"), default=0)
-    failed = models.PositiveIntegerField(_("studies failed"), default=0)
     absent = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(_("errors"), default=list, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import")

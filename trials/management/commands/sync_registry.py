@@ -12,6 +12,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
+from trials.importers.summary import RecordError
 from trials.registry_sync import RegistryUnavailable, SyncAlreadyRunning, registry_sync
 
 
@@ -45,4 +46,4 @@ class Command(BaseCommand):
             f"{run.unchanged} unchanged, {run.failed} failed"
         )
         for error in run.errors[:20]:
-            self.stderr.write(f"  {error}")
+            self.stderr.write(f"  {RecordError(**error)}")
