@@ -1,5 +1,6 @@
 """ClinicalTrials.gov API v2 study import: reader, mapper and the import service."""
 
+from .checkpoint import Checkpoint
 from .mapper import InvalidRecord, MappedStudy, study_map
 from .reader import BadRecord, read_source
 from .service import import_studies
@@ -7,6 +8,7 @@ from .summary import ImportProgress, ImportSummary, RecordError
 
 __all__ = [
     "BadRecord",
+    "Checkpoint",
     "ImportProgress",
     "ImportSummary",
     "InvalidRecord",
