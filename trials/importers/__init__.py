@@ -3,7 +3,7 @@
 from .checkpoint import Checkpoint
 from .mapper import InvalidRecord, MappedStudy, study_map
 from .reader import BadRecord, read_source
-from .service import import_studies
+from .service import after_import, import_studies
 from .summary import ImportProgress, ImportSummary, RecordError
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "InvalidRecord",
     "MappedStudy",
     "RecordError",
+    "after_import",
     "import_studies",
     "read_source",
     "study_map",

@@ -77,6 +77,7 @@ def import_studies(
     batch_size: int = 500,
     writers: int = 1,
     checkpoint: Checkpoint | None = None,
+    part: bool = False,
 ) -> ImportSummary:
     """Import every study of the (name, binary stream) sources; see the module doc.
 
@@ -86,6 +87,10 @@ def import_studies(
     (PostgreSQL only) that many threads write batches at once, each on its
     own connection: the search-vector trigger then runs on as many cores
     (only outside a transaction; inside one, batches are written in turn).
+
+    `part=True` is for one piece of a larger input (a page of the registry
+    sync): studies absent from it are not counted, and the work done once
+    after an import (`after_import`) is left to the caller.
 
     With a checkpoint, an import that an earlier run left unfinished goes on
     after the last record written then, its counts carried over; the
@@ -137,18 +142,26 @@ def import_studies(
             pool.close()
     if checkpoint:
         checkpoint.clear()
+    if part:
+        return summary
     if not summary.resumed:
         # A resumed import did not read the part imported before: which
         # studies that held is not known, so neither is what is absent.
         _count_absent(summary, reader.seen)
-    if (summary.created or summary.updated) and connection.vendor != "postgresql":
+    after_import(summary)
+    return summary
+
+
+def after_import(summary: ImportSummary) -> None:
+    """What follows an import that created or changed trials, once."""
+    if not (summary.created or summary.updated):
+        return
+    if connection.vendor != "postgresql":
         # Misspellings are corrected against the words trials now carry; on
         # PostgreSQL each batch has already adjusted the lexicon.
         search_words_refresh()
-    if summary.created or summary.updated:
-        # New trials reach the sitemap index at once.
-        sitemap_blocks_refresh()
-    return summary
+    # New trials reach the sitemap index at once.
+    sitemap_blocks_refresh()
 
 
 class _Batch(NamedTuple):
