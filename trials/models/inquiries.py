@@ -37,6 +37,10 @@ class ContactMethod(models.TextChoices):
     EMAIL = "email", _("Email")
 
 
+# A full name longer than this is not cut every way (full_name_matching).
+FULL_NAME_SEARCH_MAX = 40
+
+
 class InquiryQuerySet(models.QuerySet):
     def for_member(self, user) -> InquiryQuerySet:
         """The inquiries of the sites this study-team account holds now.
@@ -50,6 +54,21 @@ class InquiryQuerySet(models.QuerySet):
         memberships = apps.get_model("trials", "SiteMembership").objects
         held = memberships.filter(user=user, status="confirmed").values("site_id")
         return self.filter(site_id__in=held, anonymised_at__isnull=True)
+
+    def full_name_matching(self, text: str) -> InquiryQuerySet:
+        """Inquiries whose full name is `text` written without a space between
+        family and given name, in either order ("王秀英", "SmithMary"): every
+        way to cut it in two, each half matched by its name field (the
+        fields' trigram indexes on PostgreSQL; SQLite reads the rows)."""
+        joined = "".join(text.split())
+        if not 2 <= len(joined) <= FULL_NAME_SEARCH_MAX:
+            return self.none()
+        either = models.Q()
+        for cut in range(1, len(joined)):
+            first, second = joined[:cut], joined[cut:]
+            either |= models.Q(last_name__icontains=first, first_name__icontains=second)
+            either |= models.Q(first_name__icontains=first, last_name__icontains=second)
+        return self.filter(either)
 
     def matching(self, text: str) -> InquiryQuerySet:
         """Inquiries whose name, email or phone holds every word of the text."""
@@ -164,6 +183,9 @@ class Inquiry(models.Model):
         "message",
         "location_text",
     )
+
+    # Health data and where the patient is, masked the same way (no initial).
+    HEALTH_FIELDS = ("prescreen_answers", "latitude", "longitude")
 
     def contact_values(self) -> list[str]:
         """Every string that identifies the patient, as other text may quote it."""

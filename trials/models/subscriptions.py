@@ -44,6 +44,8 @@ class Subscription(models.Model):
 
     # Shown only to staff who may see patients' contact details (trials/privacy.py).
     CONTACT_FIELDS = ("email",)
+    # What they are ill with and where they are: masked the same way (no initial).
+    HEALTH_FIELDS = ("interests", "place_text", "latitude", "longitude")
 
     def contact_values(self) -> list[str]:
         return [self.email]
