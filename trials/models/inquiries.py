@@ -131,6 +131,14 @@ class Inquiry(models.Model):
     )
     message = models.TextField(_("message"), blank=True)
     consent_at = models.DateTimeField(_("consent given at"))
+    # Separate, explicit consents (trials/forms/contact.py): to send health
+    # information (a message, pre-screening answers), and to send it abroad.
+    health_consent_at = models.DateTimeField(
+        _("consent to send health information given at"), null=True, blank=True
+    )
+    abroad_consent_at = models.DateTimeField(
+        _("consent to send it abroad given at"), null=True, blank=True
+    )
     notify_other_trials = models.BooleanField(_("wants to hear about other trials"), default=False)
     # Answers to the trial's pre-screening questions, as shown to the site.
     prescreen_answers = models.JSONField(_("pre-screening answers"), default=list, blank=True)

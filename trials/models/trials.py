@@ -604,8 +604,22 @@ class FaqEntryQuerySet(models.QuerySet):
     def published(self) -> FaqEntryQuerySet:
         return self.filter(published=True)
 
+    def for_every_trial(self) -> FaqEntryQuerySet:
+        return self.filter(trial__isnull=True)
+
 
 class FaqEntry(models.Model):
+    # Blank: a question for every trial; else one of this trial's own, shown
+    # on its page beside the others.
+    trial = models.ForeignKey(
+        "trials.Trial",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="faq_entries",
+        verbose_name=_("trial"),
+        help_text=_("Leave empty for a question shown on every trial's page."),
+    )
     question = models.CharField(_("question"), max_length=300)
     answer = models.TextField(_("answer"))
     order = models.PositiveSmallIntegerField(_("order"), default=0)

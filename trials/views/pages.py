@@ -145,7 +145,10 @@ def faq(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def privacy(request: HttpRequest) -> HttpResponse:
-    context = {"contact_email": settings.CONTACT_EMAIL}
+    context = {
+        "contact_email": settings.CONTACT_EMAIL,
+        "retention_days": settings.INQUIRY_RETENTION_DAYS,
+    }
     key = shared_page_key(request, "privacy")
     return kept_page(request, key) or render_shared_page(
         request, key, "trials/privacy.html", context
