@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from trials.models import Inquiry, OutgoingEmail
+from trials.models.trials import MEDIAN_ANSWERS_MIN
 from trials.outbox import email_resend
 from trials.spreadsheet import CHUNK_SIZE, csv_response
 
@@ -270,7 +271,12 @@ def site_response_stats() -> list[dict]:
                 "nct_id": row["trial__nct_id"],
                 "inquiries": row["inquiries"],
                 "answered": row["answered"],
-                "median_hours": round(statistics.median(hours), 1) if hours else None,
+                # Like the patient's page: only when enough answers back it.
+                "median_hours": (
+                    round(statistics.median(hours), 1)
+                    if hours and len(hours) >= MEDIAN_ANSWERS_MIN
+                    else None
+                ),
             }
         )
     return rows

@@ -547,14 +547,15 @@ class Site(models.Model):
 
     def median_response_hours(self, *, recent: int = 50) -> float | None:
         """Hours from a patient's message to the study team's first answer, the median
-        of the site's `recent` latest answered messages; None before any answer."""
+        of the site's `recent` latest answered messages; None until at least
+        MEDIAN_ANSWERS_MIN answers back it (one quick answer is no usual time)."""
         answered = (
             self.inquiries.filter(first_response_at__isnull=False)
             .order_by("-created_at")
             .values_list("created_at", "first_response_at")[:recent]
         )
         hours = [(answer - sent).total_seconds() / 3600 for sent, answer in answered]
-        return statistics.median(hours) if hours else None
+        return statistics.median(hours) if len(hours) >= MEDIAN_ANSWERS_MIN else None
 
     @property
     def place(self) -> TranslatedText:
@@ -598,6 +599,10 @@ class Site(models.Model):
         name = self.contact_name if self.contact_is_person else self.facility
         words = [w for w in name.split() if w[:1].isalpha()]
         return "".join(w[0] for w in words[:2]).upper() or "?"
+
+
+# A site's usual answer time is shown only when this many answers back it.
+MEDIAN_ANSWERS_MIN = 5
 
 
 class FaqEntryQuerySet(models.QuerySet):
