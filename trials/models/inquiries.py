@@ -99,8 +99,12 @@ class Inquiry(models.Model):
         CHOSEN = "chosen", _("Chosen by the patient")
         PRIMARY = "primary", _("Primary contact (no location given or found)")
 
-    trial = models.ForeignKey(Trial, on_delete=models.PROTECT, related_name="inquiries")
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="inquiries")
+    trial = models.ForeignKey(
+        Trial, on_delete=models.PROTECT, related_name="inquiries", verbose_name=_("trial")
+    )
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="inquiries", verbose_name=_("site")
+    )
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
     # Blank when the patient gave a phone number only.

@@ -481,7 +481,9 @@ class SiteQuerySet(models.QuerySet):
 
 
 class Site(models.Model):
-    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="sites")
+    trial = models.ForeignKey(
+        Trial, on_delete=models.CASCADE, related_name="sites", verbose_name=_("trial")
+    )
     facility = models.CharField(_("facility"), max_length=300)
     address = models.CharField(_("street address"), max_length=300, blank=True)
     city = models.CharField(_("city"), max_length=120, blank=True)
