@@ -58,10 +58,18 @@ def test_staff_without_the_permission_find_nobody_by_name(client, staff):
 def test_pre_screening_answers_are_a_table_not_json(client, staff):
     inquiry = InquiryFactory(
         prescreen_answers=[
-            {"question": "How old are you?", "answer": "45 years", "verdict": "met",
-             "criterion": "Ages: 18-80 years"},
-            {"question": "Are you pregnant or breastfeeding?", "answer": "Yes",
-             "verdict": "not_met", "criterion": "Pregnant or breastfeeding;"},
+            {
+                "question": "How old are you?",
+                "answer": "45 years",
+                "verdict": "met",
+                "criterion": "Ages: 18-80 years",
+            },
+            {
+                "question": "Are you pregnant or breastfeeding?",
+                "answer": "Yes",
+                "verdict": "not_met",
+                "criterion": "Pregnant or breastfeeding;",
+            },
         ]
     )
     response = client.get(reverse("admin:trials_inquiry_change", args=[inquiry.pk]))

@@ -146,7 +146,7 @@ def test_the_chinese_admin_has_no_english_labels(client, staff):
     assert inquiry.pk
     with translation.override("zh-hans"):
         urls = [reverse("admin:index"), reverse("admin:app_list", args=["trials"])]
-        for model, model_admin in admin.site._registry.items():
+        for model in admin.site._registry:
             if model._meta.app_label != "trials" or model._meta.model_name == "searchword":
                 continue
             info = f"admin:trials_{model._meta.model_name}"

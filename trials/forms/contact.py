@@ -305,7 +305,9 @@ class ContactForm(forms.Form):
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 
-    def __init__(self, *args, trial: Trial, prescreen_answers: list | None = None, **kwargs) -> None:
+    def __init__(
+        self, *args, trial: Trial, prescreen_answers: list | None = None, **kwargs
+    ) -> None:
         # Ids of its own: the trial page has other forms with an email field.
         kwargs.setdefault("auto_id", "contact-%s")
         super().__init__(*args, **kwargs)
@@ -462,9 +464,7 @@ class ContactForm(forms.Form):
     def _clean_abroad_consent(self, data: dict, site: Site) -> None:
         """A center outside the patient's country needs their consent to send there."""
         country = region_code_for(site.country)
-        data["abroad"] = bool(
-            self.patient_country and country and country != self.patient_country
-        )
+        data["abroad"] = bool(self.patient_country and country and country != self.patient_country)
         if not data["abroad"] or data.get("abroad_consent"):
             return
         self.add_error(
