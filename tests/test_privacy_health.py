@@ -306,3 +306,12 @@ def test_beat_anonymises_inquiries_past_the_retention_period(settings):
 def test_subscribers_health_fields_are_listed_as_masked():
     assert set(Subscription.HEALTH_FIELDS) >= {"interests", "place_text", "latitude", "longitude"}
     assert "prescreen_answers" in Inquiry.HEALTH_FIELDS
+
+
+def test_staff_see_when_each_consent_was_given(client, trial):
+    client.post(contact_url(trial), form_data(message="I have a sarcoma.", health_consent="on"))
+    inquiry = Inquiry.objects.get()
+    staff(client, may_see=False)
+    text = page_text(client.get(reverse("admin:trials_inquiry_change", args=[inquiry.pk])))
+    assert "Consent to send health information given at:" in text
+    assert "Consent to send it abroad given at: -" in text
