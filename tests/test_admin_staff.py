@@ -172,3 +172,12 @@ def test_the_stats_show_a_median_only_with_five_answers(client, staff):
         first_response_at=now - datetime.timedelta(days=2, hours=-6),
     )
     assert f"Quiet Hospital , Hangzhou {site.trial.nct_id} 5 5 4.0" in page_text(client.get(stats))
+
+
+def test_staff_who_only_view_a_trial_read_its_ages_in_years(client):
+    user = User.objects.create_user("viewer", "viewer@example.org", "pw", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_trial"))
+    client.force_login(user)
+    trial = TrialFactory(minimum_age_days=18 * 365, maximum_age_days=None)
+    text = page_text(client.get(f"{ADMIN}trials/trial/{trial.pk}/change/"))
+    assert "Minimum age (years): 18" in text and "6570" not in text

@@ -331,6 +331,34 @@ class TrialAdmin(RegistryScaleAdmin):
         url = reverse("admin:trials_trial_record", args=[trial.pk])
         return format_html('<a href="{}">{}</a>', url, _("Open the registry record (JSON)"))
 
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.has_change_permission(request, obj):
+            return fieldsets  # the form's AgeInYearsField shows and takes years
+        # Read-only, the stored days would show: years instead.
+        ages = {"minimum_age_days": "minimum_age_years", "maximum_age_days": "maximum_age_years"}
+
+        def swapped(names):
+            return [
+                tuple(ages.get(n, n) for n in name)
+                if isinstance(name, tuple | list)
+                else ages.get(name, name)
+                for name in names
+            ]
+
+        return [
+            (title, {**options, "fields": swapped(options["fields"])})
+            for title, options in fieldsets
+        ]
+
+    @admin.display(description=_("minimum age (years)"))
+    def minimum_age_years(self, trial: Trial):
+        return AgeInYearsField().prepare_value(trial.minimum_age_days)
+
+    @admin.display(description=_("maximum age (years)"))
+    def maximum_age_years(self, trial: Trial):
+        return AgeInYearsField().prepare_value(trial.maximum_age_days)
+
     def record_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         trial = self.get_object(request, object_id)
         if trial is None or not self.has_view_permission(request, trial):
