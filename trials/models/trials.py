@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import get_language, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from trials.contacts import BACKUP_CONTACT, CENTRAL_CONTACT, is_placeholder
+from trials.contacts import BACKUP_CONTACT, CENTRAL_CONTACT, is_placeholder, tel
 from trials.translations import (
     TranslatedText,
     site_languages,
@@ -591,11 +591,19 @@ class Site(models.Model):
         return not is_placeholder(self.contact_name)
 
     @property
+    def contact_tel(self) -> str:
+        """The contact's phone for a tel: link ('+15550100,204')."""
+        return tel(self.contact_phone)
+
+    @property
     def contact_initials(self) -> str:
         """For the avatar on the contact card: 'WE' for 'Wei Example'; a
-        placeholder's site instead ('EH' for 'Example Hospital')."""
+        placeholder's site instead ('EH' for 'Example Hospital'), or its
+        city where the site is a placeholder too ('Site 007-556-A')."""
         # A placeholder ("Site Public Contact") is no person to draw.
         name = self.contact_name if self.contact_is_person else self.facility
+        if not self.contact_is_person and is_placeholder(self.facility):
+            name = self.city
         words = [w for w in name.split() if w[:1].isalpha()]
         return "".join(w[0] for w in words[:2]).upper() or "?"
 
