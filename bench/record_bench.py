@@ -67,8 +67,7 @@ def main() -> None:
             ],
         },
         "outcomesModule": {
-            kind: [{"measure": "<" * 254, "timeFrame": "<" * 254, "description": worst_text}]
-            * 200
+            kind: [{"measure": "<" * 254, "timeFrame": "<" * 254, "description": worst_text}] * 200
             for kind in ("primaryOutcomes", "secondaryOutcomes", "otherOutcomes")
         },
     }

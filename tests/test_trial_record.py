@@ -290,6 +290,10 @@ def test_the_registry_text_is_marked_english_and_shown_in_chinese_headings(clien
     html = response.content.decode()
     assert '<p class="fw-semibold mb-1" lang="en">Major wound complications</p>' in html
     assert '<span lang="en">SBRT then surgery</span>' in html
+    # Full-width punctuation, no stray space before the registry's words.
+    assert '时间范围：<span lang="en">3 years</span>' in html
+    assert '（又称 <span lang="en">SBRT</span>）' in html
+    assert '电话：<a href="tel:+8657100000100">+86 571 0000 0100</a>' in html
 
 
 @pytest.mark.parametrize(

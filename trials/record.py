@@ -31,7 +31,6 @@ from trials.contacts import (
     CENTRAL_CONTACT,
     is_placeholder,
     phone_with_extension,
-    tel,
 )
 from trials.models import Trial
 
@@ -227,10 +226,6 @@ class CentralContact:
     @property
     def role_label(self) -> str:
         return _code_label(CONTACT_ROLES, self.role) if self.role else ""
-
-    @property
-    def tel(self) -> str:
-        return tel(self.phone)
 
 
 @dataclass

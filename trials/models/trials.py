@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import get_language, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from trials.contacts import BACKUP_CONTACT, CENTRAL_CONTACT, is_placeholder, tel
+from trials.contacts import BACKUP_CONTACT, CENTRAL_CONTACT, is_placeholder
 from trials.translations import (
     TranslatedText,
     site_languages,
@@ -589,11 +589,6 @@ class Site(models.Model):
     def contact_is_person(self) -> bool:
         """False for the registry's placeholders ("Site Public Contact")."""
         return not is_placeholder(self.contact_name)
-
-    @property
-    def contact_tel(self) -> str:
-        """The contact's phone for a tel: link ('+15550100,204')."""
-        return tel(self.contact_phone)
 
     @property
     def contact_initials(self) -> str:

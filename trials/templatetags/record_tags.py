@@ -8,11 +8,33 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from trials.contacts import tel
 from trials.record import RecordDate, trial_record
 
 register = template.Library()
 
 register.simple_tag(trial_record, name="trial_record")
+
+
+# Links and marks that go inside a translated sentence ("Phone: %(phone)s",
+# "时间范围：%(time_frame)s"), where the translation places them.
+@register.filter
+def tel_link(number: str) -> SafeString:
+    """'+1 555 0100 ext. 12' as a link that dials it."""
+    if not number:
+        return mark_safe("")
+    return format_html('<a href="tel:{}">{}</a>', tel(number), number)
+
+
+@register.filter
+def mailto_link(address: str) -> SafeString:
+    return format_html('<a href="mailto:{}">{}</a>', address, address) if address else ""
+
+
+@register.filter
+def lang_en(text: str) -> SafeString:
+    """Registry text (escaped, or already safe HTML) marked as English."""
+    return format_html('<span lang="en">{}</span>', text)
 
 
 @register.filter
