@@ -43,6 +43,7 @@ MAX_CONTACTS = 4
 # Outcomes shown before "show N more" (collapsed on every screen, so a phone
 # scrolls past a long list in one tap).
 OUTCOMES_OPEN = 5
+ARMS_OPEN = 4
 # Registry text longer than this is folded under its first words.
 LONG_TEXT = 300
 # The most registry text (characters, escaped) these sections show: with the
@@ -247,6 +248,14 @@ class TrialRecord:
     central_contacts: list[CentralContact] = field(default_factory=list)
     # Some of the registry's text is left out to keep the page short.
     shortened: bool = False
+
+    @property
+    def arms_open(self) -> list[Arm]:
+        return self.arms[:ARMS_OPEN]
+
+    @property
+    def arms_folded(self) -> list[Arm]:
+        return self.arms[ARMS_OPEN:]
 
     @property
     def arms_not_shown(self) -> int:
