@@ -269,10 +269,6 @@ class TrialRecord:
     def has_outcomes(self) -> bool:
         return bool(self.primary_outcomes or self.secondary_outcomes or self.other_outcomes)
 
-    @property
-    def has_dates(self) -> bool:
-        return bool(self.start or self.primary_completion or self.completion)
-
 
 def record_parts(trial: Trial) -> dict:
     """The parts of the stored record the page reads. A trial read without its
