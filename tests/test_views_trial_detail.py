@@ -220,9 +220,10 @@ def test_it_shows_the_sites_and_the_primary_contact(client, trial):
     assert "Second Affiliated Hospital, Zhejiang University Hangzhou, Zhejiang, China" in text
     assert "Ningbo Cancer Centre Ningbo, Zhejiang, China Recruiting" in text
     assert "Languages: Chinese (Simplified), English" in text
-    # "Study Coordinator" is a registry placeholder, shown as listed; the
-    # avatar draws the hospital, not a person called "SC".
-    assert "SA Primary Contact Study Coordinator" in text
+    # "Study Coordinator" is a registry placeholder, not a person: the card
+    # names the hospital, and the avatar draws it, not a person called "SC".
+    assert "SA Primary Contact Second Affiliated Hospital, Zhejiang University" in text
+    assert "Primary Contact Study Coordinator" not in text
     assert "Other languages supported: Chinese (Simplified), English" in text
 
 

@@ -27,6 +27,13 @@ PLACEHOLDER_RE = re.compile(
         | call\s+.*
         | .*\b(medical\s+information|call\s+center|call\s+centre|hotline)\b.*
         | .*\b(pharmaceuticals?|pharma|inc|ltd|llc|gmbh|corporation|company|clinical\s+trials?)\.?$
+        # A numbered or generic site: "Research Site", "Novartis Investigative
+        # Site", "Pfizer Investigational Site", "Local Institution - 0042".
+        | .*\b(research|investigative|investigational|study|clinical|trial)\s+sites?\b.*
+        | (local\s+)?institution(\s*[-#:]?\s*[\w\-]*\d[\w\-]*)?
+        | reference\s+study\b.*                # "Reference Study ID Number: WO12345 …"
+        | .*\b(toll[\s-]?free|transparency)\b.*
+        | contact\s+for\b.*
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -39,6 +46,15 @@ def is_placeholder(name: str) -> bool:
     if not any(ch.isalpha() for ch in name):
         return True
     return bool(PLACEHOLDER_RE.match(name))
+
+
+def tel(number: str) -> str:
+    """For a tel: link: '+15550100,204' from '+1 555 0100 ext. 204' (a comma
+    waits, then dials the extension)."""
+    number, _, extension = number.partition(" ext. ")
+    digits = "".join(ch for ch in number if ch.isdigit() or ch == "+")
+    extension = "".join(ch for ch in extension if ch.isdigit())
+    return f"{digits},{extension}" if extension else digits
 
 
 def phone_with_extension(contact: dict) -> str:

@@ -596,9 +596,12 @@ class Site(models.Model):
     @property
     def contact_initials(self) -> str:
         """For the avatar on the contact card: 'WE' for 'Wei Example'; a
-        placeholder's site instead ('EH' for 'Example Hospital')."""
+        placeholder's site instead ('EH' for 'Example Hospital'), or its
+        city where the site is a placeholder too ('Site 007-556-A')."""
         # A placeholder ("Site Public Contact") is no person to draw.
         name = self.contact_name if self.contact_is_person else self.facility
+        if not self.contact_is_person and is_placeholder(self.facility):
+            name = self.city
         words = [w for w in name.split() if w[:1].isalpha()]
         return "".join(w[0] for w in words[:2]).upper() or "?"
 
