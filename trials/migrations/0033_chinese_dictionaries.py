@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trials', '0026_import_jobs'),
+        ('trials', '0030_privacy_staff'),
     ]
 
     operations = [
