@@ -14,9 +14,10 @@
   if (site && language && data) {
     var languagesBySite = JSON.parse(data.textContent);
     var narrow = function () {
-      var allowed = languagesBySite[site.value];
+      // A site not listed by itself speaks what most sites speak ("*").
+      var allowed = site.value ? languagesBySite[site.value] || languagesBySite["*"] : undefined;
       Array.prototype.forEach.call(language.options, function (option) {
-        var hidden = Boolean(allowed && option.value && allowed.indexOf(option.value) === -1);
+        var hidden = Boolean(allowed && allowed.length && option.value && allowed.indexOf(option.value) === -1);
         option.hidden = hidden;
         option.disabled = hidden;
         if (hidden && option.selected) {

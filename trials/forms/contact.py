@@ -23,7 +23,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from trials.distance import Origin, place_resolve
+from trials.distance import Origin, haversine_km, place_resolve
 from trials.emails import has_control_characters
 from trials.models import Language, Site, Trial
 from trials.models.inquiries import ContactMethod
@@ -33,7 +33,14 @@ from trials.translations import TranslatedText, translated
 
 NAME_MAX_LENGTH = 100
 MESSAGE_MAX_LENGTH = 2000
-SITE_CHOICES_SHOWN = 25
+# The site choice lists every recruiting site of a trial (records list 700 and
+# more), nearest first and grouped by country; beyond this many, the nearest
+# (or those of the country asked for) and a way to narrow the list, so that a
+# 2,000-site trial's page stays within its size (tests/test_place_through.py).
+SITE_CHOICES_SHOWN = 800
+# ... and options up to this many bytes of HTML: facility names run long.
+SITE_CHOICE_BYTES = 80_000
+OPTION_MARKUP_BYTES = len('<option value="1234567"></option> ')
 # Inside a name: letters and marks of any script, spaces and these.
 NAME_PUNCTUATION = set("'’-‐.·・‧ ")
 # Control characters other than tab and line breaks (which only the message keeps).
@@ -198,6 +205,23 @@ def _site_label(site: Site) -> TranslatedText:
     return TranslatedText(label, language=facility.language, fallback=facility.fallback)
 
 
+def _site_option_label(site: Site, *, with_languages: bool) -> TranslatedText:
+    """Inside its country's group: the center and its city (and state), short,
+    as a trial's hundreds of options add up; its languages where the sites differ."""
+    facility, place = translated(site, "facility"), site.place_of("city", "state")
+    label = f"{facility} — {place}" if place else str(facility)
+    if with_languages and site.language_labels:
+        label += " · " + ", ".join(site.language_labels)
+    return TranslatedText(label, language=facility.language, fallback=facility.fallback)
+
+
+def _most_common(values: list[tuple]) -> tuple:
+    counts: dict[tuple, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return max(counts, key=counts.__getitem__) if counts else ()
+
+
 class LanguageTaggedSelect(forms.Select):
     """Options whose label is in another language than the page say so (lang=)."""
 
@@ -306,13 +330,22 @@ class ContactForm(forms.Form):
     )
 
     def __init__(
-        self, *args, trial: Trial, prescreen_answers: list | None = None, **kwargs
+        self,
+        *args,
+        trial: Trial,
+        prescreen_answers: list | None = None,
+        origin: Origin | None = None,
+        country: str = "",
+        **kwargs,
     ) -> None:
         # Ids of its own: the trial page has other forms with an email field.
         kwargs.setdefault("auto_id", "contact-%s")
         super().__init__(*args, **kwargs)
         self.trial = trial
         self.prescreen_answers = prescreen_answers or []
+        # Where the patient searched from, and a country they narrowed the
+        # choice of sites to (the GET form beside it, trials/site_list.py).
+        self.origin, self.country = origin, country
         self.sites = {str(site.pk): site for site in choosable_sites(trial)}
         self.patient_country = _patient_country()
         if not self._abroad_possible():
@@ -336,22 +369,83 @@ class ContactForm(forms.Form):
         self.helper = self._helper()
 
     def _bound_site_list(self) -> None:
-        """Offer at most SITE_CHOICES_SHOWN sites (primary contact first) and the one
-        asked for: a trial may list 700 sites. Any of them may still be posted, and
-        each site on the trial page links here with ?site=."""
-        shown = list(self.sites)[:SITE_CHOICES_SHOWN]
+        """Every choosable site, grouped by country (<optgroup>): nearest first
+        when the place is known (groups in the order of their nearest site), else
+        the primary contact's country first and by city. In a country asked for,
+        only its sites. At most SITE_CHOICES_SHOWN in SITE_CHOICE_BYTES of HTML, and
+        always the one asked for;
+        any of them may still be posted (validated against self.sites)."""
+        sites = list(self.sites.values())
+        countries: dict[str, int] = {}
+        for site in sites:
+            countries[site.country] = countries.get(site.country, 0) + 1
+        self.site_countries = sorted((name, n) for name, n in countries.items() if name)
+        self.country = self.country if self.country in countries else ""
+        if self.country:
+            sites = [site for site in sites if site.country == self.country]
+        self.site_distances: dict[str, float] = {}
+        if self.origin is not None:
+            origin = self.origin
+            for site in sites:
+                if site.latitude is not None and site.longitude is not None:
+                    self.site_distances[str(site.pk)] = haversine_km(
+                        origin.latitude, origin.longitude, site.latitude, site.longitude
+                    )
+            far = float("inf")
+            sites.sort(key=lambda site: self.site_distances.get(str(site.pk), far))
+        else:
+            primary = next((site.country for site in sites if site.is_primary_contact), None)
+            sites.sort(
+                key=lambda site: (
+                    not site.is_primary_contact,
+                    site.country != primary,
+                    site.country,
+                    site.city,
+                    site.facility,
+                )
+            )
+        self.sites_in_choice = len(sites)
+        candidates = sites[:SITE_CHOICES_SHOWN]
+        # Languages in each option only where the listed sites differ in them.
+        self.common_languages = _most_common([tuple(site.languages) for site in candidates])
+        differ = any(tuple(site.languages) != self.common_languages for site in candidates)
+        # Options until the choice's HTML reaches its budget (names run long).
+        labels: dict[str, TranslatedText] = {}
+        size = 0
+        for site in candidates:
+            label = _site_option_label(site, with_languages=differ)
+            size += len(str(label).encode()) + OPTION_MARKUP_BYTES
+            if size > SITE_CHOICE_BYTES:
+                break
+            labels[str(site.pk)] = label
         wanted = str(self.data.get(self.add_prefix("site")) or self.initial.get("site") or "")
-        if wanted in self.sites and wanted not in shown:
-            shown.append(wanted)
-        self.shown_sites = shown
+        if wanted in self.sites and wanted not in labels:
+            labels[wanted] = _site_option_label(self.sites[wanted], with_languages=differ)
+        self.shown_sites = list(labels)
+        groups: dict[str, list] = {}
+        for pk, label in labels.items():
+            groups.setdefault(self.sites[pk].country, []).append((pk, label))
         self.fields["site"].widget.choices = self.fields["site"].choices[:1] + [
-            (pk, _site_label(self.sites[pk])) for pk in shown
+            (country or _("Country not given"), options) for country, options in groups.items()
         ]
 
     @property
+    def sites_left_out(self) -> int:
+        """Sites the choice does not list (beyond SITE_CHOICES_SHOWN, or in
+        other countries than the one asked for)."""
+        return len(self.sites) - len(self.shown_sites)
+
+    @property
     def site_languages(self) -> dict[str, list[str]]:
-        """{site id: language codes}, for the script that narrows the language list."""
-        return {pk: list(self.sites[pk].languages or []) for pk in self.shown_sites}
+        """{site id: language codes} for the script that narrows the language
+        list: "*" for most listed sites, then those whose languages differ
+        (hundreds of sites, mostly alike, in a few bytes)."""
+        languages = {"*": list(self.common_languages)} if self.common_languages else {}
+        for pk in self.shown_sites:
+            codes = tuple(self.sites[pk].languages)
+            if codes != self.common_languages:
+                languages[pk] = list(codes)
+        return languages
 
     def _languages(self) -> list[tuple[str, str]]:
         labels = dict(Language.choices)

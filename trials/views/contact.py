@@ -25,6 +25,7 @@ from trials.ratelimit import client_ip, mailbox_key, rate_limited
 from trials.recipients import REACHES_THE_SITE, phones_for
 from trials.routing import place_suggestions
 from trials.services import inquiry_submit
+from trials.site_list import AskedPlace, asked_place
 
 # What the confirmation page shows, kept in the session (nothing in the URL).
 SENT_KEY = "contact_sent"
@@ -57,12 +58,13 @@ def _over_limit(request: HttpRequest) -> bool:
     )
 
 
-def _initial(request: HttpRequest) -> dict:
-    """?site= and ?location= from links such as "write to this site"."""
-    return {
-        "site": request.GET.get("site", "")[:20],
-        "location": request.GET.get("location", "")[:200],
-    }
+def _initial(request: HttpRequest, place: AskedPlace) -> dict:
+    """?site= and the place from links such as "write to this site" and from a
+    search (?location=, ?place=, ?site_near=, ?lat=&lon=)."""
+    initial = {"site": request.GET.get("site", "")[:20], "location": place.text}
+    if place.latitude is not None:
+        initial.update(location=place.label, lat=place.latitude, lon=place.longitude)
+    return initial
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -73,8 +75,16 @@ def contact(request: HttpRequest, nct_id: str) -> HttpResponse:
         canonical = reverse("trials:contact", args=[trial.nct_id])
         if request.path != canonical:
             return redirect(canonical, permanent=True)
-        form = ContactForm(trial=trial, initial=_initial(request))
-        return render(request, "trials/contact.html", {"trial": trial, "contact_form": form})
+        # The place and country narrow and order the choice of sites (no JavaScript needed).
+        place = asked_place(request.GET)
+        form = ContactForm(
+            trial=trial,
+            origin=place.origin,
+            country=request.GET.get("site_country", "")[:80],
+            initial=_initial(request, place),
+        )
+        context = {"trial": trial, "contact_form": form, "asked_place": place}
+        return render(request, "trials/contact.html", context)
 
     if _over_limit(request):
         response = render(request, "429.html", status=429)

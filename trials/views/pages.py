@@ -20,15 +20,18 @@ from trials.pagecache import (
     trials_key,
 )
 from trials.registry_sync import last_sync_day, registry_data_as_of
-from trials.site_list import region_of, site_listing
+from trials.routing import nearest_site_for
+from trials.site_list import asked_place, region_of, site_listing
 
 # The raw registry record can be large and no page shows it.
 NOT_SHOWN = ("source_record",)
 # The home page shows the most recently updated recruiting trials; the list
 # page ("See all trials") has the rest. Tens of thousands recruit at once.
 HOME_TRIALS = 6
-# The trial page's own query parameters for its list of sites.
-SITE_PARAMETERS = ("site_near", "site_country", "site_page")
+# The trial page's own query parameters for its list of sites, and the place
+# a search carries to it (trials/site_list.py): the cached list and contact
+# card are for requests without any of them.
+SITE_PARAMETERS = ("site_near", "site_country", "site_page", "place", "lat", "lon")
 
 
 @require_safe
@@ -89,12 +92,21 @@ def trial_detail(request: HttpRequest, nct_id: str, slug: str = "") -> HttpRespo
         trial.prefetch_sites()
         return list(trial.sites.all())
 
+    # Where the patient searched from, and a country they narrowed the sites to.
+    place = asked_place(request.GET)
+    country = request.GET.get("site_country", "")[:80]
+
     def primary_site():
         trial.prefetch_sites()
-        return trial.primary_site
+        # With a place, the recruiting site nearest to it is the one to contact.
+        nearest = nearest_site_for(trial.sites.all(), place.origin) if place.origin else None
+        return nearest[0] if nearest else trial.primary_site
 
     # The sites and the form are read only when a cached part of the page is
-    # rendered again (trials/pagecache.py): on most requests, never.
+    # rendered again (trials/pagecache.py): on most requests, never. A place
+    # or a country asked for gets its own list and form, never cached: at
+    # registry scale (60,000 trials, any place in the world) such variants
+    # would fill the cache with parts nobody asks for twice.
     context = {
         "trial": trial,
         "sites": SimpleLazyObject(sites),
@@ -103,18 +115,26 @@ def trial_detail(request: HttpRequest, nct_id: str, slug: str = "") -> HttpRespo
         "site_listing": SimpleLazyObject(
             lambda: site_listing(
                 trial=_with_sites(trial),
-                place=_printable(request.GET.get("site_near", ""))[:200],
-                country=request.GET.get("site_country", "")[:80],
+                place=place,
+                country=country,
                 page=request.GET.get("site_page"),
                 region=region,
             )
         ),
         "sites_cached": not any(request.GET.get(name) for name in SITE_PARAMETERS),
         "sites_variant": region,
+        "asked_place": place,
         "primary_site": SimpleLazyObject(primary_site),
         "faq_entries": FaqEntry.objects.published().for_every_trial(),
         "trial_faq_entries": trial.faq_entries.published(),
-        "contact_form": SimpleLazyObject(lambda: ContactForm(trial=trial)),
+        "contact_form": SimpleLazyObject(
+            lambda: ContactForm(
+                trial=_with_sites(trial),
+                origin=place.origin,
+                country=country,
+                initial=_contact_initial(place),
+            )
+        ),
         "registry_as_of": registry_data_as_of(updated_at=trial.updated_at, synced=synced),
     }
     # Kept under the version read above: were the trial edited in between, the
@@ -122,14 +142,16 @@ def trial_detail(request: HttpRequest, nct_id: str, slug: str = "") -> HttpRespo
     return render_shared_page(request, key, "trials/detail.html", context, depends_on=faq)
 
 
+def _contact_initial(place) -> dict:
+    """The form's "Where are you?" filled with the place the patient searched from."""
+    if place.latitude is not None:
+        return {"location": place.label, "lat": place.latitude, "lon": place.longitude}
+    return {"location": place.text} if place.text else {}
+
+
 def _with_sites(trial: Trial) -> Trial:
     trial.prefetch_sites()
     return trial
-
-
-def _printable(text: str) -> str:
-    # No place name has control characters, and PostgreSQL refuses NUL in a query.
-    return "".join(c for c in text if c.isprintable())
 
 
 @require_safe

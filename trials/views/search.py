@@ -75,6 +75,18 @@ def _wider(request: HttpRequest, results: Results | None) -> dict:
     }
 
 
+def _place_query(form: SearchForm) -> str:
+    """The searched place for the links to each trial ("place=杭州", or the
+    browser's coordinates to about a kilometre), so the trial page lists its
+    sites nearest it first (trials/site_list.py)."""
+    data = form.cleaned_data
+    if data.get("origin") is None:
+        return ""
+    if data.get("lat") is not None and data.get("lon") is not None:
+        return urlencode({"lat": f"{data['lat']:.2f}", "lon": f"{data['lon']:.2f}"})
+    return urlencode({"place": data["place"]})
+
+
 @require_safe
 def trial_list(request: HttpRequest) -> HttpResponse:
     nct_id = nct_id_in(request.GET.get("q", ""))
@@ -94,6 +106,7 @@ def trial_list(request: HttpRequest) -> HttpResponse:
         "criteria": criteria,
         "page_query": _query_with(request),
         "active_filters": _active_filters(criteria),
+        "place_query": _place_query(form),
     }
 
     def results_html() -> str:
