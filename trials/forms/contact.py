@@ -196,15 +196,6 @@ def _patient_country() -> str | None:
     return LANGUAGE_COUNTRIES.get((get_language() or "").lower())
 
 
-def _site_label(site: Site) -> TranslatedText:
-    """The center in the page's language where staff have named it, else as registered."""
-    facility, place = translated(site, "facility"), site.place
-    label = f"{facility} — {place}" if place else facility
-    if site.language_labels:
-        label += " · " + ", ".join(site.language_labels)
-    return TranslatedText(label, language=facility.language, fallback=facility.fallback)
-
-
 def _site_option_label(site: Site, *, with_languages: bool) -> TranslatedText:
     """Inside its country's group: the center and its city (and state), short,
     as a trial's hundreds of options add up; its languages where the sites differ."""
@@ -351,8 +342,10 @@ class ContactForm(forms.Form):
         if not self._abroad_possible():
             del self.fields["abroad_consent"]
         self.no_route_site: Site | None = None
+        # Every choosable site may be posted (what is checked); the widget shows
+        # them as _bound_site_list sets, with their labels.
         self.fields["site"].choices = [("", _("The study center nearest to me"))] + [
-            (pk, _site_label(site)) for pk, site in self.sites.items()
+            (pk, pk) for pk in self.sites
         ]
         self._bound_site_list()
         self.fields["preferred_language"].choices = [("", _("No preference"))] + [
