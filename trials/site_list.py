@@ -158,6 +158,18 @@ class SiteListing:
         return bool(self.place) and not self.place_found
 
 
+def _read_contacts(sites: list[Site]) -> None:
+    """The registry contacts (their phones) of the sites shown, in one query:
+    the trial's sites are read without them (Trial.prefetch_sites)."""
+    deferred = [site for site in sites if "contacts" in site.get_deferred_fields()]
+    if deferred:
+        contacts = dict(
+            Site.objects.filter(pk__in=[site.pk for site in deferred]).values_list("pk", "contacts")
+        )
+        for site in deferred:
+            site.contacts = contacts.get(site.pk) or []
+
+
 def _distance(site: Site, origin: Origin | None) -> float | None:
     if origin is None or site.latitude is None or site.longitude is None:
         return None
@@ -217,6 +229,7 @@ def site_listing(
     pages = max(1, -(-len(rows) // SITES_PER_PAGE))
     number = _page_number(page, pages)
     shown = rows[(number - 1) * SITES_PER_PAGE : number * SITES_PER_PAGE]
+    _read_contacts([site for site, _distance in shown])
     query = {**asked.query(), **({"site_country": country} if country else {})}
     return SiteListing(
         sites=[ListedSite(site, distance, site_phones(site)) for site, distance in shown],
