@@ -21,7 +21,7 @@ from trials.pagecache import (
 )
 from trials.registry_sync import last_sync_day, registry_data_as_of
 from trials.routing import nearest_site_for
-from trials.site_list import asked_place, region_of, site_listing
+from trials.site_list import AskedPlace, asked_place, region_of, site_listing
 
 # The raw registry record can be large and no page shows it.
 NOT_SHOWN = ("source_record",)
@@ -142,7 +142,7 @@ def trial_detail(request: HttpRequest, nct_id: str, slug: str = "") -> HttpRespo
     return render_shared_page(request, key, "trials/detail.html", context, depends_on=faq)
 
 
-def _contact_initial(place) -> dict:
+def _contact_initial(place: AskedPlace) -> dict:
     """The form's "Where are you?" filled with the place the patient searched from."""
     if place.latitude is not None:
         return {"location": place.label, "lat": place.latitude, "lon": place.longitude}
