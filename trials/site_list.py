@@ -54,6 +54,10 @@ class AskedPlace:
     def label(self) -> str:
         return self.origin.label if self.origin else self.text
 
+    @property
+    def query_string(self) -> str:
+        return urlencode(self.query())
+
     def query(self) -> dict[str, str]:
         """The parameters that carry this place to another page."""
         if self.latitude is not None and self.longitude is not None:

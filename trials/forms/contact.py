@@ -41,8 +41,11 @@ MESSAGE_MAX_LENGTH = 2000
 # (or those of the country asked for) and a way to narrow the list, so that a
 # 2,000-site trial's page stays within its size (tests/test_place_through.py).
 SITE_CHOICES_SHOWN = 800
-# ... and options up to this many bytes of HTML: facility names run long.
+# ... and options up to this many bytes of HTML: facility names run long. On
+# the trial page, beside the whole registry record, fewer: the nearest, with
+# a link to the contact page's list of them all.
 SITE_CHOICE_BYTES = 80_000
+TRIAL_PAGE_SITE_CHOICE_BYTES = 12_000
 OPTION_MARKUP_BYTES = len('<option value="1234567"></option> ')
 # Inside a name: letters and marks of any script, spaces and these.
 NAME_PUNCTUATION = set("'’-‐.·・‧ ")
@@ -352,6 +355,7 @@ class ContactForm(forms.Form):
         prescreen_answers: list | None = None,
         origin: Origin | None = None,
         country: str = "",
+        choice_bytes: int = SITE_CHOICE_BYTES,
         **kwargs,
     ) -> None:
         # Ids of its own: the trial page has other forms with an email field.
@@ -362,6 +366,7 @@ class ContactForm(forms.Form):
         # Where the patient searched from, and a country they narrowed the
         # choice of sites to (the GET form beside it, trials/site_list.py).
         self.origin, self.country = origin, country
+        self.choice_bytes = choice_bytes
         self.sites = {str(site.pk): site for site in choosable_sites(trial)}
         self.patient_country = _patient_country()
         if not self._abroad_possible():
@@ -433,7 +438,7 @@ class ContactForm(forms.Form):
         for site in candidates:
             label = _site_option_label(site, with_languages=differ)
             size += len(str(label).encode()) + OPTION_MARKUP_BYTES
-            if size > SITE_CHOICE_BYTES:
+            if size > self.choice_bytes:
                 break
             labels[str(site.pk)] = label
         wanted = str(self.data.get(self.add_prefix("site")) or self.initial.get("site") or "")

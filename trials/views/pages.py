@@ -8,6 +8,7 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
 from trials.forms import ContactForm
+from trials.forms.contact import TRIAL_PAGE_SITE_CHOICE_BYTES
 from trials.models import FaqEntry, Trial
 from trials.pagecache import (
     NOTES_COOKIE,
@@ -133,6 +134,7 @@ def trial_detail(request: HttpRequest, nct_id: str, slug: str = "") -> HttpRespo
                 origin=place.origin,
                 country=country,
                 initial=_contact_initial(place),
+                choice_bytes=TRIAL_PAGE_SITE_CHOICE_BYTES,
             )
         ),
         "registry_as_of": registry_data_as_of(updated_at=trial.updated_at, synced=synced),
