@@ -7,9 +7,9 @@
 Run through pytest-django (its own test database, the test settings). Trials
 of 10, 715 and 2,000 recruiting sites in three countries with long facility
 names (64 characters, as tests/test_place_through.py), each page asked for
-without a place, near a city (?place=Jinan), the same in Chinese and narrowed
-to one country. Prints bytes of HTML and their ratio to the 10-site page,
-the median time of 15 requests of each kind after one warm-up, and how many
+without a place, near a city (?place=Jinan), the same in Chinese, narrowed
+to one country, and the contact form's own page near the city. Prints bytes
+of HTML and their ratio to the 10-site page, the median time of 15 requests of each kind after one warm-up, and how many
 entries 50 different places add to the "pages" cache.
 """
 
@@ -26,16 +26,18 @@ from trials.models import Place, PlaceName
 pytestmark = pytest.mark.django_db
 
 KINDS = {
-    "no place": ("", {}),
-    "near Jinan": ("", {"place": "Jinan"}),
-    "near 济南, Chinese": ("/zh-hans", {"place": "济南"}),
-    "China only": ("", {"site_country": "China"}),
+    "no place": ("", {}, ""),
+    "near Jinan": ("", {"place": "Jinan"}, ""),
+    "near 济南, Chinese": ("/zh-hans", {"place": "济南"}, ""),
+    "China only": ("", {"site_country": "China"}, ""),
+    # The form's own page, listing every site (within its own budget).
+    "contact page near Jinan": ("", {"site_near": "Jinan"}, "contact/"),
 }
 
 
-def measure(trial, prefix: str, query: dict, requests: int = 15) -> tuple[int, float]:
+def measure(trial, prefix: str, query: dict, suffix: str, requests: int = 15) -> tuple[int, float]:
     client = Client()
-    url = f"{prefix}/trials/{trial.nct_id}/"
+    url = f"{prefix}/trials/{trial.nct_id}/{suffix}"
     size = len(client.get(url, query).content)
     times = []
     for _ in range(requests):
@@ -54,8 +56,8 @@ def test_place_page_sizes_and_times():
     trials = {n: make_trial(n, f"NCT0{n:07d}") for n in (10, 715, 2000)}
     rows = {}
     for n, trial in trials.items():
-        for kind, (prefix, query) in KINDS.items():
-            rows[n, kind] = measure(trial, prefix, query)
+        for kind, (prefix, query, suffix) in KINDS.items():
+            rows[n, kind] = measure(trial, prefix, query, suffix)
     print()
     print("| sites | request | bytes | × 10-site page | median ms | × no place |")
     print("|---:|---|---:|---:|---:|---:|")
