@@ -9,8 +9,9 @@ of 10, 715 and 2,000 recruiting sites in three countries with long facility
 names (64 characters, as tests/test_place_through.py), each page asked for
 without a place, near a city (?place=Jinan), the same in Chinese, narrowed
 to one country, and the contact form's own page near the city. Prints bytes
-of HTML and their ratio to the 10-site page, the median time of 15 requests of each kind after one warm-up, and how many
-entries 50 different places add to the "pages" cache.
+of HTML and their ratio to the 10-site page, the median time of 15 requests
+of each kind after one warm-up, and how many entries 50 different places add
+to the "pages" cache.
 """
 
 import statistics
