@@ -248,6 +248,10 @@ class Trial(models.Model):
     translations = models.JSONField(_("translations"), default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # On PostgreSQL the table also has search_vector, search_rank_vector,
+    # search_conditions and site_countries, kept by triggers and read only in
+    # SQL by the search: not fields, so that Django never writes them back
+    # (trials/sql/README.md says why, trials/sql/ holds the triggers).
 
     objects = TrialQuerySet.as_manager()
 
