@@ -75,14 +75,14 @@ def test_every_file_says_what_it_does_before_its_statement():
 def test_the_newest_migration_that_applies_a_file_has_its_current_text():
     applied = applying_migrations()
     assert sorted(applied) == sorted(ALL_FILES)
-    stale = {
-        name: (applied[name][-1], sql_fingerprint(name))
+    stale = [
+        f"{name}: {applied[name][-1][0]} applied {applied[name][-1][1]}, the file is now"
+        f" {sql_fingerprint(name)}: add a migration with"
+        f" sql_apply({{{name!r}: {sql_fingerprint(name)!r}}}) (trials/sql/README.md)"
         for name in ALL_FILES
         if applied[name][-1][1] != sql_fingerprint(name)
-    }
-    # Edited a file? Add a migration that re-applies it (trials/sql/README.md)
-    # with the fingerprint shown here as the second value.
-    assert stale == {}
+    ]
+    assert stale == []
 
 
 def test_the_database_holds_exactly_the_files_functions(postgres):
