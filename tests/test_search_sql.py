@@ -128,3 +128,26 @@ def test_the_searchs_triggers_still_work_after_being_applied_from_files(postgres
             [trial.pk],
         )
         assert cursor.fetchone() == ("Medulloblastoma", ["JAPAN"], True)
+
+
+def test_a_trial_saved_by_django_keeps_its_search_words(postgres):
+    """search_vector is a model field that Django writes (empty, from a trial
+    made in Python) on every save; the trigger replaces it, so a patient still
+    finds the trial by its condition and its new sponsor."""
+    from tests.factories import ConditionFactory, TrialFactory
+    from trials.models import Trial
+    from trials.search import Criteria, trials_search
+
+    trial = TrialFactory(brief_title="Proton therapy for children")
+    trial.conditions.add(ConditionFactory(name="Medulloblastoma"))
+    assert trial.search_vector is None  # as made in Python
+    trial.lead_sponsor = "Lakeside Children's Hospital"
+    trial.save()
+
+    trial.refresh_from_db()
+    assert "'medulloblastoma':5A" in trial.search_vector
+    assert "'lakesid'" in trial.search_vector
+    for words in ("medulloblastoma", "lakeside"):
+        found = trials_search(criteria=Criteria(q=words)).trials
+        assert [t.brief_title for t in found] == ["Proton therapy for children"]
+    assert Trial.objects.filter(search_vector__isnull=True).count() == 0
