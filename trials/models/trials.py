@@ -6,9 +6,11 @@ import statistics
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Case, F, Min, When
+from django.db.models import Case, F, Min, Q, When
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.urls import reverse
 from django.utils import timezone
@@ -248,6 +250,16 @@ class Trial(models.Model):
     translations = models.JSONField(_("translations"), default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The words the search matches, written by the database on PostgreSQL
+    # (trigger trials_trial_search_vector, trials/sql/): title and conditions
+    # (A), official title, keywords, sponsor (B), registry concepts (C), and
+    # in search_vector the summary and description too (D). Whatever Django
+    # writes here is replaced: the trigger runs on every insert and on every
+    # save that writes the title. Empty on SQLite, which searches otherwise.
+    # search_conditions and site_countries stay database columns only
+    # (trials/sql/README.md says why).
+    search_vector = SearchVectorField(null=True, editable=False)
+    search_rank_vector = SearchVectorField(null=True, editable=False)
 
     objects = TrialQuerySet.as_manager()
 
@@ -255,7 +267,29 @@ class Trial(models.Model):
         ordering = ["-last_updated", "nct_id"]
         verbose_name = _("trial")
         verbose_name_plural = _("trials")
-        indexes = [models.Index(fields=["published", "overall_status"])]
+        indexes = [
+            models.Index(fields=["published", "overall_status"]),
+            # Unquoted words anywhere; the default search (recruiting).
+            GinIndex(
+                fields=["search_vector"], name="trials_trial_search", condition=Q(published=True)
+            ),
+            GinIndex(
+                fields=["search_vector"],
+                name="trials_trial_search_recruiting",
+                condition=Q(published=True, overall_status="RECRUITING"),
+            ),
+            # The ranked tier: words in the title, conditions, keywords, concepts.
+            GinIndex(
+                fields=["search_rank_vector"],
+                name="trials_trial_search_title",
+                condition=Q(published=True),
+            ),
+            GinIndex(
+                fields=["search_rank_vector"],
+                name="trials_trial_title_recruiting",
+                condition=Q(published=True, overall_status="RECRUITING"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.nct_id}: {self.brief_title}"
