@@ -62,7 +62,7 @@ RECRUITING = models.Q(("overall_status", "RECRUITING"), ("published", True))
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("trials", "0026_import_jobs"),
+        ("trials", "0030_privacy_staff"),
     ]
 
     operations = [
