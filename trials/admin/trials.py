@@ -80,7 +80,8 @@ class TrialFields(forms.ModelForm):
         }
 
 
-TrialForm = translations_form(Trial, ("lay_summary",), base=TrialFields)
+# A Chinese title beside the registry's English one: the page shows both.
+TrialForm = translations_form(Trial, ("brief_title", "lay_summary"), base=TrialFields)
 
 
 class PhaseFilter(admin.SimpleListFilter):
@@ -137,7 +138,18 @@ class TrialAdmin(RegistryScaleAdmin):
     ]
     actions = ["publish", "unpublish"]
     fieldsets = [
-        (None, {"fields": ["nct_id", "brief_title", "slug", "official_title", "published"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "nct_id",
+                    *side_by_side("brief_title"),
+                    "slug",
+                    "official_title",
+                    "published",
+                ]
+            },
+        ),
         (
             _("Recruitment and design"),
             {
