@@ -294,3 +294,23 @@ def test_a_patient_elsewhere_keeps_the_sites_time_zone(imported):
     copy = _emails(inquiry)[OutgoingEmail.Kind.PATIENT_COPY]
     assert "Sent on: 2 March 2026, 01:30 (UTC)" in copy.body_text
     assert "Beijing" not in copy.body_text
+
+
+def test_chinese_pages_cost_the_same_queries_however_many_trials_conditions_and_sites(client):
+    from tests.test_pages_queries import make_trials, queries_for
+
+    def urls(trial: Trial) -> list[str]:
+        return [
+            chinese_url("trials:detail", trial.nct_id),
+            chinese_url("trials:list"),
+            chinese_url("trials:list") + "?q=cancer",
+        ]
+
+    small = make_trials(2, sites_each=2)[0]
+    client.get(urls(small)[2])  # the first search of a process loads the vocabulary
+    few = [queries_for(client, url) for url in urls(small)]
+    large = make_trials(48, sites_each=30)[0]
+    Condition.objects.filter(name="Cancer").update(name_zh_hans="癌症")
+    assert [queries_for(client, url) for url in urls(large)] == few
+    html = client.get(chinese_url("trials:list")).content.decode()
+    assert inline_text(html).count("癌症（Cancer）") >= 10
