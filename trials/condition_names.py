@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q
+from django.db.models.functions import Lower
 
 from trials.models import Condition, SearchTerm, TerminologyTerm
 from trials.terminology import lookup_safely, term_key
@@ -27,7 +27,8 @@ MAX_NAME = 200
 
 
 def _glossary() -> dict[str, str]:
-    """Staff's Chinese search terms by their English meaning's key (first written first)."""
+    """Staff's Chinese search terms by their English meaning's key (first
+    written first): a table staff edit by hand, read whole."""
     rows = SearchTerm.objects.filter(language=SearchTerm.Language.CHINESE).order_by("pk")
     names: dict[str, str] = {}
     for phrase, meaning in rows.values_list("phrase", "meaning"):
@@ -35,18 +36,31 @@ def _glossary() -> dict[str, str]:
     return names
 
 
-def _hpo_labels() -> tuple[dict[str, str], dict[str, str]]:
-    """HPO's Chinese labels by MeSH descriptor and by their English's key.
+def _hpo_by_english(names: list[str]) -> dict[str, str]:
+    """HPO's Chinese label whose English (or MeSH name) is one of these,
+    lower-cased: one query on a partial index."""
+    rows = (
+        TerminologyTerm.objects.filter(source=TerminologyTerm.Source.HPO_ZH)
+        .annotate(english=Lower("meaning"))
+        .filter(english__in=names)
+        .order_by("pk")
+    )
+    found: dict[str, str] = {}
+    for english, label in rows.values_list("english", "term"):
+        found.setdefault(english, label)
+    return found
 
-    Loaded as a whole (19,000 rows) only by the batch jobs, never by a page."""
-    by_descriptor: dict[str, str] = {}
-    by_english: dict[str, str] = {}
-    rows = TerminologyTerm.objects.filter(source=TerminologyTerm.Source.HPO_ZH).order_by("pk")
-    for label, meaning, descriptor in rows.values_list("term", "meaning", "descriptor_id"):
-        if descriptor:
-            by_descriptor.setdefault(descriptor, label)
-        by_english.setdefault(term_key(meaning), label)
-    return by_descriptor, by_english
+
+def _hpo_by_descriptor(descriptors: list[str]) -> dict[str, str]:
+    """HPO's Chinese label of each MeSH descriptor (first listed): one query
+    on a partial index."""
+    rows = TerminologyTerm.objects.filter(
+        source=TerminologyTerm.Source.HPO_ZH, descriptor_id__in=descriptors
+    ).order_by("pk")
+    found: dict[str, str] = {}
+    for descriptor, label in rows.values_list("descriptor_id", "term"):
+        found.setdefault(descriptor, label)
+    return found
 
 
 def _descriptors_of(keys: list[str]) -> dict[str, str]:
@@ -54,7 +68,7 @@ def _descriptors_of(keys: list[str]) -> dict[str, str]:
     where exactly one descriptor has it: one indexed query."""
     found: dict[str, set[str]] = {}
     rows = TerminologyTerm.objects.filter(
-        Q(key__in=keys),
+        key__in=keys,
         source__in=[TerminologyTerm.Source.MESH, TerminologyTerm.Source.HPO_LAY],
     ).exclude(descriptor_id="")
     for key, descriptor in rows.values_list("key", "descriptor_id"):
@@ -63,29 +77,27 @@ def _descriptors_of(keys: list[str]) -> dict[str, str]:
     return {key: ids.pop() for key, ids in found.items() if len(ids) == 1}
 
 
-class _Sources:
-    def __init__(self) -> None:
-        self.glossary = _glossary()
-        self.by_descriptor, self.by_english = _hpo_labels()
-
-    def names(self, english_names: Iterable[str]) -> dict[str, str]:
-        keyed = {name: term_key(name) for name in english_names}
-        keyed = {name: key for name, key in keyed.items() if key}
-        names: dict[str, str] = {}
-        unmatched: dict[str, str] = {}
-        for name, key in keyed.items():
-            chinese = self.glossary.get(key) or self.by_english.get(key)
-            if chinese:
-                names[name] = chinese
-            else:
-                unmatched[name] = key
-        if unmatched and self.by_descriptor:
-            descriptors = _descriptors_of(sorted(set(unmatched.values())))
-            for name, key in unmatched.items():
-                chinese = self.by_descriptor.get(descriptors.get(key, ""))
-                if chinese:
-                    names[name] = chinese
-        return {name: chinese[:MAX_NAME] for name, chinese in names.items()}
+def _names(english_names: Iterable[str], glossary: dict[str, str]) -> dict[str, str]:
+    """{English name: Chinese name}: staff's term, else HPO's label of the
+    same English, else HPO's label of the MeSH concept; four queries at most."""
+    keyed = {name: term_key(name) for name in english_names}
+    keyed = {name: key for name, key in keyed.items() if key}
+    names = {name: glossary[key] for name, key in keyed.items() if key in glossary}
+    rest = [name for name in keyed if name not in names]
+    if rest:
+        by_english = _hpo_by_english(sorted({name.lower() for name in rest}))
+        for name in rest:
+            if name.lower() in by_english:
+                names[name] = by_english[name.lower()]
+    rest = [name for name in rest if name not in names]
+    if rest:
+        descriptors = _descriptors_of(sorted({keyed[name] for name in rest}))
+        labels = _hpo_by_descriptor(sorted(set(descriptors.values())))
+        for name in rest:
+            label = labels.get(descriptors.get(keyed[name], ""))
+            if label:
+                names[name] = label
+    return {name: chinese[:MAX_NAME] for name, chinese in names.items()}
 
 
 def chinese_condition_names(english_names: Iterable[str]) -> dict[str, str]:
@@ -93,14 +105,14 @@ def chinese_condition_names(english_names: Iterable[str]) -> dict[str, str]:
     english_names = list(english_names)
     if not english_names:
         return {}
-    return lookup_safely(lambda: _Sources().names(english_names), {})
+    return lookup_safely(lambda: _names(english_names, _glossary()), {})
 
 
 def condition_names_refresh(*, names: Iterable[str] | None = None) -> int:
     """Look up the Chinese name of these conditions (all when None) again;
     how many changed. In batches, writing only what changed."""
-    sources = lookup_safely(_Sources, None)
-    if sources is None:
+    glossary = lookup_safely(_glossary, None)
+    if glossary is None:
         return 0
     conditions = Condition.objects.order_by("pk")
     if names is not None:
@@ -109,7 +121,7 @@ def condition_names_refresh(*, names: Iterable[str] | None = None) -> int:
     batch: list[tuple[int, str, str]] = []
 
     def flush() -> int:
-        found = sources.names(name for _pk, name, _old in batch)
+        found = _names((name for _pk, name, _old in batch), glossary)
         updates = [
             Condition(pk=pk, name_zh_hans=found.get(name, ""))
             for pk, name, old in batch

@@ -1,4 +1,5 @@
 from django.db import migrations, models
+from django.db.models.functions import Lower
 
 
 class Migration(migrations.Migration):
@@ -15,6 +16,22 @@ class Migration(migrations.Migration):
                 editable=False,
                 max_length=200,
                 verbose_name="Chinese name (from the terminology)",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="terminologyterm",
+            index=models.Index(
+                Lower("meaning"),
+                condition=models.Q(("source", "hpo-zh")),
+                name="terminology_zh_meaning",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="terminologyterm",
+            index=models.Index(
+                condition=models.Q(("source", "hpo-zh")),
+                fields=["descriptor_id"],
+                name="terminology_zh_descriptor",
             ),
         ),
     ]
