@@ -21,7 +21,16 @@ from tests.page_text import page_text
 from tests.test_importer import run, study
 from trials.condition_names import chinese_condition_names
 from trials.emails import inquiry_emails_create
-from trials.models import Condition, Inquiry, OutgoingEmail, SearchTerm, Site, Trial
+from trials.models import (
+    Condition,
+    Inquiry,
+    OutgoingEmail,
+    Place,
+    PlaceName,
+    SearchTerm,
+    Site,
+    Trial,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("compiled_catalogues")]
 
@@ -314,3 +323,34 @@ def test_chinese_pages_cost_the_same_queries_however_many_trials_conditions_and_
     assert [queries_for(client, url) for url in urls(large)] == few
     html = client.get(chinese_url("trials:list")).content.decode()
     assert inline_text(html).count("癌症（Cancer）") >= 10
+
+
+@pytest.fixture
+def hangzhou(db) -> Place:
+    """The gazetteer's Hangzhou, at the trial's Hangzhou sites."""
+    place = Place.objects.create(
+        geoname_id=1808926,
+        name="Hangzhou",
+        country_code="CN",
+        latitude=30.2588,
+        longitude=120.1693,
+        population=6241971,
+    )
+    PlaceName.objects.create(place=place, name="杭州", key="杭州")
+    return place
+
+
+def test_a_card_names_the_nearest_site_with_each_part_in_its_own_language(
+    client, imported, hangzhou
+):
+    html = client.get(chinese_url("trials:list"), {"place": "杭州", "radius": "50"}).content
+    html = html.decode()
+    # The registry's English facility, then the place in Chinese; under 1 km
+    # is not "约 0 公里".
+    assert (
+        '<span lang="en">Example Cancer Hospital 1</span>，中国杭州 · 不到 1 公里'
+        in html.replace("\n", "")
+    )
+    assert "约 0 公里" not in html
+    # Its cities, listed the Chinese way.
+    assert "<dd>杭州、奥尔巴尼</dd>" in html

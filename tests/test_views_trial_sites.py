@@ -182,7 +182,7 @@ def test_a_result_card_lists_its_cities_in_the_page_language_primary_contact_fir
     chinese = page_text(client.get("/zh-hans/trials/", {"q": "radiotherapy"}))
     # Staff named Hangzhou in Chinese at one of its sites; the gazetteer
     # names the others (data/places), so Hangzhou is listed once.
-    assert "地点 济南, 宁波, 杭州 NCT05000701" in chinese
+    assert "地点 济南、宁波、杭州 NCT05000701" in chinese
 
 
 def test_result_cards_cost_the_same_queries_however_many_sites_they_have(client):

@@ -73,3 +73,16 @@ def label(text, where: str = "") -> str:
     of a line, without the space."""
     labelled = pgettext("a label before its value", "%(label)s: ") % {"label": text}
     return labelled.rstrip() if where == "end" else labelled
+
+
+@register.filter
+def site_label(site):
+    """'Facility, City, Country' with each part marked in its own language:
+    the registry's English facility beside a place named in Chinese."""
+    facility = translated_text(site, "facility")
+    place = site.place_of("city", "country")
+    if not place:
+        return with_lang(facility)
+    chinese = (get_language() or "").lower().startswith("zh") and not place.fallback
+    separator = "，" if chinese else ", "
+    return format_html("{}{}{}", with_lang(facility), separator, with_lang(place))
