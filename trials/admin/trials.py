@@ -398,8 +398,11 @@ def has_lexemes(term: str) -> bool:
 
 @admin.register(Condition)
 class ConditionAdmin(RegistryScaleAdmin):
-    list_display = ["name", "slug", "trial_count"]
+    # The Chinese name comes from the terminology or a Chinese search term
+    # (Search terms), never typed here: trials/condition_names.py.
+    list_display = ["name", "slug", "trial_count", "name_zh_hans"]
     search_fields = ["name"]
+    readonly_fields = ["name_zh_hans"]
     prepopulated_fields = {"slug": ["name"]}
     ordering = ["name"]
     sortable_by = ["name"]
