@@ -354,3 +354,29 @@ def test_a_card_names_the_nearest_site_with_each_part_in_its_own_language(
     assert "约 0 公里" not in html
     # Its cities, listed the Chinese way.
     assert "<dd>杭州、奥尔巴尼</dd>" in html
+
+
+def test_a_chinese_subscribers_digest_names_conditions_cities_and_the_title_in_chinese(imported):
+    from django.utils import timezone
+
+    from tests.factories import SubscriptionFactory
+    from trials.subscriptions import subscription_digest_send
+
+    Trial.objects.filter(pk=imported.pk).update(
+        listed_at=timezone.now() - datetime.timedelta(hours=1),
+        translations={ZH: {"brief_title": "乳腺手术后的大分割放疗"}},
+    )
+    subscriber = SubscriptionFactory(
+        language=ZH,
+        interests="Breast Cancer",
+        confirmed_at=timezone.now() - datetime.timedelta(days=2),
+    )
+    digest = subscription_digest_send(subscription_id=subscriber.pk)
+    assert digest is not None
+    text = digest.body_text
+    assert "乳腺手术后的大分割放疗 / Hypofractionated Radiotherapy After Breast Surgery" in text
+    assert "疾病：乳腺癌（Breast Cancer）、" in text
+    assert "地点：杭州、奥尔巴尼" in text
+    assert '<span lang="zh-Hans">乳腺癌</span>（<span lang="en">Breast Cancer</span>）' in (
+        digest.body_html
+    )

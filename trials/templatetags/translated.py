@@ -86,3 +86,12 @@ def site_label(site):
     chinese = (get_language() or "").lower().startswith("zh") and not place.fallback
     separator = "，" if chinese else ", "
     return format_html("{}{}{}", with_lang(facility), separator, with_lang(place))
+
+
+@register.filter
+def condition_text(condition) -> str:
+    """condition_name for plain text (an email's text part): "乳腺癌（Breast Cancer）"."""
+    chinese = getattr(condition, "name_zh_hans", "")
+    if chinese and (get_language() or "").lower() == "zh-hans":
+        return f"{chinese}（{condition.name}）"
+    return condition.name
