@@ -352,6 +352,8 @@ def test_a_card_names_the_nearest_site_with_each_part_in_its_own_language(
         in html.replace("\n", "")
     )
     assert "约 0 公里" not in html
+    # The place searched, named in Chinese, without stray spaces.
+    assert "中国杭州周边 50 公里以内" in inline_text(html)
     # Its cities, listed the Chinese way.
     assert "<dd>杭州、奥尔巴尼</dd>" in html
 

@@ -67,6 +67,17 @@ def chinese_place_name(part: str, english: str, *, country: str) -> str:
     return places.get((KINDS[part], code, place_key(english)), "")
 
 
+def chinese_city_label(label: str) -> str:
+    """A gazetteer place as search shows it, "Hangzhou, CN", in Chinese
+    ("中国杭州") where the names are known, else as given."""
+    name, _, code = (label or "").rpartition(", ")
+    if len(code) != 2 or not name:
+        return label
+    city = _names()[1].get(("city", code, place_key(name)))
+    country = next((zh for c, zh, _en in _names()[0].values() if c == code), "")
+    return f"{country}{city}" if city and country else label
+
+
 def registry_country(typed: str) -> str:
     """The registry's English for a country typed in Chinese ("中国" → "China"),
     else what was typed: the results' country filter matches the registry's words."""

@@ -11,7 +11,7 @@ from django.utils.translation import get_language, pgettext
 
 from trialfinder.context_processors import to_html_lang
 from trials.contacts import role_label
-from trials.place_names import chinese_place_name
+from trials.place_names import chinese_city_label, chinese_place_name
 from trials.translations import TranslatedText
 from trials.translations import translated as translated_text
 
@@ -95,3 +95,11 @@ def condition_text(condition) -> str:
     if chinese and (get_language() or "").lower() == "zh-hans":
         return f"{chinese}（{condition.name}）"
     return condition.name
+
+
+@register.filter
+def place_label(label: str) -> str:
+    """A searched place ("Hangzhou, CN") in Chinese on a Chinese page: "中国杭州"."""
+    if (get_language() or "").lower() == "zh-hans":
+        return chinese_city_label(label)
+    return label
