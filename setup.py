@@ -20,8 +20,16 @@ for name in FOLDERS:
     packages += [f"trialfinder.{name}"]
     packages += [f"trialfinder.{name}.{sub}" for sub in find_namespace_packages(ROOT / name)]
 
+# The search's SQL files (trials/sql/), which migrations read.
+packages += ["trials.sql.functions", "trials.sql.triggers"]
+
 setup(
     packages=packages,
     package_dir={f"trialfinder.{name}": name for name in FOLDERS},
-    package_data={f"trialfinder.{name}": ["**/*"] for name in FOLDERS},
+    package_data={
+        **{f"trialfinder.{name}": ["**/*"] for name in FOLDERS},
+        "trials.sql": ["README.md"],
+        "trials.sql.functions": ["*.sql"],
+        "trials.sql.triggers": ["*.sql"],
+    },
 )

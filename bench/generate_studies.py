@@ -271,7 +271,7 @@ CREATE INDEX trials_trial_search_recruiting ON trials_trial USING gin (search_ve
     WHERE published AND overall_status = 'RECRUITING';
 CREATE INDEX trials_trial_search_title ON trials_trial USING gin (search_rank_vector)
     WHERE published;
-CREATE INDEX trials_trial_search_title_recruiting ON trials_trial
+CREATE INDEX trials_trial_title_recruiting ON trials_trial
     USING gin (search_rank_vector) WHERE published AND overall_status = 'RECRUITING';
 """
 
@@ -293,7 +293,7 @@ def generate_database(count: int, seed: int, conditions: int, batch: int = 5000)
         # GIN indexes build faster at once than row by row.
         cursor.execute(
             "DROP INDEX IF EXISTS trials_trial_search, trials_trial_search_recruiting,"
-            " trials_trial_search_title, trials_trial_search_title_recruiting"
+            " trials_trial_search_title, trials_trial_title_recruiting"
         )
         condition_ids = {}
         buffer = io.StringIO()

@@ -11,9 +11,26 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
 # Roles in the registry's own words (ContactRole, OfficialRole).
 CENTRAL_CONTACT = "CONTACT"
 BACKUP_CONTACT = "BACKUP"
+PRINCIPAL_INVESTIGATOR = "PRINCIPAL_INVESTIGATOR"
+SUB_INVESTIGATOR = "SUB_INVESTIGATOR"
+STUDY_CHAIR = "STUDY_CHAIR"
+STUDY_DIRECTOR = "STUDY_DIRECTOR"
+
+# What each role is called on a page, in the reader's language.
+ROLE_LABELS = {
+    CENTRAL_CONTACT: pgettext_lazy("a contact's role", "Contact"),
+    BACKUP_CONTACT: _("Backup contact"),
+    PRINCIPAL_INVESTIGATOR: _("Principal investigator"),
+    SUB_INVESTIGATOR: _("Sub-investigator"),
+    STUDY_CHAIR: _("Study chair"),
+    STUDY_DIRECTOR: _("Study director"),
+}
 
 PLACEHOLDER_RE = re.compile(
     r"""^(
@@ -61,3 +78,10 @@ def phone_with_extension(contact: dict) -> str:
     """'+1 555 0100 ext. 12', or the phone alone, or ""."""
     phone, extension = contact.get("phone", ""), contact.get("phone_ext", "")
     return f"{phone} ext. {extension}" if phone and extension else phone
+
+
+def role_label(role: str) -> str:
+    """The registry's role code in the reader's words ("PRINCIPAL_INVESTIGATOR"
+    → "Principal investigator", 主要研究者); an unknown code as listed."""
+    label = ROLE_LABELS.get((role or "").strip().upper())
+    return str(label) if label else (role or "")

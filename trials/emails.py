@@ -16,10 +16,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from trials.coordinator import coordinator_url
 from trials.models import Inquiry, Language, OutgoingEmail
+from trials.place_names import country_code
 
 # CR, LF and the other control characters: none of them belongs in a header.
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
@@ -130,12 +133,48 @@ def site_language(site) -> str:
     return known_language(site.email_language)
 
 
+# China keeps one time, Beijing time, named so in Chinese ("北京时间").
+CHINA_TIME_ZONE = "Asia/Shanghai"
+
+
+def _in_china(site) -> bool:
+    return site is not None and country_code(site.country) == "CN"
+
+
+def patient_time_zone(inquiry: Inquiry) -> str:
+    """The zone a patient reads times in: Beijing time for a Chinese reader
+    (the pages read in Chinese, or a study center in China), else the site's."""
+    if inquiry.language.lower().startswith("zh") or _in_china(inquiry.site):
+        return CHINA_TIME_ZONE
+    return settings.TIME_ZONE
+
+
+def site_time_zone(site) -> str:
+    """The zone a study team reads times in: Beijing time in China, else the site's setting."""
+    return CHINA_TIME_ZONE if _in_china(site) else settings.TIME_ZONE
+
+
+def when_with_zone(moment) -> str:
+    """A date and time in the active language and time zone, the zone named:
+    "2026年12月6日 21:30（北京时间）", "Dec. 6, 2026, 1:30 p.m. (UTC)"."""
+    local = timezone.localtime(moment)
+    if timezone.get_current_timezone_name() == CHINA_TIME_ZONE:
+        zone = gettext("Beijing time")
+    else:
+        zone = local.tzname() or timezone.get_current_timezone_name()
+    return gettext("%(when)s (%(zone)s)") % {
+        "when": date_format(local, "DATETIME_FORMAT"),
+        "zone": zone,
+    }
+
+
 def inquiry_context(inquiry: Inquiry) -> dict:
-    """What the inquiry emails show, in the language active when called."""
+    """What the inquiry emails show, in the language and time zone active when called."""
     labels = dict(Language.choices)
     language = inquiry.preferred_language
     return {
         "inquiry": inquiry,
+        "received_at": when_with_zone(inquiry.created_at),
         "trial": inquiry.trial,
         "site": inquiry.site,
         "preferred_language": str(labels.get(language, language)) if language else "",
@@ -174,7 +213,10 @@ def _to_recipients(
     """One row per address the inquiry was sent to (trials/recipients.py
     chose them when it was sent), or per address given, in the site's
     language, Reply-To the patient."""
-    with translation.override(site_language(inquiry.site)):
+    with (
+        translation.override(site_language(inquiry.site)),
+        timezone.override(site_time_zone(inquiry.site)),
+    ):
         return [
             email_queue(
                 kind=kind,
@@ -195,7 +237,10 @@ def _to_patient(
     patient who gave a phone number only."""
     if not inquiry.email:
         return []
-    with translation.override(known_language(inquiry.language)):
+    with (
+        translation.override(known_language(inquiry.language)),
+        timezone.override(patient_time_zone(inquiry)),
+    ):
         return [
             email_queue(
                 kind=kind,

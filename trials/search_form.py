@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trials.distance import place_resolve
 from trials.models import Phase, Sex, StudyType
+from trials.place_names import registry_country
 from trials.search import DEFAULT_RADIUS_KM, MAX_QUERY_LENGTH, Criteria, Origin
 from trials.translations import radius_choices
 from trials.understanding import query_normalise
@@ -105,7 +106,8 @@ class SearchForm(forms.Form):
             age=data.get("age"),
             sex=data.get("sex") or "",
             healthy_volunteers=bool(data.get("healthy_volunteers")),
-            country=data.get("country") or "",
+            # A country typed in Chinese ("中国") is the registry's English one.
+            country=registry_country(data.get("country") or ""),
             origin=data.get("origin"),
             radius_km=data.get("radius") or DEFAULT_RADIUS_KM,
             sort=data.get("sort") or "",

@@ -121,7 +121,8 @@ class TrialFields(forms.ModelForm):
         return self._age_days("maximum_age_days")
 
 
-TrialForm = translations_form(Trial, ("lay_summary",), base=TrialFields)
+# A Chinese title beside the registry's English one: the page shows both.
+TrialForm = translations_form(Trial, ("brief_title", "lay_summary"), base=TrialFields)
 
 
 class PhaseFilter(admin.SimpleListFilter):
@@ -190,7 +191,18 @@ class TrialAdmin(RegistryScaleAdmin):
     ]
     actions = ["publish", "unpublish"]
     fieldsets = [
-        (None, {"fields": ["nct_id", "brief_title", "slug", "official_title", "published"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "nct_id",
+                    *side_by_side("brief_title"),
+                    "slug",
+                    "official_title",
+                    "published",
+                ]
+            },
+        ),
         (
             _("Recruitment and design"),
             {
@@ -467,8 +479,11 @@ def has_lexemes(term: str) -> bool:
 
 @admin.register(Condition)
 class ConditionAdmin(RegistryScaleAdmin):
-    list_display = ["name", "slug", "trial_count"]
+    # The Chinese name comes from the terminology or a Chinese search term
+    # (Search terms), never typed here: trials/condition_names.py.
+    list_display = ["name", "slug", "trial_count", "name_zh_hans"]
     search_fields = ["name"]
+    readonly_fields = ["name_zh_hans"]
     prepopulated_fields = {"slug": ["name"]}
     ordering = ["name"]
     sortable_by = ["name"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from trials.condition_names import condition_names_refresh_for_meaning
 from trials.models import SearchTerm, SearchWord
 
 
@@ -15,6 +16,17 @@ class SearchTermAdmin(admin.ModelAdmin):
     list_filter = ["language"]
     search_fields = ["phrase", "meaning"]
     list_per_page = 100
+
+    # A Chinese term names the conditions of its meaning on Chinese pages.
+    def save_model(self, request, obj, form, change) -> None:
+        before = form.initial.get("meaning") if change else None
+        super().save_model(request, obj, form, change)
+        for meaning in {before, obj.meaning} - {None, ""}:
+            condition_names_refresh_for_meaning(meaning)
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        condition_names_refresh_for_meaning(obj.meaning)
 
 
 @admin.register(SearchWord)

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
-import tempfile
-import zipfile
+import struct
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -262,7 +261,7 @@ def read_marked(
     progress = progress or ReadProgress()
     head = stream.read(len(ZIP_MAGIC))
     if head == ZIP_MAGIC or name.lower().endswith(".zip"):
-        yield from _read_zip(index, name, _rewound(head, stream), progress, after)
+        yield from _read_zip(index, name, head, stream, progress, after)
         return
     yield from _marked(index, 0, _read_plain(name, head, stream, progress), after)
 
@@ -289,38 +288,206 @@ def _read_plain(
         yield name, position, record
 
 
-def _rewound(head: bytes, stream: BinaryIO) -> BinaryIO:
-    """The whole stream again, seekable: a zip's directory is at its end."""
-    try:
-        stream.seek(-len(head), io.SEEK_CUR)
-        return stream
-    except (AttributeError, OSError, ValueError):
-        spooled = tempfile.SpooledTemporaryFile(max_size=64 * 1024 * 1024)
-        spooled.write(head)
-        shutil.copyfileobj(stream, spooled)
-        spooled.seek(0)
-        return spooled
+# A zip is read from its start, member after member, by the local header in
+# front of each: Python's zipfile reads the whole central directory first,
+# a ZipInfo per member (about 480 MB for the registry's 500,000 files).
+LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
+LOCAL_MAGIC = b"PK\x03\x04"
+DIRECTORY_MAGICS = (b"PK\x01\x02", b"PK\x05\x06", b"PK\x06\x06", b"PK\x06\x07")
+DESCRIPTOR_MAGIC = b"PK\x07\x08"
+STORED, DEFLATED = 0, 8
+HAS_DESCRIPTOR, ENCRYPTED = 0x08, 0x01
+MAX_MEMBER_BYTES = 256 * 1024 * 1024  # a study is kilobytes; a member over this is refused
+
+
+class ZipTrouble(Exception):
+    """A zip that cannot be read on from here."""
+
+
+class _Pushback:
+    """A binary stream read in chunks, with bytes read too far given back.
+    Reads advance an offset into the current chunk: no copy of the chunk per
+    small read (a member's header is read in four pieces)."""
+
+    def __init__(self, stream: BinaryIO, progress: ReadProgress) -> None:
+        self.stream = stream
+        self.progress = progress
+        self.buffer = b""
+        self.pos = 0
+
+    def _fill(self, size: int) -> bool:
+        chunk = self.stream.read(max(size, 1024 * 1024))
+        if not chunk:
+            return False
+        self.progress.bytes_read += len(chunk)
+        self.buffer = self.buffer[self.pos :] + chunk
+        self.pos = 0
+        return True
+
+    def read(self, size: int) -> bytes:
+        while len(self.buffer) - self.pos < size and self._fill(size):
+            pass
+        data = self.buffer[self.pos : self.pos + size]
+        self.pos += len(data)
+        return data
+
+    def unread(self, data: bytes) -> None:
+        if data and self.pos >= len(data) and self.buffer[self.pos - len(data) : self.pos] == data:
+            self.pos -= len(data)
+        elif data:
+            self.buffer, self.pos = data + self.buffer[self.pos :], 0
+
+    def exactly(self, size: int, what: str) -> bytes:
+        data = self.read(size)
+        if len(data) < size:
+            raise ZipTrouble(f"the archive ends inside {what}")
+        return data
+
+    def skip(self, size: int) -> None:
+        while size > 0:
+            data = self.read(min(size, 1024 * 1024))
+            if not data:
+                raise ZipTrouble("the archive ends inside a member")
+            size -= len(data)
+
+    def inflate(self, *, keep: bool) -> bytes:
+        """A deflated member whose size the header does not give: up to its end."""
+        inflater = zlib.decompressobj(-15)
+        out, total = [], 0
+        while not inflater.eof:
+            chunk = self.read(64 * 1024)
+            if not chunk:
+                raise ZipTrouble("the archive ends inside a member")
+            try:
+                data = inflater.decompress(chunk)
+            except zlib.error as exc:
+                raise ZipTrouble(f"a member is not valid deflate data: {exc}") from None
+            total += len(data)
+            if total > MAX_MEMBER_BYTES:
+                raise ZipTrouble("a member is larger than any study record")
+            if keep:
+                out.append(data)
+        # What the deflate stream did not use is the tail of the last chunk.
+        self.unread(inflater.unused_data)
+        return b"".join(out)
+
+    def stored_until_descriptor(self) -> bytes:
+        """A stored member whose size the header does not give: up to the data
+        descriptor whose checksum and size are those of the bytes before it."""
+        data, start = b"", 0
+        while True:
+            at = data.find(DESCRIPTOR_MAGIC, start)
+            if at >= 0 and len(data) >= at + 16:
+                crc, size = struct.unpack_from("<II", data, at + 4)
+                if size == at and crc == zlib.crc32(data[:at]):
+                    self.unread(data[at:])
+                    return data[:at]
+                start = at + 1
+                continue
+            chunk = self.read(64 * 1024)
+            if not chunk:
+                raise ZipTrouble("the archive ends inside a member")
+            if len(data) > MAX_MEMBER_BYTES:
+                raise ZipTrouble("a member is larger than any study record")
+            data += chunk
+
+
+def _zip64_sizes(extra: bytes, compressed: int, size: int) -> tuple[int, int]:
+    while len(extra) >= 4:
+        kind, length = struct.unpack_from("<HH", extra)
+        if kind == 0x0001:
+            values = list(struct.unpack_from(f"<{length // 8}Q", extra, 4))
+            if size == 0xFFFFFFFF and values:
+                size = values.pop(0)
+            if compressed == 0xFFFFFFFF and values:
+                compressed = values.pop(0)
+            break
+        extra = extra[4 + length :]
+    return compressed, size
+
+
+def _zip_members(
+    stream: _Pushback, first: int
+) -> Iterator[tuple[int, str, bytes | BadRecord | None]]:
+    """(index, name, the member's bytes, or why not, or None when skipped) in order."""
+    number = 0
+    while True:
+        magic = stream.read(4)
+        if not magic or magic in DIRECTORY_MAGICS:
+            return
+        if magic != LOCAL_MAGIC:
+            raise ZipTrouble("this is not a zip archive's member")
+        header = LOCAL_MAGIC + stream.exactly(LOCAL_HEADER.size - 4, "a member's header")
+        _, _, flags, method, _, _, _, compressed, size, name_length, extra_length = (
+            LOCAL_HEADER.unpack(header)
+        )
+        name = stream.exactly(name_length, "a member's name").decode("utf-8", "replace")
+        extra = stream.exactly(extra_length, "a member's header")
+        compressed, size = _zip64_sizes(extra, compressed, size)
+        descriptor = bool(flags & HAS_DESCRIPTOR)
+        # With a data descriptor the header's sizes are usually 0, "see after
+        # the data"; some writers fill them in all the same.
+        unsized = descriptor and compressed == 0
+        listed = not (name.endswith("/") or name.startswith(("__MACOSX/", ".")))
+        wanted = listed and number >= first
+        if flags & ENCRYPTED or method not in (STORED, DEFLATED):
+            if unsized:
+                raise ZipTrouble(f"{name}: an encrypted or unusual member ends nowhere known")
+            stream.skip(compressed)
+            data = BadRecord("", "an encrypted member, or compressed in a way not read here")
+        elif unsized and method == DEFLATED:
+            data = stream.inflate(keep=wanted)
+        elif unsized:
+            data = stream.stored_until_descriptor()
+        elif not wanted:
+            stream.skip(compressed)
+            data = None
+        else:
+            if size > MAX_MEMBER_BYTES:
+                raise ZipTrouble(f"{name}: larger than any study record")
+            raw = stream.exactly(compressed, "a member")
+            try:
+                data = raw if method == STORED else zlib.decompress(raw, -15, max(size, 1))
+            except zlib.error as exc:
+                data = BadRecord("", f"not valid deflate data: {exc}")
+        if descriptor:
+            head = stream.exactly(4, "a member's data descriptor")
+            rest = 8 if head != DESCRIPTOR_MAGIC else 12
+            # Zip64 descriptors carry 8-byte sizes: told apart by what follows.
+            tail = stream.exactly(rest, "a member's data descriptor")
+            peek = stream.read(4)
+            if peek and peek not in (LOCAL_MAGIC, *DIRECTORY_MAGICS):
+                tail += peek + stream.exactly(4, "a member's data descriptor")
+                peek = stream.read(4)
+            stream.unread(peek)
+        if listed:
+            yield number, name, data if wanted else None
+            number += 1
 
 
 def _read_zip(
-    index: int, name: str, stream: BinaryIO, progress: ReadProgress, after: Mark | None
+    index: int,
+    name: str,
+    head: bytes,
+    stream: BinaryIO,
+    progress: ReadProgress,
+    after: Mark | None,
 ) -> Iterator[tuple[Mark, str, str, dict | BadRecord]]:
-    try:
-        archive = zipfile.ZipFile(stream)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        yield Mark(index, 0, 1), name, "file", BadRecord("", f"not a readable zip archive: {exc}")
-        return
     first = after.member if after and after.source == index else 0
-    with archive:
-        members = (
-            member
-            for member in archive.infolist()
-            if not (member.is_dir() or member.filename.startswith(("__MACOSX/", ".")))
-        )
-        for number, member in enumerate(members):
-            if number >= first:
-                with archive.open(member) as inner:
-                    records = read_source(f"{name}/{member.filename}", inner, ReadProgress())
-                    yield from _marked(index, number, records, after)
-            # Progress counts the archive's (compressed) bytes, member by member.
-            progress.bytes_read += member.compress_size
+    reader = _Pushback(stream, progress)
+    reader.unread(head)
+    progress.bytes_read += len(head)
+    number = -1
+    try:
+        for number, member, data in _zip_members(reader, first):
+            if data is None:
+                continue
+            if isinstance(data, BadRecord):
+                yield Mark(index, number, 1), f"{name}/{member}", "file", data
+                continue
+            records = read_source(f"{name}/{member}", io.BytesIO(data), ReadProgress())
+            yield from _marked(index, number, records, after)
+    except ZipTrouble as exc:
+        where = "not a readable zip archive" if number < 0 else f"after member {number + 1}"
+        message = f"{where}: {exc}"
+        yield Mark(index, number + 1, 1), name, "file", BadRecord("", message)

@@ -17,6 +17,7 @@ from django.db import DataError, IntegrityError, connection, models, reset_queri
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from trials.condition_names import chinese_condition_names
 from trials.lexicon import search_words_adjust, search_words_counted
 from trials.models import Condition, RecruitmentStatus, Site, Trial
 
@@ -392,6 +393,7 @@ def _create_sites(sites: list[dict]) -> None:
 def _new_conditions(names: set[str]) -> list[Condition]:
     """Conditions for new names, each with a free slug ("covid-19", "covid-19-2")."""
     slugs = {name: Condition.slug_for(name)[:290] for name in names}
+    chinese = chinese_condition_names(names)
     taken = set(Condition.objects.filter(slug__in=slugs.values()).values_list("slug", flat=True))
     for base in {slug for slug in slugs.values() if slug in taken}:
         taken.update(
@@ -404,5 +406,5 @@ def _new_conditions(names: set[str]) -> list[Condition]:
             number += 1
             slug = f"{slugs[name]}-{number}"
         taken.add(slug)
-        conditions.append(Condition(name=name, slug=slug))
+        conditions.append(Condition(name=name, slug=slug, name_zh_hans=chinese.get(name, "")))
     return conditions

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trials', '0026_import_jobs'),
+        ('trials', '0029_chinese'),
     ]
 
     operations = [

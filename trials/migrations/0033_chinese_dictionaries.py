@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trials', '0030_privacy_staff'),
+        ('trials', '0032_search_sql_files'),
     ]
 
     operations = [

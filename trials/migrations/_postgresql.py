@@ -3,6 +3,9 @@
 The search columns, triggers and indexes live in the database, not on the
 models, so the embedded SQLite default (with its simpler search) is left as
 it is. Django's migration loader skips modules whose names start with "_".
+The search's functions and triggers are defined in trials/sql/ since
+migration 0032 (trials/sql/README.md); the inline definitions of earlier
+migrations are history.
 """
 
 from django.db import migrations

@@ -7,6 +7,7 @@ lookup per query, never held whole in a web worker."""
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -66,7 +67,21 @@ class TerminologyTerm(models.Model):
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)
 
     class Meta:
-        indexes = [models.Index(fields=["key"], name="terminology_term_key")]
+        indexes = [
+            models.Index(fields=["key"], name="terminology_term_key"),
+            # A condition's Chinese name (trials/condition_names.py): HPO's
+            # Chinese label by its English or by its MeSH descriptor.
+            models.Index(
+                Lower("meaning"),
+                name="terminology_zh_meaning",
+                condition=models.Q(source="hpo-zh"),
+            ),
+            models.Index(
+                fields=["descriptor_id"],
+                name="terminology_zh_descriptor",
+                condition=models.Q(source="hpo-zh"),
+            ),
+        ]
         verbose_name = _("terminology term")
         verbose_name_plural = _("terminology terms")
 

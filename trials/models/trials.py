@@ -6,9 +6,11 @@ import statistics
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Case, F, Min, When
+from django.db.models import Case, F, Min, Q, When
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +20,7 @@ from django.utils.translation import get_language, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from trials.contacts import BACKUP_CONTACT, CENTRAL_CONTACT, is_placeholder
+from trials.place_names import chinese_place_name
 from trials.translations import (
     TranslatedText,
     site_languages,
@@ -111,6 +114,16 @@ class Allocation(models.TextChoices):
 class Condition(models.Model):
     name = models.CharField(_("name"), max_length=300, unique=True)
     slug = models.SlugField(_("slug"), max_length=300, unique=True, allow_unicode=True)
+    # From the terminology and staff's Chinese search terms, never translated
+    # here (trials/condition_names.py); blank where no source names it.
+    name_zh_hans = models.CharField(
+        _("Chinese name (from the terminology)"),
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+    )
 
     class Meta:
         ordering = ["name"]
@@ -166,6 +179,8 @@ CARD_FIELDS = (
     "published",
     "last_updated",
     "updated_at",
+    # Staff's title in other languages (trials/translations.py).
+    "translations",
 )
 
 
@@ -248,6 +263,16 @@ class Trial(models.Model):
     translations = models.JSONField(_("translations"), default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The words the search matches, written by the database on PostgreSQL
+    # (trigger trials_trial_search_vector, trials/sql/): title and conditions
+    # (A), official title, keywords, sponsor (B), registry concepts (C), and
+    # in search_vector the summary and description too (D). Whatever Django
+    # writes here is replaced: the trigger runs on every insert and on every
+    # save that writes the title. Empty on SQLite, which searches otherwise.
+    # search_conditions and site_countries stay database columns only
+    # (trials/sql/README.md says why).
+    search_vector = SearchVectorField(null=True, editable=False)
+    search_rank_vector = SearchVectorField(null=True, editable=False)
 
     objects = TrialQuerySet.as_manager()
 
@@ -255,7 +280,29 @@ class Trial(models.Model):
         ordering = ["-last_updated", "nct_id"]
         verbose_name = _("trial")
         verbose_name_plural = _("trials")
-        indexes = [models.Index(fields=["published", "overall_status"])]
+        indexes = [
+            models.Index(fields=["published", "overall_status"]),
+            # Unquoted words anywhere; the default search (recruiting).
+            GinIndex(
+                fields=["search_vector"], name="trials_trial_search", condition=Q(published=True)
+            ),
+            GinIndex(
+                fields=["search_vector"],
+                name="trials_trial_search_recruiting",
+                condition=Q(published=True, overall_status="RECRUITING"),
+            ),
+            # The ranked tier: words in the title, conditions, keywords, concepts.
+            GinIndex(
+                fields=["search_rank_vector"],
+                name="trials_trial_search_title",
+                condition=Q(published=True),
+            ),
+            GinIndex(
+                fields=["search_rank_vector"],
+                name="trials_trial_title_recruiting",
+                condition=Q(published=True, overall_status="RECRUITING"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.nct_id}: {self.brief_title}"
@@ -342,12 +389,25 @@ class Trial(models.Model):
         """The registry's backup contact (role BACKUP, else the second listed)."""
         return _contact_with_role(self.central_contacts, BACKUP_CONTACT, index=1)
 
+    @property
+    def officials(self) -> list[dict]:
+        """The registry's overall officials as listed, each marked whether its
+        name is a person's (trials/contacts.py)."""
+        return [
+            {**official, "name_is_person": not is_placeholder(official.get("name", ""))}
+            for official in self.overall_officials or []
+            if isinstance(official, dict)
+        ]
+
     @cached_property
     def site_cities(self) -> list[str]:
         """The sites' cities, in the page's language where staff have named
         them (with_site_cities() reads them for many trials in one query)."""
         language = get_language() or settings.LANGUAGE_CODE
-        named = ((site.city, translated_value(site, "city", language)) for site in self.sites.all())
+        named = (
+            (site.city, translated_value(site, "city", language), site.country)
+            for site in self.sites.all()
+        )
         return city_names(named, language)
 
 
@@ -381,28 +441,31 @@ def with_site_cities(trials: list[Trial]) -> None:
     else:
         sites = sites.annotate(written=models.Value("", output_field=models.TextField()))
     rows = (
-        sites.values("trial_id", "city", "written")
+        sites.values("trial_id", "city", "written", "country")
         .annotate(
             # Where its first site is, primary contacts first (sites_in_order).
             first_primary=Min(Case(When(is_primary_contact=True, then="pk"))),
             first=Min("pk"),
         )
         .order_by(F("first_primary").asc(nulls_last=True), "first")
-        .values_list("trial_id", "city", "written")
+        .values_list("trial_id", "city", "written", "country")
     )
-    named: dict[int, list[tuple[str, str | None]]] = {trial.pk: [] for trial in trials}
-    for trial_id, city, written in rows:
-        named[trial_id].append((city, written))
+    named: dict[int, list[tuple[str, str | None, str]]] = {trial.pk: [] for trial in trials}
+    for trial_id, city, written, country in rows:
+        named[trial_id].append((city, written, country))
     for trial in trials:
         trial.site_cities = city_names(named[trial.pk], language)
 
 
-def city_names(named: Iterable[tuple[str, str | None]], language: str) -> list[str]:
-    """The distinct cities of (English city, as staff wrote it in `language`)
-    pairs, in order: staff's name where there is one, else the English."""
+def city_names(named: Iterable[tuple[str, str | None, str]], language: str) -> list[str]:
+    """The distinct cities of (English city, as staff wrote it in `language`,
+    English country) triples, in order: staff's name where there is one, else
+    the gazetteer's Chinese on a Chinese page, else the English."""
     english = language == settings.LANGUAGE_CODE
     names: dict[str, str] = {}
-    for city, written in named:
+    for city, written, country in named:
+        if not english and not written and language == "zh-hans":
+            written = chinese_place_name("city", city, country=country) or None
         key = (None if english else written) or city
         if key and key not in names:
             # The registry's own English needs no mark on an English page.
@@ -568,7 +631,7 @@ class Site(models.Model):
     def place_of(self, *names: str) -> TranslatedText:
         """These parts of the address in the page's language where staff have
         named them; in Chinese largest first and unspaced: '中国浙江省杭州'."""
-        parts = [part for part in (translated(self, name) for name in names) if part]
+        parts = [part for part in (self.place_part(name) for name in names) if part]
         if not parts:
             return TranslatedText("", language=settings.LANGUAGE_CODE, fallback=False)
         fallback = any(part.fallback for part in parts)
@@ -576,6 +639,16 @@ class Site(models.Model):
             chinese = "".join(reversed(parts))
             return TranslatedText(chinese, language=parts[0].language, fallback=False)
         return TranslatedText(", ".join(parts), language=parts[0].language, fallback=fallback)
+
+    def place_part(self, name: str) -> TranslatedText:
+        """The city, state or country as staff named it in the page's
+        language, else from the gazetteer's Chinese names, else the English."""
+        part = translated(self, name)
+        if part.fallback and (get_language() or "") == "zh-hans":
+            chinese = chinese_place_name(name, part, country=self.country)
+            if chinese:
+                return TranslatedText(chinese, language="zh-hans", fallback=False)
+        return part
 
     @property
     def label(self) -> TranslatedText:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from trials.condition_names import condition_names_refresh
 from trials.terminology import DATA_DIR, terminology_load
 
 
@@ -29,4 +30,7 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read the terminology in {directory}: {exc}") from exc
         for line in done or ["terminology unchanged: nothing loaded"]:
             self.stdout.write(line)
+        # The conditions' Chinese names, from what is now loaded (and for
+        # conditions imported before the terminology was).
+        self.stdout.write(f"condition names in Chinese: {condition_names_refresh():,} changed")
         self.stdout.write(f"in {time.monotonic() - started:.1f} s")

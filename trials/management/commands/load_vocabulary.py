@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from trials.condition_names import condition_names_refresh
 from trials.lexicon import search_terms_load, search_words_refresh
 
 
@@ -30,4 +31,6 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {exc}") from exc
         added = search_terms_load(rows=rows)
         words = search_words_refresh()
+        if added:
+            condition_names_refresh()
         self.stdout.write(f"{added} search terms added; {words} words in the search lexicon")

@@ -1,0 +1,153 @@
+"""The search's functions and triggers are their files in trials/sql/: the
+database built by the migrations holds exactly those texts, every file is
+applied, and a file edited after the migration that applies it is caught
+(an edit that would never reach an existing database).
+
+(`makemigrations --check` is tests/test_hygiene.py's.)"""
+
+import re
+from pathlib import Path
+
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+
+from trials.sql import ALL_FILES, FUNCTIONS, SQL_DIR, TRIGGERS, SqlApply, sql_file, sql_fingerprint
+from trials.sql import sql_statement as statement
+
+
+def normalised(sql: str) -> str:
+    return re.sub(r"\s+", " ", sql).strip().rstrip(";").strip()
+
+
+def live_functions() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.proname, n.nspname, pg_get_functiondef(p.oid) FROM pg_proc p"
+            " JOIN pg_namespace n ON n.oid = p.pronamespace"
+            " WHERE n.nspname = current_schema() AND p.proname LIKE 'trials%%'"
+        )
+        return {
+            name: normalised(text.replace(f"FUNCTION {schema}.", "FUNCTION ", 1))
+            for name, schema, text in cursor.fetchall()
+        }
+
+
+def live_triggers() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.tgname, pg_get_triggerdef(t.oid, true) FROM pg_trigger t"
+            " JOIN pg_class c ON c.oid = t.tgrelid"
+            " WHERE NOT t.tgisinternal AND c.relname LIKE 'trials%%'"
+        )
+        return {name: normalised(text) for name, text in cursor.fetchall()}
+
+
+def applying_migrations() -> dict[str, list[tuple[str, str]]]:
+    """For each file, the (migration, fingerprint) pairs that apply it, in
+    migration order."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    found: dict[str, list[tuple[str, str]]] = {}
+    for (app, name), migration in sorted(loader.disk_migrations.items()):
+        if app != "trials":
+            continue
+        for operation in migration.operations:
+            if isinstance(operation, SqlApply):
+                for file, fingerprint in operation.files.items():
+                    found.setdefault(file, []).append((name, fingerprint))
+    return found
+
+
+def test_every_sql_file_is_listed_once():
+    on_disk = sorted(
+        str(path.relative_to(SQL_DIR).with_suffix("")) for path in Path(SQL_DIR).rglob("*.sql")
+    )
+    assert on_disk == sorted(ALL_FILES)
+    assert len(set(ALL_FILES)) == len(ALL_FILES)
+
+
+def test_every_file_says_what_it_does_before_its_statement():
+    for name in ALL_FILES:
+        text = (SQL_DIR / f"{name}.sql").read_text()
+        assert text.startswith("-- "), name
+        assert "CREATE OR REPLACE" in statement(name), name
+
+
+def test_the_newest_migration_that_applies_a_file_has_its_current_text():
+    applied = applying_migrations()
+    assert sorted(applied) == sorted(ALL_FILES)
+    stale = [
+        f"{name}: {applied[name][-1][0]} applied {applied[name][-1][1]}, the file is now"
+        f" {sql_fingerprint(name)}: add a migration with"
+        f" sql_apply({{{name!r}: {sql_fingerprint(name)!r}}}) (trials/sql/README.md)"
+        for name in ALL_FILES
+        if applied[name][-1][1] != sql_fingerprint(name)
+    ]
+    assert stale == []
+
+
+def test_the_database_holds_exactly_the_files_functions(postgres):
+    live = live_functions()
+    assert sorted(live) == sorted(FUNCTIONS)
+    for name in FUNCTIONS:
+        assert live[name] == statement(f"functions/{name}"), name
+
+
+def test_the_database_holds_exactly_the_files_triggers(postgres):
+    live = live_triggers()
+    assert sorted(live) == sorted(TRIGGERS)
+    for name in TRIGGERS:
+        as_filed = statement(f"triggers/{name}").replace(
+            "CREATE OR REPLACE TRIGGER", "CREATE TRIGGER", 1
+        )
+        assert live[name] == as_filed, name
+
+
+def test_a_changed_function_is_caught(postgres):
+    """The comparison is not vacuous: a definition changed in the database
+    (as a migration redefining it inline would) no longer equals its file."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql_file("functions/trials_search_walk").replace("SET jit TO 'off'", "SET jit TO 'on'")
+        )
+    assert live_functions()["trials_search_walk"] != statement("functions/trials_search_walk")
+
+
+def test_the_searchs_triggers_still_work_after_being_applied_from_files(postgres):
+    """What a patient searches comes through the re-applied triggers: a new
+    trial's condition and site country are in its search columns."""
+    from tests.factories import ConditionFactory, SiteFactory, TrialFactory
+
+    trial = TrialFactory(brief_title="Proton therapy for children")
+    trial.conditions.add(ConditionFactory(name="Medulloblastoma"))
+    SiteFactory(trial=trial, country="Japan")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT search_conditions, site_countries,"
+            " search_vector @@ plainto_tsquery('english', 'medulloblastoma')"
+            " FROM trials_trial WHERE id = %s",
+            [trial.pk],
+        )
+        assert cursor.fetchone() == ("Medulloblastoma", ["JAPAN"], True)
+
+
+def test_a_trial_saved_by_django_keeps_its_search_words(postgres):
+    """search_vector is a model field that Django writes (empty, from a trial
+    made in Python) on every save; the trigger replaces it, so a patient still
+    finds the trial by its condition and its new sponsor."""
+    from tests.factories import ConditionFactory, TrialFactory
+    from trials.models import Trial
+    from trials.search import Criteria, trials_search
+
+    trial = TrialFactory(brief_title="Proton therapy for children")
+    trial.conditions.add(ConditionFactory(name="Medulloblastoma"))
+    assert trial.search_vector is None  # as made in Python
+    trial.lead_sponsor = "Lakeside Children's Hospital"
+    trial.save()
+
+    trial.refresh_from_db()
+    assert "'medulloblastoma':5A" in trial.search_vector
+    assert "'lakesid'" in trial.search_vector
+    for words in ("medulloblastoma", "lakeside"):
+        found = trials_search(criteria=Criteria(q=words)).trials
+        assert [t.brief_title for t in found] == ["Proton therapy for children"]
+    assert Trial.objects.filter(search_vector__isnull=True).count() == 0

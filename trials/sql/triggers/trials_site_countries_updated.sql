@@ -1,0 +1,10 @@
+-- Sites changed: only trials whose countries changed are refreshed
+-- (trials_site_countries_changed()).
+--
+-- Source of truth: change it here and add a migration that re-applies it
+-- (trials/sql/README.md).
+
+CREATE OR REPLACE TRIGGER trials_site_countries_updated
+    AFTER UPDATE ON trials_site
+    REFERENCING OLD TABLE AS old_sites NEW TABLE AS new_sites
+    FOR EACH STATEMENT EXECUTE FUNCTION trials_site_countries_changed();
