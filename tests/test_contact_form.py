@@ -149,7 +149,7 @@ def test_the_trial_page_shows_the_form_and_the_languages_of_the_sites(client, tr
     assert '<option value="en">English</option>' in html
     # Grouped by country; the sites' languages differ, so each option names them.
     assert '<optgroup label="China">' in html
-    assert "Shandong Cancer Hospital — Jinan, Shandong · Chinese (Simplified)" in text
+    assert "Shandong Cancer Hospital — Jinan, Shandong, China · Chinese (Simplified)" in text
     assert "I agree to share these details with the study team of this trial." in text
     assert 'href="/privacy/"' in html
     assert "Notify me about other trials" in text

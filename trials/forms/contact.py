@@ -32,6 +32,7 @@ from trials.models import Language, Site, Trial
 from trials.models.inquiries import ContactMethod
 from trials.recipients import message_route, phones_for, trial_routes
 from trials.routing import choosable_sites
+from trials.templatetags.translated import country_name
 from trials.translations import TranslatedText, translated
 
 NAME_MAX_LENGTH = 100
@@ -203,9 +204,10 @@ def _patient_country() -> str | None:
 
 
 def _site_option_label(site: Site, *, with_languages: bool) -> TranslatedText:
-    """Inside its country's group: the center and its city (and state), short,
-    as a trial's hundreds of options add up; its languages where the sites differ."""
-    facility, place = translated(site, "facility"), site.place_of("city", "state")
+    """Inside its country's group: the center and where it is (the whole place,
+    as a screen reader may not read the group's name); its languages where the
+    sites differ."""
+    facility, place = translated(site, "facility"), site.place
     label = f"{facility} — {place}" if place else str(facility)
     if with_languages and site.language_labels:
         label += " · " + ", ".join(site.language_labels)
@@ -449,7 +451,8 @@ class ContactForm(forms.Form):
         for pk, label in labels.items():
             groups.setdefault(self.sites[pk].country, []).append((pk, label))
         self.fields["site"].widget.choices = self.fields["site"].choices[:1] + [
-            (country or _("Country not given"), options) for country, options in groups.items()
+            (country_name(country) if country else _("Country not given"), options)
+            for country, options in groups.items()
         ]
 
     @property
