@@ -17,16 +17,17 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from celery import shared_task
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from trials.distance import Origin, place_resolve
+from trials.distance import Origin, near_sites, nearest_window, place_resolve
 from trials.emails import email_queue, known_language
 from trials.links import LinkExpired, LinkInvalid
 from trials.models import OutgoingEmail, Subscription, SubscriptionDelivery, Trial
@@ -39,6 +40,13 @@ logger = logging.getLogger(__name__)
 CONFIRM, MANAGE, UNSUBSCRIBE = "confirm", "manage", "unsubscribe"
 # One digest lists at most this many trials; the rest come in the next one.
 DIGEST_MAX_TRIALS = 20
+# The first email after confirming lists at most this many of the trials that
+# already match (nearest first, else newest), and links to the full search.
+WELCOME_MAX_TRIALS = 10
+# A digest looks at trials that opened (or opened a site near the subscriber)
+# in this many days at most: the matching reads those few, never the whole
+# recruiting registry, however long ago the subscriber confirmed.
+ALERT_LOOKBACK_DAYS = 30
 # "sarcoma, bone metastases; 肉瘤、骨转移": each part is searched on its own.
 INTEREST_SEPARATORS = re.compile(r"[,;\n\r，；、]+")
 MAX_INTEREST_TERMS = 10
@@ -242,6 +250,8 @@ def subscription_request(
                 kind=OutgoingEmail.Kind.SUBSCRIPTION_CONFIRM,
                 template="subscription_confirm",
                 context={
+                    # The footer must not say they subscribed: they have not yet.
+                    "not_yet_subscribed": True,
                     "confirm_url": confirm_url,
                     "confirm_max_age_days": settings.SUBSCRIPTION_CONFIRM_MAX_AGE_DAYS,
                 },
@@ -263,6 +273,8 @@ def subscription_confirm(*, subscription: Subscription) -> Subscription:
             subscription.status = Subscription.Status.CONFIRMED
             subscription.confirmed_at = timezone.now()
             subscription.save(update_fields=["status", "confirmed_at"])
+            email_row = subscription_welcome_queue(subscription=subscription)
+            outbox_enqueue(email_ids=[email_row.pk])
     return subscription
 
 
@@ -309,29 +321,116 @@ def subscription_update(
 # Digests -----------------------------------------------------------------------
 
 
-def subscription_matches(subscription: Subscription) -> QuerySet[Trial]:
-    """Recruiting published trials matching any interest, near the place if one is set.
+def subscription_origin(subscription: Subscription) -> Origin | None:
+    if subscription.latitude is None or subscription.longitude is None:
+        return None
+    return Origin(subscription.latitude, subscription.longitude, subscription.place_text)
+
+
+def _opened_since(since, origin: Origin | None, radius_km: float) -> Q:
+    """Trials that started recruiting after `since`, or (for a subscriber with
+    a place) opened a recruiting site near it after `since`: a site far away
+    opening is no news to them. Both read through an index of the time
+    (Trial.listed_at, Site.recruiting_since), so only the recent openings
+    are tested against the interests."""
+    opened = Q(listed_at__gt=since)
+    if origin is not None:
+        sites = near_sites(origin, radius_km).filter(recruiting_since__gt=since)
+        opened |= Q(pk__in=sites.values("trial_id"))
+    return opened
+
+
+def subscription_matches(subscription: Subscription, *, opened_since=None) -> QuerySet[Trial]:
+    """Recruiting published trials matching any interest, near the place if one is set;
+    with `opened_since`, only those newly recruiting (near the place) since then.
 
     The same matching as the search page: one search per interest."""
-    origin = None
-    if subscription.latitude is not None and subscription.longitude is not None:
-        origin = Origin(subscription.latitude, subscription.longitude, subscription.place_text)
+    origin = subscription_origin(subscription)
     radius_km = subscription.radius_km or DEFAULT_RADIUS_KM
     any_term = Q(pk__in=[])
     for term in interest_terms(subscription.interests):
         criteria = Criteria(q=term, status="recruiting", origin=origin, radius_km=radius_km)
-        any_term |= Q(pk__in=filtered_trials(criteria).values("pk"))
+        trials = filtered_trials(criteria)
+        if opened_since is not None:
+            # Inside each term's search, so the few recent openings bound it.
+            trials = trials.filter(_opened_since(opened_since, origin, radius_km))
+        any_term |= Q(pk__in=trials.values("pk"))
     return Trial.objects.filter(any_term)
 
 
 def subscription_new_trials(subscription: Subscription) -> QuerySet[Trial]:
-    """Matching trials listed since the subscriber confirmed and not yet sent to them."""
+    """Matching trials newly recruiting (near the subscriber) since they confirmed,
+    in the last ALERT_LOOKBACK_DAYS, and not yet sent to them."""
+    since = max(subscription.confirmed_at, timezone.now() - timedelta(days=ALERT_LOOKBACK_DAYS))
     return (
-        subscription_matches(subscription)
-        .filter(listed_at__gt=subscription.confirmed_at)
+        subscription_matches(subscription, opened_since=since)
         .exclude(pk__in=subscription.deliveries.values("trial_id"))
         .order_by("listed_at", "pk")
     )
+
+
+def _trial_links(trials: list[Trial]) -> list[tuple[Trial, str]]:
+    return [(trial, settings.SITE_URL + trial.get_absolute_url()) for trial in trials]
+
+
+def subscription_search_url(subscription: Subscription) -> str:
+    """The search page with the subscriber's first interest and place: where the
+    rest of their matches are."""
+    query: dict[str, str | int] = {}
+    terms = interest_terms(subscription.interests)
+    if terms:
+        query["q"] = terms[0]
+    if subscription.latitude is not None and subscription.longitude is not None:
+        query.update(
+            place=subscription.place_text,
+            lat=subscription.latitude,
+            lon=subscription.longitude,
+            radius=subscription.radius_km or DEFAULT_RADIUS_KM,
+        )
+    url = settings.SITE_URL + reverse("trials:list")
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def subscription_current_matches(subscription: Subscription) -> list[Trial]:
+    """What already matches, at most WELCOME_MAX_TRIALS: the nearest first for
+    a subscriber with a place (one bounded query of the sites near it), else
+    the newest listed."""
+    matches = subscription_matches(subscription)
+    origin = subscription_origin(subscription)
+    if origin is not None:
+        radius_km = subscription.radius_km or DEFAULT_RADIUS_KM
+        ids = nearest_window(matches, origin, radius_km, WELCOME_MAX_TRIALS)
+    else:
+        ids = list(
+            matches.order_by(F("listed_at").desc(nulls_last=True), "-pk").values_list(
+                "pk", flat=True
+            )[:WELCOME_MAX_TRIALS]
+        )
+    found = {trial.pk: trial for trial in Trial.objects.filter(pk__in=ids).with_card_data()}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def subscription_welcome_queue(*, subscription: Subscription) -> OutgoingEmail:
+    """The first email after confirming: the trials that already match, each
+    recorded as sent so later digests bring only what is new. Call inside the
+    confirming transaction; `outbox_enqueue` after."""
+    trials = subscription_current_matches(subscription)
+    with translation.override(email_language(subscription.language)):
+        email_row = _email_to(
+            subscription,
+            kind=OutgoingEmail.Kind.TRIAL_DIGEST,
+            template="subscription_welcome",
+            context={
+                "trials": _trial_links(trials),
+                "more_url": subscription_search_url(subscription),
+                "search_url": settings.SITE_URL + reverse("trials:list"),
+            },
+        )
+    SubscriptionDelivery.objects.bulk_create(
+        [SubscriptionDelivery(subscription=subscription, trial=t, email=email_row) for t in trials],
+        ignore_conflicts=True,
+    )
+    return email_row
 
 
 def subscription_digest_send(*, subscription_id: int) -> OutgoingEmail | None:
@@ -362,10 +461,7 @@ def subscription_digest_send(*, subscription_id: int) -> OutgoingEmail | None:
                     kind=OutgoingEmail.Kind.TRIAL_DIGEST,
                     template="trial_digest",
                     context={
-                        "trials": [
-                            (trial, settings.SITE_URL + trial.get_absolute_url())
-                            for trial in trials
-                        ],
+                        "trials": _trial_links(trials),
                         "search_url": settings.SITE_URL + reverse("trials:list"),
                     },
                 )

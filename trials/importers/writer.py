@@ -34,7 +34,7 @@ TRIAL_FIELDS = [
 SITE_FIELDS = [
     "facility", "address", "city", "state", "postal_code", "country", "latitude", "longitude",
     "status", "contact_name", "contact_email", "contact_phone", "languages", "is_primary_contact",
-    "contacts",
+    "contacts", "recruiting_since",
 ]  # fmt: skip
 
 
@@ -211,6 +211,7 @@ class BatchWriter:
         for site in Site.objects.filter(trial_id__in=replace).order_by("pk") if replace else []:
             stored[(site.trial_id, site.facility, site.city, site.state, site.country)].append(site)
         new, kept = [], []
+        now = timezone.now()
         for trial in trials:
             for values in by_id[trial.nct_id].sites:
                 key = (
@@ -222,11 +223,17 @@ class BatchWriter:
                 )
                 if stored.get(key):
                     site = stored[key].pop(0)
+                    was_recruiting = site.is_recruiting
                     for name, value in values.items():
                         setattr(site, name, value)
+                    # A site that starts recruiting reaches subscribers near it.
+                    site.note_opening(was_recruiting=was_recruiting)
                     kept.append(site)
                 else:
-                    new.append({"trial_id": trial.pk, **values})
+                    opens = values["status"] == RecruitmentStatus.RECRUITING
+                    new.append(
+                        {"trial_id": trial.pk, **values, "recruiting_since": now if opens else None}
+                    )
         if kept:
             _update(Site, kept, SITE_FIELDS)
         gone = [site.pk for sites in stored.values() for site in sites]
