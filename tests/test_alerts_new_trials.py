@@ -27,10 +27,18 @@ from trials.subscriptions import WELCOME_MAX_TRIALS, subscriptions_digest_send
 pytestmark = pytest.mark.django_db
 
 SITE_URL = "https://trials.example.org"
-HANGZHOU = {"facility": "Zhejiang Cancer Hospital", "city": "Hangzhou", "country": "China",
-            "geoPoint": {"lat": 30.27, "lon": 120.15}}  # fmt: skip
-BOSTON = {"facility": "Boston Medical Center", "city": "Boston", "country": "United States",
-          "geoPoint": {"lat": 42.36, "lon": -71.06}}  # fmt: skip
+HANGZHOU = {
+    "facility": "Zhejiang Cancer Hospital",
+    "city": "Hangzhou",
+    "country": "China",
+    "geoPoint": {"lat": 30.27, "lon": 120.15},
+}
+BOSTON = {
+    "facility": "Boston Medical Center",
+    "city": "Boston",
+    "country": "United States",
+    "geoPoint": {"lat": 42.36, "lon": -71.06},
+}
 
 
 @pytest.fixture(autouse=True)
@@ -71,8 +79,14 @@ def hangzhou():
     return place
 
 
-def record(nct_id: str, title: str, condition: str, *sites: tuple[dict, str], status: str,
-           updated: str = "2026-11-01") -> dict:  # fmt: skip
+def record(
+    nct_id: str,
+    title: str,
+    condition: str,
+    *sites: tuple[dict, str],
+    status: str,
+    updated: str = "2026-11-01",
+) -> dict:
     """A registry record: its overall status, and each site with its own status."""
     data = study(nct_id)
     section = data["protocolSection"]
@@ -121,38 +135,101 @@ def test_it_alerts_of_lung_cancer_trials_newly_recruiting_near_hangzhou_only(
 ):
     closed = "NOT_YET_RECRUITING"
     before = [
-        record("NCT91000001", "Lung study opening in Hangzhou", "Lung Cancer",
-               (HANGZHOU, closed), status=closed),
-        record("NCT91000002", "Lung study opening in Boston", "Lung Cancer",
-               (BOSTON, closed), status=closed),
-        record("NCT91000003", "Breast study opening in Hangzhou", "Breast Cancer",
-               (HANGZHOU, closed), status=closed),
-        record("NCT91000004", "Lung study adding Hangzhou", "Lung Cancer",
-               (BOSTON, "RECRUITING"), (HANGZHOU, closed), status="RECRUITING"),
-        record("NCT91000005", "Lung study adding Boston", "Lung Cancer",
-               (HANGZHOU, "RECRUITING"), (BOSTON, closed), status="RECRUITING"),
-    ]  # fmt: skip
+        record(
+            "NCT91000001",
+            "Lung study opening in Hangzhou",
+            "Lung Cancer",
+            (HANGZHOU, closed),
+            status=closed,
+        ),
+        record(
+            "NCT91000002",
+            "Lung study opening in Boston",
+            "Lung Cancer",
+            (BOSTON, closed),
+            status=closed,
+        ),
+        record(
+            "NCT91000003",
+            "Breast study opening in Hangzhou",
+            "Breast Cancer",
+            (HANGZHOU, closed),
+            status=closed,
+        ),
+        record(
+            "NCT91000004",
+            "Lung study adding Hangzhou",
+            "Lung Cancer",
+            (BOSTON, "RECRUITING"),
+            (HANGZHOU, closed),
+            status="RECRUITING",
+        ),
+        record(
+            "NCT91000005",
+            "Lung study adding Boston",
+            "Lung Cancer",
+            (HANGZHOU, "RECRUITING"),
+            (BOSTON, closed),
+            status="RECRUITING",
+        ),
+    ]
     sync(registry, *before)
     subscription = lung_subscriber()
     # What recruited before they confirmed is the first email's, not an alert.
     assert run(subscriptions_digest_send) == 0
 
     after = [
-        record("NCT91000001", "Lung study opening in Hangzhou", "Lung Cancer",
-               (HANGZHOU, "RECRUITING"), status="RECRUITING", updated="2026-12-01"),
-        record("NCT91000002", "Lung study opening in Boston", "Lung Cancer",
-               (BOSTON, "RECRUITING"), status="RECRUITING", updated="2026-12-01"),
-        record("NCT91000003", "Breast study opening in Hangzhou", "Breast Cancer",
-               (HANGZHOU, "RECRUITING"), status="RECRUITING", updated="2026-12-01"),
-        record("NCT91000004", "Lung study adding Hangzhou", "Lung Cancer",
-               (BOSTON, "RECRUITING"), (HANGZHOU, "RECRUITING"), status="RECRUITING",
-               updated="2026-12-01"),
-        record("NCT91000005", "Lung study adding Boston", "Lung Cancer",
-               (HANGZHOU, "RECRUITING"), (BOSTON, "RECRUITING"), status="RECRUITING",
-               updated="2026-12-01"),
-        record("NCT91000006", "New lung study in Hangzhou", "Non-Small Cell Lung Cancer",
-               (HANGZHOU, "RECRUITING"), status="RECRUITING", updated="2026-12-01"),
-    ]  # fmt: skip
+        record(
+            "NCT91000001",
+            "Lung study opening in Hangzhou",
+            "Lung Cancer",
+            (HANGZHOU, "RECRUITING"),
+            status="RECRUITING",
+            updated="2026-12-01",
+        ),
+        record(
+            "NCT91000002",
+            "Lung study opening in Boston",
+            "Lung Cancer",
+            (BOSTON, "RECRUITING"),
+            status="RECRUITING",
+            updated="2026-12-01",
+        ),
+        record(
+            "NCT91000003",
+            "Breast study opening in Hangzhou",
+            "Breast Cancer",
+            (HANGZHOU, "RECRUITING"),
+            status="RECRUITING",
+            updated="2026-12-01",
+        ),
+        record(
+            "NCT91000004",
+            "Lung study adding Hangzhou",
+            "Lung Cancer",
+            (BOSTON, "RECRUITING"),
+            (HANGZHOU, "RECRUITING"),
+            status="RECRUITING",
+            updated="2026-12-01",
+        ),
+        record(
+            "NCT91000005",
+            "Lung study adding Boston",
+            "Lung Cancer",
+            (HANGZHOU, "RECRUITING"),
+            (BOSTON, "RECRUITING"),
+            status="RECRUITING",
+            updated="2026-12-01",
+        ),
+        record(
+            "NCT91000006",
+            "New lung study in Hangzhou",
+            "Non-Small Cell Lung Cancer",
+            (HANGZHOU, "RECRUITING"),
+            status="RECRUITING",
+            updated="2026-12-01",
+        ),
+    ]
     sync(registry, *after)
 
     assert run(subscriptions_digest_send) == 1
@@ -181,8 +258,13 @@ def test_it_alerts_of_lung_cancer_trials_newly_recruiting_near_hangzhou_only(
 
 def test_a_trial_that_closes_and_opens_again_is_not_sent_twice(run, mailoutbox):
     subscription = lung_subscriber(confirmed_at=timezone.now() - datetime.timedelta(days=1))
-    opening = record("NCT91000011", "Lung study in Hangzhou", "Lung Cancer",
-                     (HANGZHOU, "RECRUITING"), status="RECRUITING")  # fmt: skip
+    opening = record(
+        "NCT91000011",
+        "Lung study in Hangzhou",
+        "Lung Cancer",
+        (HANGZHOU, "RECRUITING"),
+        status="RECRUITING",
+    )
     import_run(("a.jsonl", ndjson(opening)))
     assert run(subscriptions_digest_send) == 1
 
@@ -194,8 +276,14 @@ def test_a_trial_that_closes_and_opens_again_is_not_sent_twice(run, mailoutbox):
         status="SUSPENDED",
         updated="2026-11-02",
     )
-    reopened = record("NCT91000011", "Lung study in Hangzhou", "Lung Cancer",
-                      (HANGZHOU, "RECRUITING"), status="RECRUITING", updated="2026-11-03")  # fmt: skip
+    reopened = record(
+        "NCT91000011",
+        "Lung study in Hangzhou",
+        "Lung Cancer",
+        (HANGZHOU, "RECRUITING"),
+        status="RECRUITING",
+        updated="2026-11-03",
+    )
     import_run(("a.jsonl", ndjson(suspended)))
     import_run(("a.jsonl", ndjson(reopened)))
 
@@ -204,17 +292,28 @@ def test_a_trial_that_closes_and_opens_again_is_not_sent_twice(run, mailoutbox):
 
 
 def test_the_importer_stamps_a_site_only_when_it_starts_recruiting():
-    first = record("NCT91000021", "Lung study", "Lung Cancer",
-                   (HANGZHOU, "RECRUITING"), (BOSTON, "NOT_YET_RECRUITING"),
-                   status="RECRUITING")  # fmt: skip
+    first = record(
+        "NCT91000021",
+        "Lung study",
+        "Lung Cancer",
+        (HANGZHOU, "RECRUITING"),
+        (BOSTON, "NOT_YET_RECRUITING"),
+        status="RECRUITING",
+    )
     import_run(("a.jsonl", ndjson(first)))
     hangzhou_site = Site.objects.get(city="Hangzhou")
     assert hangzhou_site.recruiting_since is not None
     assert Site.objects.get(city="Boston").recruiting_since is None
 
-    second = record("NCT91000021", "Lung study", "Lung Cancer",
-                    (HANGZHOU, "RECRUITING"), (BOSTON, "RECRUITING"),
-                    status="RECRUITING", updated="2026-11-20")  # fmt: skip
+    second = record(
+        "NCT91000021",
+        "Lung study",
+        "Lung Cancer",
+        (HANGZHOU, "RECRUITING"),
+        (BOSTON, "RECRUITING"),
+        status="RECRUITING",
+        updated="2026-11-20",
+    )
     import_run(("a.jsonl", ndjson(second)))
 
     assert Site.objects.get(city="Hangzhou").recruiting_since == hangzhou_site.recruiting_since
@@ -235,8 +334,14 @@ def confirm_link(text: str) -> str:
 
 
 def sign_up_and_confirm(client, run, mailoutbox, **data):
-    form = {"email": "ming@example.com", "interests": "lung cancer", "place": "杭州",
-            "radius": "100", "language": "en", **data}  # fmt: skip
+    form = {
+        "email": "ming@example.com",
+        "interests": "lung cancer",
+        "place": "杭州",
+        "radius": "100",
+        "language": "en",
+        **data,
+    }
     run(client.post, reverse("trials:notify_signup"), form, REMOTE_ADDR="10.0.0.9")
     path = confirm_link(mailoutbox[-1].body)
     page = page_text(run(client.post, path))
@@ -245,14 +350,34 @@ def sign_up_and_confirm(client, run, mailoutbox, **data):
 
 
 def test_the_first_email_lists_the_trials_that_already_match(client, run, mailoutbox, hangzhou):
-    import_run(("a.jsonl", ndjson(
-        record("NCT91000031", "Lung study in Hangzhou", "Lung Cancer",
-               (HANGZHOU, "RECRUITING"), status="RECRUITING"),
-        record("NCT91000032", "Lung study in Boston", "Lung Cancer",
-               (BOSTON, "RECRUITING"), status="RECRUITING"),
-        record("NCT91000033", "Breast study in Hangzhou", "Breast Cancer",
-               (HANGZHOU, "RECRUITING"), status="RECRUITING"),
-    )))  # fmt: skip
+    import_run(
+        (
+            "a.jsonl",
+            ndjson(
+                record(
+                    "NCT91000031",
+                    "Lung study in Hangzhou",
+                    "Lung Cancer",
+                    (HANGZHOU, "RECRUITING"),
+                    status="RECRUITING",
+                ),
+                record(
+                    "NCT91000032",
+                    "Lung study in Boston",
+                    "Lung Cancer",
+                    (BOSTON, "RECRUITING"),
+                    status="RECRUITING",
+                ),
+                record(
+                    "NCT91000033",
+                    "Breast study in Hangzhou",
+                    "Breast Cancer",
+                    (HANGZHOU, "RECRUITING"),
+                    status="RECRUITING",
+                ),
+            ),
+        )
+    )
 
     subscription = sign_up_and_confirm(client, run, mailoutbox)
 
@@ -277,12 +402,22 @@ def test_the_first_email_lists_the_trials_that_already_match(client, run, mailou
 def test_the_first_email_lists_at_most_ten_the_nearest_first(client, run, mailoutbox, hangzhou):
     far = {**HANGZHOU, "city": "Huzhou", "geoPoint": {"lat": 30.87, "lon": 120.09}}
     near = [
-        record(f"NCT910001{n:02d}", f"Lung study number {n} in Hangzhou", "Lung Cancer",
-               (HANGZHOU, "RECRUITING"), status="RECRUITING")
+        record(
+            f"NCT910001{n:02d}",
+            f"Lung study number {n} in Hangzhou",
+            "Lung Cancer",
+            (HANGZHOU, "RECRUITING"),
+            status="RECRUITING",
+        )
         for n in range(WELCOME_MAX_TRIALS)
-    ]  # fmt: skip
-    farther = record("NCT91000199", "Lung study in Huzhou", "Lung Cancer",
-                     (far, "RECRUITING"), status="RECRUITING")  # fmt: skip
+    ]
+    farther = record(
+        "NCT91000199",
+        "Lung study in Huzhou",
+        "Lung Cancer",
+        (far, "RECRUITING"),
+        status="RECRUITING",
+    )
     import_run(("a.jsonl", ndjson(farther, *near)))
 
     sign_up_and_confirm(client, run, mailoutbox)
@@ -344,12 +479,20 @@ def test_the_coordinator_page_shows_answers_language_and_place(client):
         location_text="杭州",
         distance_km=3.2,
         prescreen_answers=[
-            {"question": "How old are you?", "answer": "54", "verdict": "met",
-             "criterion": "Aged 18 to 75"},
-            {"question": "Are you pregnant?", "answer": "Yes", "verdict": "not_met",
-             "criterion": "Pregnancy"},
+            {
+                "question": "How old are you?",
+                "answer": "54",
+                "verdict": "met",
+                "criterion": "Aged 18 to 75",
+            },
+            {
+                "question": "Are you pregnant?",
+                "answer": "Yes",
+                "verdict": "not_met",
+                "criterion": "Pregnancy",
+            },
         ],
-    )  # fmt: skip
+    )
 
     response = client.get(reverse("trials:coordinator", args=[coordinator_token(inquiry)]))
 
