@@ -8,13 +8,15 @@ from __future__ import annotations
 import copy
 import datetime
 import re
+from types import SimpleNamespace
 
 import pytest
+from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import InquiryFactory, SubscriptionFactory
+from tests.factories import InquiryFactory, SiteFactory, SubscriptionFactory
 from tests.page_text import page_text
 from tests.test_importer import ndjson, study
 from tests.test_importer import run as import_run
@@ -513,3 +515,21 @@ def test_the_coordinator_page_says_what_was_not_given(client):
     assert "Preferred language not given" in text
     assert "Where they are not given" in text
     assert "Pre-screening answers" not in text
+
+
+def test_a_site_staff_open_in_the_admin_is_news_too(rf, admin_user):
+    site = SiteFactory(status="NOT_YET_RECRUITING")
+    site_admin = admin.site._registry[Site]
+    request = rf.post("/")
+    request.user = admin_user
+
+    site.status = "COMPLETED"
+    site_admin.save_model(request, site, SimpleNamespace(changed_data=["status"]), True)
+    assert Site.objects.get(pk=site.pk).recruiting_since is None
+    site.status = "RECRUITING"
+    site_admin.save_model(request, site, SimpleNamespace(changed_data=["status"]), True)
+    opened = Site.objects.get(pk=site.pk).recruiting_since
+    assert opened is not None
+    site.facility = "Renamed"
+    site_admin.save_model(request, site, SimpleNamespace(changed_data=["facility"]), True)
+    assert Site.objects.get(pk=site.pk).recruiting_since == opened
