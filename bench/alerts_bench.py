@@ -39,12 +39,12 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from trials.models import Subscription  # noqa: E402
-from trials.subscriptions import (  # noqa: E402
-    DIGEST_MAX_TRIALS,
+from trials.subscription_matches import (  # noqa: E402
     subscription_current_matches,
     subscription_matches,
     subscription_new_trials,
 )
+from trials.subscriptions import DIGEST_MAX_TRIALS  # noqa: E402
 
 INTERESTS = ["lung cancer", "breast cancer", "diabetes mellitus, type 2", "depression",
              "prostate cancer", "sarcoma", "stroke", "melanoma", "asthma", "lymphoma"]  # fmt: skip
@@ -100,7 +100,9 @@ def before(subscription: Subscription) -> list[int]:
 
 
 def after(subscription: Subscription) -> list[int]:
-    return list(subscription_new_trials(subscription).values_list("pk", flat=True)[:DIGEST_MAX_TRIALS])
+    return list(
+        subscription_new_trials(subscription).values_list("pk", flat=True)[:DIGEST_MAX_TRIALS]
+    )
 
 
 def timed(function, subscription) -> tuple[float, int]:
@@ -120,7 +122,8 @@ def main() -> None:
         prepare(args.per_day, args.subscribers, args.seed)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FILTER (WHERE overall_status = 'RECRUITING'), count(*) FROM trials_trial"
+            "SELECT count(*) FILTER (WHERE overall_status = 'RECRUITING'), count(*)"
+            " FROM trials_trial"
         )
         recruiting, total = cursor.fetchone()
     subscribers = list(Subscription.objects.filter(email__endswith="@bench.example.org"))

@@ -24,7 +24,8 @@ from tests.test_registry_sync import StandIn
 from trials.coordinator import coordinator_token
 from trials.models import OutgoingEmail, Place, PlaceName, Site, Subscription, Trial
 from trials.registry_sync import RegistryClient, registry_sync
-from trials.subscriptions import WELCOME_MAX_TRIALS, subscriptions_digest_send
+from trials.subscription_matches import WELCOME_MAX_TRIALS
+from trials.subscriptions import subscriptions_digest_send
 
 pytestmark = pytest.mark.django_db
 

@@ -14,42 +14,34 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlencode
 
 from celery import shared_task
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from trials.distance import Origin, near_sites, nearest_window, place_resolve
+from trials.distance import place_resolve
 from trials.emails import email_queue, known_language
 from trials.links import LinkExpired, LinkInvalid
 from trials.models import OutgoingEmail, Subscription, SubscriptionDelivery, Trial
 from trials.outbox import outbox_enqueue
 from trials.ratelimit import mailbox_key, rate_limited
-from trials.search import DEFAULT_RADIUS_KM, Criteria, filtered_trials
+from trials.search import DEFAULT_RADIUS_KM
+from trials.subscription_matches import (
+    subscription_current_matches,
+    subscription_new_trials,
+    subscription_search_url,
+)
 
 logger = logging.getLogger(__name__)
 
 CONFIRM, MANAGE, UNSUBSCRIBE = "confirm", "manage", "unsubscribe"
 # One digest lists at most this many trials; the rest come in the next one.
 DIGEST_MAX_TRIALS = 20
-# The first email after confirming lists at most this many of the trials that
-# already match (nearest first, else newest), and links to the full search.
-WELCOME_MAX_TRIALS = 10
-# A digest looks at trials that opened (or opened a site near the subscriber)
-# in this many days at most: the matching reads those few, never the whole
-# recruiting registry, however long ago the subscriber confirmed.
-ALERT_LOOKBACK_DAYS = 30
-# "sarcoma, bone metastases; 肉瘤、骨转移": each part is searched on its own.
-INTEREST_SEPARATORS = re.compile(r"[,;\n\r，；、]+")
-MAX_INTEREST_TERMS = 10
 
 
 # Signed links -----------------------------------------------------------------
@@ -155,11 +147,6 @@ def _apply(subscription: Subscription, preferences: Preferences) -> None:
     located = latitude is not None
     subscription.radius_km = (preferences.radius_km or DEFAULT_RADIUS_KM) if located else None
     subscription.language = email_language(preferences.language)
-
-
-def interest_terms(interests: str) -> list[str]:
-    terms = [term.strip() for term in INTEREST_SEPARATORS.split(interests or "")]
-    return [term for term in terms if term][:MAX_INTEREST_TERMS]
 
 
 def _links_context(subscription: Subscription) -> dict:
@@ -321,93 +308,8 @@ def subscription_update(
 # Digests -----------------------------------------------------------------------
 
 
-def subscription_origin(subscription: Subscription) -> Origin | None:
-    if subscription.latitude is None or subscription.longitude is None:
-        return None
-    return Origin(subscription.latitude, subscription.longitude, subscription.place_text)
-
-
-def _opened_since(since, origin: Origin | None, radius_km: float) -> Q:
-    """Trials that started recruiting after `since`, or (for a subscriber with
-    a place) opened a recruiting site near it after `since`: a site far away
-    opening is no news to them. Both read through an index of the time
-    (Trial.listed_at, Site.recruiting_since), so only the recent openings
-    are tested against the interests."""
-    opened = Q(listed_at__gt=since)
-    if origin is not None:
-        sites = near_sites(origin, radius_km).filter(recruiting_since__gt=since)
-        opened |= Q(pk__in=sites.values("trial_id"))
-    return opened
-
-
-def subscription_matches(subscription: Subscription, *, opened_since=None) -> QuerySet[Trial]:
-    """Recruiting published trials matching any interest, near the place if one is set;
-    with `opened_since`, only those newly recruiting (near the place) since then.
-
-    The same matching as the search page: one search per interest."""
-    origin = subscription_origin(subscription)
-    radius_km = subscription.radius_km or DEFAULT_RADIUS_KM
-    any_term = Q(pk__in=[])
-    for term in interest_terms(subscription.interests):
-        criteria = Criteria(q=term, status="recruiting", origin=origin, radius_km=radius_km)
-        trials = filtered_trials(criteria)
-        if opened_since is not None:
-            # Inside each term's search, so the few recent openings bound it.
-            trials = trials.filter(_opened_since(opened_since, origin, radius_km))
-        any_term |= Q(pk__in=trials.values("pk"))
-    return Trial.objects.filter(any_term)
-
-
-def subscription_new_trials(subscription: Subscription) -> QuerySet[Trial]:
-    """Matching trials newly recruiting (near the subscriber) since they confirmed,
-    in the last ALERT_LOOKBACK_DAYS, and not yet sent to them."""
-    since = max(subscription.confirmed_at, timezone.now() - timedelta(days=ALERT_LOOKBACK_DAYS))
-    return (
-        subscription_matches(subscription, opened_since=since)
-        .exclude(pk__in=subscription.deliveries.values("trial_id"))
-        .order_by("listed_at", "pk")
-    )
-
-
 def _trial_links(trials: list[Trial]) -> list[tuple[Trial, str]]:
     return [(trial, settings.SITE_URL + trial.get_absolute_url()) for trial in trials]
-
-
-def subscription_search_url(subscription: Subscription) -> str:
-    """The search page with the subscriber's first interest and place: where the
-    rest of their matches are."""
-    query: dict[str, str | int] = {}
-    terms = interest_terms(subscription.interests)
-    if terms:
-        query["q"] = terms[0]
-    if subscription.latitude is not None and subscription.longitude is not None:
-        query.update(
-            place=subscription.place_text,
-            lat=subscription.latitude,
-            lon=subscription.longitude,
-            radius=subscription.radius_km or DEFAULT_RADIUS_KM,
-        )
-    url = settings.SITE_URL + reverse("trials:list")
-    return f"{url}?{urlencode(query)}" if query else url
-
-
-def subscription_current_matches(subscription: Subscription) -> list[Trial]:
-    """What already matches, at most WELCOME_MAX_TRIALS: the nearest first for
-    a subscriber with a place (one bounded query of the sites near it), else
-    the newest listed."""
-    matches = subscription_matches(subscription)
-    origin = subscription_origin(subscription)
-    if origin is not None:
-        radius_km = subscription.radius_km or DEFAULT_RADIUS_KM
-        ids = nearest_window(matches, origin, radius_km, WELCOME_MAX_TRIALS)
-    else:
-        ids = list(
-            matches.order_by(F("listed_at").desc(nulls_last=True), "-pk").values_list(
-                "pk", flat=True
-            )[:WELCOME_MAX_TRIALS]
-        )
-    found = {trial.pk: trial for trial in Trial.objects.filter(pk__in=ids).with_card_data()}
-    return [found[pk] for pk in ids if pk in found]
 
 
 def subscription_welcome_queue(*, subscription: Subscription) -> OutgoingEmail:
