@@ -117,6 +117,7 @@ def main() -> None:
     parser.add_argument("--per-day", type=float, default=165.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-prepare", action="store_true")
+    parser.add_argument("--explain", action="store_true", help="print the first plans")
     args = parser.parse_args()
     if not args.skip_prepare:
         prepare(args.per_day, args.subscribers, args.seed)
@@ -138,6 +139,17 @@ def main() -> None:
             seconds, count = timed(function, subscription)
             times[name].append(seconds)
             found[name] += count
+    if args.explain:
+        for name, queryset in (
+            (
+                "before",
+                subscription_matches(subscribers[0]).filter(
+                    listed_at__gt=subscribers[0].confirmed_at
+                ),
+            ),
+            ("after", subscription_new_trials(subscribers[0])),
+        ):
+            print(name, queryset.values("pk")[:DIGEST_MAX_TRIALS].explain(analyze=True))
     print(f"{total:,} trials, {recruiting:,} recruiting; {len(subscribers)} subscribers")
     print("| matching | total s | median ms | p95 ms | max ms | trials found | ratio to before |")
     print("|---|---:|---:|---:|---:|---:|---:|")
