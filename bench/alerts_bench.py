@@ -36,13 +36,16 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
+from django.db.models import Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from trials.models import Subscription  # noqa: E402
+from trials.models import Subscription, Trial  # noqa: E402
+from trials.search import DEFAULT_RADIUS_KM, Criteria, filtered_trials  # noqa: E402
 from trials.subscription_matches import (  # noqa: E402
+    interest_terms,
     subscription_current_matches,
-    subscription_matches,
     subscription_new_trials,
+    subscription_origin,
 )
 from trials.subscriptions import DIGEST_MAX_TRIALS  # noqa: E402
 
@@ -88,10 +91,22 @@ def prepare(per_day: float, subscribers: int, seed: int) -> None:
         cursor.execute("ANALYZE trials_site")
 
 
+def matches_before(subscription: Subscription):
+    """subscription_matches as it was: an OR of one IN per interest."""
+    origin = subscription_origin(subscription)
+    radius_km = subscription.radius_km or DEFAULT_RADIUS_KM
+    any_term = Q(pk__in=[])
+    for term in interest_terms(subscription.interests):
+        criteria = Criteria(q=term, status="recruiting", origin=origin, radius_km=radius_km)
+        any_term |= Q(pk__in=filtered_trials(criteria).values("pk"))
+    return Trial.objects.filter(any_term)
+
+
 def before(subscription: Subscription) -> list[int]:
-    """The digest's matching before this change: all matches, then the new ones."""
+    """The digest's matching before this change: every match near them, then
+    those listed since they confirmed."""
     return list(
-        subscription_matches(subscription)
+        matches_before(subscription)
         .filter(listed_at__gt=subscription.confirmed_at)
         .exclude(pk__in=subscription.deliveries.values("trial_id"))
         .order_by("listed_at", "pk")
@@ -143,9 +158,7 @@ def main() -> None:
         for name, queryset in (
             (
                 "before",
-                subscription_matches(subscribers[0]).filter(
-                    listed_at__gt=subscribers[0].confirmed_at
-                ),
+                matches_before(subscribers[0]).filter(listed_at__gt=subscribers[0].confirmed_at),
             ),
             ("after", subscription_new_trials(subscribers[0])),
         ):
