@@ -7,17 +7,24 @@ command as a child process, sampling its resident memory with psutil:
     .venv/bin/python bench/import_bench.py --count 500000
 
 Prints a markdown table row for bench/README.md. --reimport also times a
-second import of the same file (every study unchanged).
+second import of the same file (every study unchanged). --zip imports the
+registry's own shape instead: a zip of one JSON file per study, read
+straight from the archive. --interrupt-after SECONDS kills the first import
+(SIGKILL, as a lost container) that long after it starts and times the run
+that resumes it from its checkpoint.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import psutil
@@ -61,6 +68,7 @@ class Run:
     def __init__(self, seconds, peak_mb, cpu_command, cpu_backend, summary) -> None:
         self.seconds, self.peak_mb, self.summary = seconds, peak_mb, summary
         self.cpu_command, self.cpu_backend = cpu_command, cpu_backend
+        self.studies: int | None = None  # written by this run, when not all of them
 
 
 def _backends(database: str, writers: int) -> list[psutil.Process]:
@@ -74,7 +82,23 @@ def _backends(database: str, writers: int) -> list[psutil.Process]:
     return [psutil.Process(pid) for (pid,) in rows] if len(rows) >= writers else []
 
 
-def timed_import(path: Path, database: str, env: dict[str, str], writers: int) -> Run:
+def zip_of(jsonl: Path) -> Path:
+    """The registry's full-download shape: one NCTxxxxxxxx.json per study."""
+    path = jsonl.with_suffix(".zip")
+    if not path.exists():
+        partial = path.with_suffix(".partial")
+        with open(jsonl, "rb") as lines, zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as out:
+            for line in lines:
+                record = json.loads(line)
+                nct_id = record["protocolSection"]["identificationModule"]["nctId"]
+                out.writestr(f"{nct_id}.json", line.rstrip(b"\n"))
+        partial.rename(path)
+    return path
+
+
+def timed_import(
+    path: Path, database: str, env: dict[str, str], writers: int, kill_after: float | None = None
+) -> Run:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     child = subprocess.Popen(
@@ -89,6 +113,10 @@ def timed_import(path: Path, database: str, env: dict[str, str], writers: int) -
     peak = 0
     backends, backend_cpu = [], 0.0
     while child.poll() is None:
+        if kill_after is not None and time.monotonic() - started > kill_after:
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+            break
         try:
             peak = max(peak, process.memory_info().rss)
             backends = backends or _backends(database, writers)
@@ -98,6 +126,8 @@ def timed_import(path: Path, database: str, env: dict[str, str], writers: int) -
         time.sleep(0.05)
     out = child.stdout.read()
     seconds = time.monotonic() - started
+    if kill_after is not None and child.returncode == -signal.SIGKILL:
+        return Run(seconds, peak / 2**20, 0.0, backend_cpu, "killed")
     if child.returncode != 0:
         raise SystemExit(f"import_trials failed ({child.returncode}):\n{out}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -120,6 +150,10 @@ def main() -> None:
     parser.add_argument("--jsonl", type=Path, help="reuse this file if it exists")
     parser.add_argument("--reimport", action="store_true", help="also time a second import")
     parser.add_argument("--writers", type=int, default=2, help="import_trials --writers")
+    parser.add_argument("--zip", action="store_true", help="import a zip of one file per study")
+    parser.add_argument(
+        "--interrupt-after", type=float, help="kill the first import after this many seconds"
+    )
     args = parser.parse_args()
 
     path = args.jsonl or Path(f"/tmp/trialfinder_bench_{args.count}_{args.seed}.jsonl")
@@ -127,13 +161,32 @@ def main() -> None:
         started = time.monotonic()
         generate_jsonl(args.count, args.seed, path)
         print(f"generated in {time.monotonic() - started:.0f}s", flush=True)
+    if args.zip:
+        started = time.monotonic()
+        path = zip_of(path)
+        print(f"zip ready in {time.monotonic() - started:.0f}s", flush=True)
     size_mb = path.stat().st_size / 2**20
     env = environment(args.database)
     recreate_database(args.database)
     manage("migrate", "--noinput", "--skip-checks", "-v0", env=env)
 
     print(f"importing {path} ({size_mb:,.0f} MB)", flush=True)
-    runs = [("first import", timed_import(path, args.database, env, args.writers))]
+    if args.interrupt_after:
+        killed = timed_import(path, args.database, env, args.writers, args.interrupt_after)
+        done, _sites = count_rows(args.database)
+        print(f"killed after {killed.seconds:.0f}s with {done:,} studies written", flush=True)
+        resumed = timed_import(path, args.database, env, args.writers)
+        total, _sites = count_rows(args.database)
+        print(
+            f"resumed: {total - done:,} studies in {resumed.seconds:.0f}s"
+            f" ({(total - done) / resumed.seconds:,.0f}/s), peak {resumed.peak_mb:,.0f} MB;"
+            f" both runs {total / (killed.seconds + resumed.seconds):,.0f} studies/s",
+            flush=True,
+        )
+        killed.studies, resumed.studies = done, total - done
+        runs = [("killed run", killed), ("resumed run", resumed)]
+    else:
+        runs = [("first import", timed_import(path, args.database, env, args.writers))]
     if args.reimport:
         runs.append(("re-import (unchanged)", timed_import(path, args.database, env, args.writers)))
     trials, sites = count_rows(args.database)
@@ -146,9 +199,10 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, run in runs:
         print(f"<!-- {run.summary} -->")
+        studies = trials if run.studies is None else run.studies
         print(
-            f"| {name} | {trials:,} | {sites:,} | {run.seconds:,.0f}"
-            f" | {trials / run.seconds:,.0f} | {run.peak_mb:,.0f}"
+            f"| {name} | {studies:,} | {sites:,} | {run.seconds:,.0f}"
+            f" | {studies / run.seconds:,.0f} | {run.peak_mb:,.0f}"
             f" | {run.cpu_command:,.0f} | {run.cpu_backend:,.0f} |"
         )
     print(f"(getrusage children max RSS: {children_peak_mb:,.0f} MB)")

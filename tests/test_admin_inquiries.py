@@ -159,7 +159,8 @@ def test_it_shows_per_site_counts_and_median_time_to_first_response(client):
     fast = SiteFactory(facility="Fast Hospital")
     slow = SiteFactory(facility="Slow Hospital")
     now = timezone.now()
-    for site, hours in [(fast, 2), (fast, 4), (fast, 30), (slow, 50), (slow, None)]:
+    answers = [(fast, 2), (fast, 3), (fast, 4), (fast, 5), (fast, 30), (slow, 50), (slow, None)]
+    for site, hours in answers:
         inquiry = InquiryFactory(site=site)
         created = now - datetime.timedelta(days=3)
         Inquiry.objects.filter(pk=inquiry.pk).update(
@@ -170,8 +171,9 @@ def test_it_shows_per_site_counts_and_median_time_to_first_response(client):
     assert reverse("admin:trials_inquiry_stats") in changelist
     text = page_text(client.get(reverse("admin:trials_inquiry_stats")))
     assert "Fast Hospital" in text and "Slow Hospital" in text
-    assert f"Fast Hospital , Hangzhou {fast.trial.nct_id} 3 3 4.0" in text
-    assert f"Slow Hospital , Hangzhou {slow.trial.nct_id} 2 1 50.0" in text
+    assert f"Fast Hospital , Hangzhou {fast.trial.nct_id} 5 5 4.0" in text
+    # One answer is no usual time: shown only when five answers back it.
+    assert f"Slow Hospital , Hangzhou {slow.trial.nct_id} 2 1 –" in text
 
 
 def test_the_stats_page_is_for_staff_only(client):

@@ -4,6 +4,7 @@ number of queries and about the same size whether the registry holds 100
 trials or 2,000 (bench/admin_bench.py measures 500,000)."""
 
 import datetime
+import re
 
 import pytest
 from django.conf import settings
@@ -343,3 +344,27 @@ def test_a_repeated_word_is_searched_once():
     request.session, request._messages = {}, None
     request._messages = FallbackStorage(request)
     assert search_term(request, "Cancer cancer lung CANCER  lung") == "Cancer lung"
+
+
+def test_deleting_a_trial_with_hundreds_of_sites_names_a_few_and_counts_the_rest(client, staff):
+    grow(99_999_999, 100_000_000)
+    big = Trial.objects.get(nct_id=BIG)
+    Site.objects.bulk_create(
+        Site(trial=big, facility=f"Site {n}", city="Jinan", country="China") for n in range(1997)
+    )
+    more_of_the_big_trial(sites=0, inquiries=300)
+    # Patients' messages keep the trial: the page says so, naming a few.
+    refused = client.get(f"{ADMIN}trial/{big.pk}/delete/")
+    text = page_text(refused)
+    assert "would require deleting the following protected related objects" in text
+    assert text.count("Inquiry: NCT99999999") == 20 and "… and 281 more" in text
+    assert len(refused.content) < 60_000
+
+    Inquiry.objects.filter(trial=big).delete()
+    response = client.get(f"{ADMIN}trial/{big.pk}/delete/")
+    text = page_text(response)
+    sites = big.sites.count()
+    assert f"Study sites: {sites}" in text  # every kind counted
+    assert 10 <= text.count("Study site: Site ") <= 20
+    assert re.search(r"… and 19\d\d more", text)
+    assert len(response.content) < 60_000

@@ -93,3 +93,76 @@ def test_it_scores_plain_words_above_registry_language():
         "very difficult, like a scientific paper"
     )
     assert flesch_reading_ease("") is None
+
+
+def _words_of_the_data() -> set[str]:
+    """English words in what the rows hold (registry text, the seeded FAQ,
+    factories' hospitals): shown as entered, not labels to translate."""
+    import re
+
+    from django.apps import apps
+    from django.db import models
+
+    words: set[str] = set()
+    for model in apps.get_app_config("trials").get_models():
+        texts = [
+            f.name
+            for f in model._meta.concrete_fields
+            if isinstance(f, models.CharField | models.TextField | models.JSONField)
+        ]
+        for row in model.objects.values_list(*texts)[:50] if texts else []:
+            words |= set(re.findall(r"[A-Za-z]{2,}", " ".join(str(value) for value in row)))
+    return words
+
+
+# Kept in Chinese text too: the product and the framework, the Message-ID
+# header, and the registry's English words offered as examples of search terms.
+ADMIN_KEPT = {"Django", "editor", "Message", "ID", "mini", "stroke", "transient", "ischemic"}
+ADMIN_KEPT |= {"attack", "kidney", "stones", "radiotherapy", "yes", "no"}
+
+
+def test_the_chinese_admin_has_no_english_labels(client, staff):
+    """Every list, add and change page of the trials app in Chinese: verbose
+    names, help texts, actions, filters, inlines and Django's own headers."""
+    from django.contrib import admin
+    from django.urls import reverse
+    from django.utils import translation
+
+    from tests.factories import InquiryFactory, PrescreenQuestionFactory, SubscriptionFactory
+    from tests.untranslated import english_on_page
+    from trials.models import SubscriptionDelivery
+
+    question = PrescreenQuestionFactory()
+    inquiry = InquiryFactory(
+        first_name="秀英",
+        last_name="王",
+        message="想了解这项研究",
+        location_text="杭州",
+        prescreen_answers=[{"question": "年龄", "answer": "45", "verdict": "met", "criterion": ""}],
+    )
+    subscription = SubscriptionFactory(interests="肉瘤", place_text="杭州", language="zh-hans")
+    SubscriptionDelivery.objects.create(subscription=subscription, trial=question.trial)
+    FaqEntry.objects.create(trial=question.trial, question="停车免费吗？", answer="免费。")
+    assert inquiry.pk
+    with translation.override("zh-hans"):
+        urls = [reverse("admin:index"), reverse("admin:app_list", args=["trials"])]
+        for model in admin.site._registry:
+            if model._meta.app_label != "trials" or model._meta.model_name == "searchword":
+                continue
+            info = f"admin:trials_{model._meta.model_name}"
+            urls += [reverse(f"{info}_changelist"), reverse(f"{info}_add")]
+            urls += [
+                reverse(f"{info}_change", args=[pk])
+                for pk in model._default_manager.values_list("pk", flat=True)[:1]
+            ]
+    allowed = ADMIN_KEPT | _words_of_the_data()
+    left = {}
+    for url in urls:
+        response = client.get(url)
+        if response.status_code == 200:
+            words = english_on_page(response.content.decode(), also_allowed=allowed)
+            if words:
+                left[url] = sorted(set(words))
+    assert left == {}
+    assert urls[0] == "/zh-hans/" + settings.ADMIN_URL
+    assert "模型名称" in client.get(urls[0]).content.decode()

@@ -200,6 +200,7 @@ def test_sessions_hold_no_contact_details_and_anonymising_leaves_none(
         "location": "",
         "message": "Parking?",
         "consent": "on",
+        "health_consent": "on",
         "notify_other_trials": "on",
     }
     with django_capture_on_commit_callbacks(execute=True):

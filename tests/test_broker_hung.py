@@ -60,6 +60,7 @@ def test_a_hung_broker_does_not_hold_up_the_patient(
         "email": "ada@example.org",
         "phone": "+44 20 7946 0000",
         "consent": "on",
+        "health_consent": "on",
     }
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):

@@ -144,6 +144,7 @@ CONTACT = {
     "last_name": "Lovelace",
     "phone": "+44 20 7946 0000",
     "consent": "on",
+    "health_consent": "on",
 }
 
 

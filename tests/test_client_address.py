@@ -130,6 +130,7 @@ def contact(client: Client, trial, email: str, number: int):
             "phone": "+86 138 0013 8000",
             "message": f"Question {number}",
             "consent": "on",
+            "health_consent": "on",
         },
     )
 

@@ -84,6 +84,7 @@ def valid(**overrides) -> dict:
         "site": "",
         "message": "我想了解这项研究。",
         "consent": "on",
+        "health_consent": "on",
         "website": "",
     }
     data.update(overrides)

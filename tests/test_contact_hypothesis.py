@@ -33,6 +33,7 @@ VALID = {
     "site": ["", "<jinan>"],  # the second site's id, filled in by the test
     "message": ["", "我想了解这项研究。"],
     "consent": ["on", ""],
+    "health_consent": ["on", ""],
     "notify_other_trials": ["on", ""],
     "website": [""],
 }
@@ -46,7 +47,7 @@ def field_values():
     )
     valid = st.fixed_dictionaries(
         {name: st.sampled_from(values) for name, values in VALID.items()}
-    ).map(lambda data: {**data, "consent": "on"})
+    ).map(lambda data: {**data, "consent": "on", "health_consent": "on"})
     return st.one_of(all_arbitrary, _spoil(valid, anything))
 
 

@@ -126,6 +126,7 @@ def typed(trial) -> dict:
         "site": str(trial.chosen_site.pk),
         "message": "Can I join after chemotherapy?\nI live nearby.",
         "consent": "on",
+        "health_consent": "on",
         "website": "",
     }
 

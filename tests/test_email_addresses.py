@@ -47,6 +47,7 @@ def contact_post(client, trial, email):
         "email": email,
         "phone": "+86 138 0013 8000",
         "consent": "on",
+        "health_consent": "on",
     }
     return client.post(reverse("trials:contact", args=[trial.nct_id]), data)
 

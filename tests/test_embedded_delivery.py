@@ -21,7 +21,7 @@ response = Client(SERVER_NAME="localhost").post(
     f"/trials/{site.trial.nct_id}/contact/",
     {"first_name": "Mei", "last_name": "Lin", "email": "mei.lin@example.com",
      "phone": "+86 138 0013 8000", "message": "Hello from the embedded default",
-     "consent": "on"},
+     "consent": "on", "health_consent": "on"},
     follow=True,
 )
 print("STATUS", response.status_code, site.trial.nct_id)

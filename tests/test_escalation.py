@@ -53,6 +53,7 @@ def sent_on(client, capture, *, where, created, language="en", **changes) -> Inq
         "lat": where[0],
         "lon": where[1],
         "consent": "on",
+        "health_consent": "on",
         "contact_method": "either",
         **changes,
     }

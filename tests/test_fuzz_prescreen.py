@@ -61,6 +61,7 @@ def test_the_pre_screen_answers_anything_and_keeps_sound_answers(client, trial, 
             "email": "ming@example.org",
             "phone": "+86 138 0013 8000",
             "consent": "on",
+            "health_consent": "on",
             "message": str(len(posted)),
         },
     )

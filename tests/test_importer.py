@@ -590,3 +590,41 @@ def test_it_loads_the_shipped_seed_files_once(capsys):
         "RANDOMIZED",
     )
     assert bone.primary_site.city == "Jinan"
+
+
+def test_a_site_the_registry_renames_or_moves_keeps_its_team_and_staffs_chinese_name():
+    from django.contrib.auth.models import User
+
+    from trials.models import SiteMembership
+
+    record = study()
+    locations = record["protocolSection"]["contactsLocationsModule"]["locations"]
+    locations.append({"facility": "Second Hospital", "city": "Jinan", "country": "China"})
+    locations.append({"facility": "Provincial Hospital", "city": "Jinan", "country": "China"})
+    run(("a.jsonl", ndjson(record)))
+    jinan = Site.objects.get(facility="Shandong Cancer Hospital")
+    provincial = Site.objects.get(facility="Provincial Hospital")
+    boston = Site.objects.get(city="Boston")
+    jinan.translations = {"zh-hans": {"facility": "山东省肿瘤医院"}}
+    jinan.save()
+    team = User.objects.create_user("team@example.org", "team@example.org")
+    SiteMembership.objects.create(user=team, site=jinan, status=SiteMembership.Status.CONFIRMED)
+
+    renamed = copy.deepcopy(record)
+    renamed["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"] = {"date": "2025-12-01"}
+    locations = renamed["protocolSection"]["contactsLocationsModule"]["locations"]
+    # The facility renamed in its city; Boston's city corrected.
+    locations[0]["facility"] = "Shandong Cancer Hospital and Institute"
+    locations[1]["city"] = "Boston, MA"
+    # A different hospital in the same city in place of one: a new site.
+    locations[3]["facility"] = "Qilu Hospital"
+    run(("a.jsonl", ndjson(renamed)))
+
+    jinan.refresh_from_db()
+    assert jinan.facility == "Shandong Cancer Hospital and Institute"
+    assert jinan.translations == {"zh-hans": {"facility": "山东省肿瘤医院"}}
+    assert jinan.memberships.get().user == team
+    assert Site.objects.get(pk=boston.pk).city == "Boston, MA"
+    assert Site.objects.filter(facility="Second Hospital").count() == 1
+    assert not Site.objects.filter(pk=provincial.pk).exists()
+    assert Site.objects.filter(facility="Qilu Hospital").count() == 1

@@ -249,6 +249,7 @@ def test_the_answers_travel_with_the_inquiry_into_the_site_email(
                 "email": "mei@example.com",
                 "phone": "+86 131 2345 6789",
                 "consent": "on",
+                "health_consent": "on",
             },
         )
 

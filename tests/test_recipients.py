@@ -61,6 +61,7 @@ def send(client, nct_id: str, where: tuple[str, str], **changes):
         "site": "",
         "message": "I would like to take part.",
         "consent": "on",
+        "health_consent": "on",
         "website": "",
         "contact_method": "either",
         "contact_time": "",

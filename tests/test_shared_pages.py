@@ -86,6 +86,7 @@ def test_each_visitor_of_a_kept_page_gets_a_token_that_sends_the_form(trial):
                 "site": "",
                 "message": "",
                 "consent": "on",
+                "health_consent": "on",
                 "website": "",
             },
         )

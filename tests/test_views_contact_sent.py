@@ -52,7 +52,7 @@ def test_it_says_what_happens_next_and_what_to_do_if_nobody_answers(client, tria
 def test_it_tells_how_long_this_site_usually_takes_to_answer(client, trial, places):
     site = trial.sites.get(city="Hangzhou")
     now = timezone.now()
-    for hours in (20, 30, 70):
+    for hours in (20, 25, 30, 40, 70):
         inquiry = InquiryFactory(site=site, trial=trial)
         type(inquiry).objects.filter(pk=inquiry.pk).update(
             created_at=now - datetime.timedelta(days=10),
@@ -65,12 +65,25 @@ def test_it_tells_how_long_this_site_usually_takes_to_answer(client, trial, plac
 
 def test_a_quick_site_is_counted_in_hours(client, trial, places):
     site = trial.sites.get(city="Hangzhou")
-    inquiry = InquiryFactory(site=site, trial=trial)
-    type(inquiry).objects.filter(pk=inquiry.pk).update(
-        first_response_at=inquiry.created_at + datetime.timedelta(hours=5)
-    )
+    for _ in range(5):
+        inquiry = InquiryFactory(site=site, trial=trial)
+        type(inquiry).objects.filter(pk=inquiry.pk).update(
+            first_response_at=inquiry.created_at + datetime.timedelta(hours=5)
+        )
     text = page_text(sent_page(client, trial))
     assert "This study center usually answers within about 5 hours." in text
+
+
+def test_no_usual_answer_time_is_claimed_from_fewer_than_five_answers(client, trial, places):
+    site = trial.sites.get(city="Hangzhou")
+    for _ in range(4):
+        inquiry = InquiryFactory(site=site, trial=trial)
+        type(inquiry).objects.filter(pk=inquiry.pk).update(
+            first_response_at=inquiry.created_at + datetime.timedelta(hours=5)
+        )
+    assert site.median_response_hours() is None
+    text = page_text(sent_page(client, trial))
+    assert "usually answers within" not in text
 
 
 def test_the_sign_up_it_offers_carries_the_email_just_entered(client, trial, places):

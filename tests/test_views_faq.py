@@ -51,11 +51,13 @@ def test_the_privacy_page_explains_what_happens_to_contact_details(client, setti
     response = client.get(reverse("trials:privacy"))
     assert response.status_code == 200
     text = page_text(response)
-    assert "Only the team at the study site you chose" in text
+    # Every recipient, not only the site (tests/test_privacy_health.py has the rest).
+    assert "The study team at the study center" in text
+    assert "The trial's central contact" in text and "Our own staff" in text
     assert "after you have ticked the box that says you agree" in text
     assert "We send you a copy of your message by email" in text
-    assert "only for a limited time" in text
-    assert "remove your name, email address and phone number" in text
+    assert f"We keep your message for {settings.INQUIRY_RETENTION_DAYS} days" in text
+    assert "remove your name, email address, phone number, place" in text
     assert "We never sell them" in text
     assert 'href="mailto:privacy@example.org"' in response.content.decode()
 

@@ -127,11 +127,28 @@ def search_words_refresh() -> int:
             with connection.cursor() as cursor:
                 cursor.execute(REFRESH_SQL)
         else:
-            SearchWord.objects.all().delete()
-            SearchWord.objects.bulk_create(
-                SearchWord(word=word, trials=trials) for word, trials in _counted().items()
-            )
+            _write_changes(_counted())
         return SearchWord.objects.count()
+
+
+def _write_changes(wanted: Counter) -> None:
+    """The lexicon made equal to `wanted`, writing only the words that differ:
+    most words (the terminology's, counted 0) stay as they are."""
+    stored = dict(SearchWord.objects.values_list("word", "trials"))
+    gone = [word for word in stored if word not in wanted]
+    for start in range(0, len(gone), 500):
+        SearchWord.objects.filter(word__in=gone[start : start + 500]).delete()
+    SearchWord.objects.bulk_create(
+        (SearchWord(word=word, trials=n) for word, n in wanted.items() if word not in stored),
+        batch_size=500,
+    )
+    by_count: dict[int, list[str]] = {}
+    for word, n in wanted.items():
+        if word in stored and stored[word] != n:
+            by_count.setdefault(n, []).append(word)
+    for n, words in by_count.items():
+        for start in range(0, len(words), 500):
+            SearchWord.objects.filter(word__in=words[start : start + 500]).update(trials=n)
 
 
 def _counted() -> Counter:

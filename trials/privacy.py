@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import smtplib
+import unicodedata
 from collections.abc import Iterable
 
 import phonenumbers
@@ -25,9 +26,30 @@ def can_see_contacts(user) -> bool:
     return user.has_perm(PERMISSION)
 
 
+HIDDEN = "•••"
+
+
+def _initial_kept(character: str) -> bool:
+    """A Latin letter, a digit or "+" may stay; one character of a Chinese
+    name is a third of it ("王秀英"), so no character of another script does."""
+    if character.isascii():
+        return character.isprintable() and not character.isspace()
+    return unicodedata.name(character, "").startswith("LATIN ")
+
+
 def mask(value: str) -> str:
-    """Enough to tell two rows apart, not enough to contact anybody."""
-    return f"{value[:1]}•••" if value else ""
+    """Enough to tell two rows apart, not enough to contact anybody: a Latin
+    name or address keeps its first character ("M•••"), a name in Chinese or
+    any other script shows none ("•••")."""
+    if not value:
+        return ""
+    return f"{value[0]}{HIDDEN}" if _initial_kept(value[0]) else HIDDEN
+
+
+def hide(value: object) -> str:
+    """Health data and places (pre-screening answers, interests, coordinates):
+    not even a first character, only whether there is something."""
+    return "" if value in (None, "", [], {}) else HIDDEN
 
 
 _PHONE_SHAPE = re.compile(r"^\+?[\d\s\-.()/]+$")

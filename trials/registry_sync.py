@@ -40,7 +40,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from trials.importers import import_studies
+from trials.importers import ImportSummary, after_import, import_studies
 from trials.models import RegistrySync
 
 logger = logging.getLogger(__name__)
@@ -253,23 +253,32 @@ def _new_run(*, since: datetime.date | None, full: bool) -> RegistrySync:
 
 def _read_pages(run: RegistrySync, client: RegistryClient) -> None:
     token = run.page_token
-    while True:
-        page = client.page(since=run.since, token=token)
-        if run.total is None:
-            run.total = page.total
-        source = f"page {run.pages + 1}"
-        summary = import_studies(
-            sources=[(source, io.BytesIO(json.dumps({"studies": page.studies}).encode()))]
-        )
-        run.pages += 1
-        run.count_in(summary)
-        # The checkpoint: what the next run would ask for.
-        run.page_token = page.next_token
-        run.heartbeat_at = timezone.now()
-        run.save()
-        if not page.next_token or not page.studies:
-            return
-        token = page.next_token
+    changes = ImportSummary()
+    try:
+        while True:
+            page = client.page(since=run.since, token=token)
+            if run.total is None:
+                run.total = page.total
+            source = f"page {run.pages + 1}"
+            # A page is a piece of the registry: nothing is "absent" from it,
+            # and the sitemap and lexicon are brought up to date once, at the end.
+            summary = import_studies(
+                sources=[(source, io.BytesIO(json.dumps({"studies": page.studies}).encode()))],
+                writers=2,
+                part=True,
+            )
+            changes.add(summary)
+            run.pages += 1
+            run.count_in(summary)
+            # The checkpoint: what the next run would ask for.
+            run.page_token = page.next_token
+            run.heartbeat_at = timezone.now()
+            run.save()
+            if not page.next_token or not page.studies:
+                return
+            token = page.next_token
+    finally:
+        after_import(changes)
 
 
 def registry_sync_freshness() -> str:

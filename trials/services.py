@@ -81,6 +81,8 @@ def inquiry_submit(
     message: str = "",
     notify_other_trials: bool = False,
     prescreen_answers: list[dict] | None = None,
+    health_consent: bool = False,
+    abroad_consent: bool = False,
 ) -> Inquiry:
     """Store the inquiry and its two emails in one transaction; queue them after commit.
 
@@ -99,6 +101,8 @@ def inquiry_submit(
     written in it. `recipients` is where the message goes and why
     (trials.recipients.message_route), stored on the inquiry; a route
     without an address stores nothing (the form shows the phone route).
+    `health_consent` and `abroad_consent` are the patient's separate consents
+    (to send health information, to send it abroad), stored with their time.
     """
     if not recipients.electronic:
         raise ValueError("no electronic route: the patient is shown the phone numbers instead")
@@ -147,6 +151,8 @@ def inquiry_submit(
             language=language or settings.LANGUAGE_CODE,
             message=message,
             consent_at=timezone.now(),
+            health_consent_at=timezone.now() if health_consent else None,
+            abroad_consent_at=timezone.now() if abroad_consent else None,
             dedupe_key=key,
             recipient_addresses=list(recipients.addresses),
             recipient_reason=recipients.reason,

@@ -291,6 +291,27 @@ def _hpo_terms(path: Path, column: str, source: str) -> Iterator[tuple]:
             yield found
 
 
+# The Chinese word's column in each dictionary file.
+CHINESE_SOURCES = ("hpo-zh", "cow-zh", "cedict")
+ZH_COLUMNS = {"cow-zh": "zh_term", "cedict": "zh_simplified"}
+
+
+def _zh_terms(path: Path, column: str, source: str) -> Iterator[tuple]:
+    """A dictionary's Chinese words that name a MeSH concept: only rows the
+    file matched exactly to a descriptor of the shipped MeSH (diseases,
+    mental disorders, drugs, procedures), and words of two characters or
+    more, so that no single character (病, 痛) stands for a disease."""
+    names = dict(MeshDescriptor.objects.values_list("descriptor_id", "name"))
+    for row in _rows(path):
+        descriptor = row["mesh_exact_match"].split(";")[0]
+        term = row[column].strip()
+        if descriptor not in names or len(HAN_RE.findall(term)) < 2:
+            continue
+        found = _term(term_key(term), term, names[descriptor], descriptor, source)
+        if found:
+            yield found
+
+
 def _words() -> int:
     """Rebuild the words of every term, as written ("shingles"): words a
     patient types correctly, and what a mistyped word is corrected to."""
@@ -309,6 +330,11 @@ SOURCES = [
     ("mesh-entry-terms", "mesh-entry-terms.tsv.gz", MESH_VERSION, "mesh"),
     ("hpo-layperson", "hpo-layperson.tsv.gz", HPO_VERSION, "hpo-lay"),
     ("hpo-zh", "hpo-zh.tsv.gz", HPO_VERSION, "hpo-zh"),
+    # Everyday Chinese names of diseases (丙肝, 克罗恩病, 自闭症), each matched
+    # to the MeSH descriptor of its English word; CC-CEDICT's rows stay in a
+    # file of their own (CC BY-SA 4.0, data/terminology/NOTICE.md).
+    ("cow-zh", "zh-cow-mesh.tsv.gz", "COW f75be19, WordNet 3.0", "cow-zh"),
+    ("cedict-zh", "zh-cedict-mesh.tsv.gz", "CC-CEDICT 2023-11-07", "cedict"),
     # Read by the Chinese segmenter from the file itself (trials/chinese.py);
     # its checksum is kept so the load says which list is in use.
     ("thuocl-medical", "thuocl-medical.txt.gz", "THUOCL a30ce79", "file"),
@@ -334,6 +360,8 @@ def terminology_load(*, directory: Path = DATA_DIR, force: bool = False) -> list
                 TerminologyTerm.objects.filter(source=kind).delete()
                 if kind == "mesh":
                     terms = _mesh_terms(path)
+                elif kind in ZH_COLUMNS:
+                    terms = _zh_terms(path, ZH_COLUMNS[kind], kind)
                 else:
                     column = "layperson_term" if kind == "hpo-lay" else "hpo_name_zh"
                     terms = _hpo_terms(path, column, kind)

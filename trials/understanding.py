@@ -38,6 +38,7 @@ from trials.models import SearchTerm, SearchWord, TerminologySource
 from trials.spelling import english_words, is_english, word_corrections
 from trials.terminology import (
     ACRONYM,
+    CHINESE_SOURCES,
     known_words,
     lookup_safely,
     narrower,
@@ -215,7 +216,7 @@ class _Vocabulary:
 
         labels = lookup_safely(
             lambda: list(
-                TerminologyTerm.objects.filter(source=TerminologyTerm.Source.HPO_ZH)
+                TerminologyTerm.objects.filter(source__in=CHINESE_SOURCES)
                 .values_list("key", flat=True)
                 .distinct()
             ),

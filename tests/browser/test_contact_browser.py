@@ -47,6 +47,7 @@ def fill_contact_details(page) -> None:
     page.locator("#contact-email").fill("wang@example.com")
     page.locator("#contact-phone").fill("138 0013 8000")
     page.locator("#contact-consent").check()
+    page.locator("#contact-health_consent").check()
 
 
 def test_it_suggests_places_and_sends_to_the_nearest_center(live_server, new_page, trial):

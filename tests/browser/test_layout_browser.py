@@ -166,6 +166,7 @@ def test_after_a_failed_submit_the_summary_has_focus_and_links_to_the_fields(
     page.fill("#contact-email", "wang@example.com")
     page.fill("#contact-phone", "12")
     page.check("#contact-consent")
+    page.check("#contact-health_consent")
     page.get_by_role("button", name="Send message").click()
 
     summary = page.locator("#error-summary")

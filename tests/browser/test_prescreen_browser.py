@@ -49,6 +49,7 @@ def test_it_answers_the_prescreen_then_contacts_the_study_team(live_server, new_
     page.locator("#contact-email").fill("mei@example.com")
     page.locator("#contact-phone").fill("+86 131 2345 6789")
     page.locator("#contact-consent").check()
+    page.locator("#contact-health_consent").check()
     page.get_by_role("button", name="Send message").click()
 
     page.get_by_text("We have submitted the contact information you provided").wait_for()

@@ -43,6 +43,7 @@ def submit(client, trial, **extra):
         "location": "",
         "message": "我想了解更多 / I would like to know more.",
         "consent": "on",
+        "health_consent": "on",
         **extra,
     }
     response = client.post(reverse("trials:contact", args=[trial.nct_id]), data, follow=True)

@@ -13,12 +13,14 @@ from functools import partial
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.http import HttpRequest, StreamingHttpResponse
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from trials.models import Inquiry, OutgoingEmail
+from trials.models.trials import MEDIAN_ANSWERS_MIN
 from trials.outbox import email_resend
 from trials.spreadsheet import CHUNK_SIZE, csv_response
 
@@ -93,11 +95,11 @@ class InquiryAdmin(MaskedContactsAdmin, RegistryScaleAdmin):
         "preferred_language",
         "notify_other_trials",
         "created_at",
-        "consent_at",
+        ("consent_at", "health_consent_at", "abroad_consent_at"),
         "routing",
         "distance_km",
         ("recipient_reason", "sent_to"),
-        "prescreen_answers",
+        "prescreen_table",
         "first_response_at",
         "status_changed_at",
         "reminder_sent_at",
@@ -109,12 +111,14 @@ class InquiryAdmin(MaskedContactsAdmin, RegistryScaleAdmin):
         "site",
         "created_at",
         "consent_at",
+        "health_consent_at",
+        "abroad_consent_at",
         "routing",
         "distance_km",
         "recipient_reason",
         "sent_to",
         "escalated_at",
-        "prescreen_answers",
+        "prescreen_table",
         "first_response_at",
         "status_changed_at",
         "reminder_sent_at",
@@ -138,8 +142,25 @@ class InquiryAdmin(MaskedContactsAdmin, RegistryScaleAdmin):
     def get_search_results(self, request, queryset, search_term_):
         # Contact details only for staff who may see them (get_search_fields).
         by_contact = partial(super().get_search_results, request)
-        words = by_contact if self.get_search_fields(request) else None
+
+        def by_words(inquiries, term):
+            # Each word in some field ("Mary Smith"), or the full name as
+            # written without a space ("王秀英": 王 the family name, 秀英 the given).
+            found, duplicates = by_contact(inquiries, term)
+            return found | inquiries.full_name_matching(term), duplicates
+
+        words = by_words if self.get_search_fields(request) else None
         return searched(request, queryset, search_term_, by_words=words)
+
+    @admin.display(description=_("pre-screening answers"))
+    def prescreen_table(self, inquiry: Inquiry) -> str:
+        """Question, answer and whether it fits, as the site's email lists them."""
+        return render_to_string(
+            "admin/trials/inquiry/prescreen_answers.html",
+            {"answers": inquiry.prescreen_answers or []},
+        )
+
+    prescreen_table.masks = "prescreen_answers"
 
     @admin.display(description=_("name"))
     def full_name(self, inquiry: Inquiry) -> str:
@@ -252,7 +273,12 @@ def site_response_stats() -> list[dict]:
                 "nct_id": row["trial__nct_id"],
                 "inquiries": row["inquiries"],
                 "answered": row["answered"],
-                "median_hours": round(statistics.median(hours), 1) if hours else None,
+                # Like the patient's page: only when enough answers back it.
+                "median_hours": (
+                    round(statistics.median(hours), 1)
+                    if hours and len(hours) >= MEDIAN_ANSWERS_MIN
+                    else None
+                ),
             }
         )
     return rows

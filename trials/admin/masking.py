@@ -1,13 +1,16 @@
 """Patients' contact details in the admin: one mechanism for every admin page.
 
 Staff without "Can see patients' contact details" must not see a patient's
-name, email address, phone, message or place anywhere in the admin. Every
+name, email address, phone, message or place, nor their health data
+(pre-screening answers, a subscriber's interests, coordinates), anywhere in
+the admin. Every
 admin class (and inline) over rows that carry such details inherits
 `MaskedContactsAdmin`, which rewrites what Django builds the pages from
 rather than each page:
 
-- the model's CONTACT_FIELDS, as a column, a form field or an inline field,
-  become read-only and masked ("M•••");
+- the model's CONTACT_FIELDS and HEALTH_FIELDS (`masked_fields`), as a
+  column, a form field or an inline field, become read-only and masked
+  ("M•••" for a Latin name, "•••" for a Chinese one or for health data);
 - every other text shown (a column, a read-only field: subjects, delivery
   errors, computed columns) has the row's `contact_values()` masked in it;
 - search and filters never look into contact fields (a hit would tell who
@@ -37,7 +40,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.translation import gettext
 
-from trials.privacy import can_see_contacts, mask, redact
+from trials.privacy import can_see_contacts, hide, mask, redact
 
 TEXT_FIELDS = (models.CharField, models.TextField)
 
@@ -62,9 +65,22 @@ def _target_field(model, name: str):
         return None
 
 
-def is_contact_field(model, name: str) -> bool:
+def masked_fields(model) -> tuple[str, ...]:
+    """The one rule: a model's contact details (CONTACT_FIELDS) and its health
+    data and places (HEALTH_FIELDS: pre-screening answers, interests,
+    coordinates) are masked alike, in lists, pages, searches, filters and exports."""
+    return (*getattr(model, "CONTACT_FIELDS", ()), *getattr(model, "HEALTH_FIELDS", ()))
+
+
+def is_health_field(model, name: str) -> bool:
     field = _target_field(model, name.lstrip("^=@"))
-    return field is not None and field.name in getattr(field.model, "CONTACT_FIELDS", ())
+    return field is not None and field.name in getattr(field.model, "HEALTH_FIELDS", ())
+
+
+def is_contact_field(model, name: str) -> bool:
+    """Masked for staff without the permission (see masked_fields)."""
+    field = _target_field(model, name.lstrip("^=@"))
+    return field is not None and field.name in masked_fields(field.model)
 
 
 def _lookup_target(model, lookup: str):
@@ -97,7 +113,7 @@ def masked_lookup(model, lookup: str, offered: set[str]) -> bool:
     field = _lookup_target(model, lookup)
     if field is None or field.is_relation:
         return False
-    if field.name in getattr(field.model, "CONTACT_FIELDS", ()):
+    if field.name in masked_fields(field.model):
         return True
     free_text = isinstance(field, TEXT_FIELDS) and not field.choices
     return free_text and hasattr(field.model, "contact_values")
@@ -113,9 +129,13 @@ class Shown:
 
     def __init__(self, model_admin, name: str, field) -> None:
         self.model_admin, self.name = model_admin, name
-        self.contact = is_contact_field(model_admin.model, name)
-        self.__name__ = name.replace(LOOKUP_SEP, "_")
         label, attr = label_for_field(name, model_admin.model, model_admin, return_attr=True)
+        # A computed column showing a masked field (a table of the
+        # pre-screening answers) names it in `masks`.
+        shows = getattr(attr, "masks", None) or name
+        self.contact = is_contact_field(model_admin.model, shows)
+        self.health = is_health_field(model_admin.model, shows)
+        self.__name__ = name.replace(LOOKUP_SEP, "_")
         self.short_description = label
         for option in ("boolean", "empty_value_display"):
             if hasattr(attr, option):
@@ -127,6 +147,8 @@ class Shown:
 
     def __call__(self, obj):
         _field, _attr, value = lookup_field(self.name, obj, self.model_admin)
+        if self.health:
+            return hide(value)
         if self.contact:
             return mask(str(value or ""))
         if isinstance(value, str):
@@ -194,7 +216,7 @@ class MaskedContactsAdmin:
         names = super().get_readonly_fields(request, obj)
         if can_see_contacts(request.user):
             return names
-        contact = [self.shown(name) for name in getattr(self.model, "CONTACT_FIELDS", ())]
+        contact = [self.shown(name) for name in masked_fields(self.model)]
         return [*self._shown_all(names), *contact]
 
     def get_search_fields(self, request: HttpRequest):
@@ -202,6 +224,14 @@ class MaskedContactsAdmin:
         if can_see_contacts(request.user):
             return names
         return [name for name in names if not is_contact_field(self.model, name)]
+
+    def get_search_results(self, request: HttpRequest, queryset, search_term):
+        # Every field searched is masked: a search must not list the rows it
+        # would have matched, nor everything (which would tell it matched none).
+        declared = super().get_search_fields(request)
+        if search_term and declared and not self.get_search_fields(request):
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_list_filter(self, request: HttpRequest):
         names = super().get_list_filter(request)

@@ -188,7 +188,7 @@ class SubscriptionAdmin(MaskedContactsAdmin, RegistryScaleAdmin):
 class SubscriptionDeliveryAdmin(MaskedContactsAdmin, RegistryScaleAdmin):
     """Which trial went to which subscriber, in which email."""
 
-    list_display = ("created_at", "trial", "subscription__email", "email_status")
+    list_display = ("created_at", "trial", "subscriber", "email_status")
     list_select_related = ("trial", "subscription", "email")
     list_filter = (TrialFilter,)
     search_fields = ("trial__nct_id",)
@@ -212,6 +212,8 @@ class SubscriptionDeliveryAdmin(MaskedContactsAdmin, RegistryScaleAdmin):
     @admin.display(description=_("subscriber"))
     def subscriber(self, delivery: SubscriptionDelivery) -> str:
         return delivery.subscription.email
+
+    subscriber.masks = "subscription__email"
 
     @admin.display(description=_("email status"))
     def email_status(self, delivery: SubscriptionDelivery) -> str:

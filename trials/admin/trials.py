@@ -60,7 +60,36 @@ class LinesField(forms.CharField):
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+DAYS_PER_YEAR = 365
+
+
+class AgeInYearsField(forms.DecimalField):
+    """An age limit entered and shown in years, stored in days as the registry's
+    ages are (Trial.minimum_age_days: 18 years is 6570)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(min_value=0, max_value=150, decimal_places=2, required=False, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            years = round(value / DAYS_PER_YEAR, 2)
+            return int(years) if years == int(years) else years
+        return value
+
+    def clean(self, value):
+        years = super().clean(value)
+        return None if years is None else round(years * DAYS_PER_YEAR)
+
+
 class TrialFields(forms.ModelForm):
+    minimum_age_days = AgeInYearsField(
+        label=_("minimum age (years)"),
+        help_text=_("In years, e.g. 18 or 0.5 for six months. Empty: no limit."),
+    )
+    maximum_age_days = AgeInYearsField(
+        label=_("maximum age (years)"),
+        help_text=_("In years, e.g. 80. Empty: no upper limit."),
+    )
     phases = forms.MultipleChoiceField(
         label=_("phases"),
         choices=Phase.choices,
@@ -74,10 +103,22 @@ class TrialFields(forms.ModelForm):
         model = Trial
         # The admin's fieldsets decide the fields shown; these are the ones this form shapes.
         fields = ["phases", "keywords", "minimum_age_days", "maximum_age_days"]
-        help_texts = {
-            "minimum_age_days": _("In days: 18 years is 6570 (365 days a year). Empty: no limit."),
-            "maximum_age_days": _("In days: 80 years is 29200. Empty: no upper limit."),
-        }
+
+    def _age_days(self, name: str) -> int | None:
+        # An age the registry gave in days or months ("6 Months", 182 days) is
+        # shown rounded to years: left as shown, it stays as stored.
+        days = self.cleaned_data.get(name)
+        initial = self.initial.get(name)
+        field = self.fields[name]
+        if isinstance(initial, int) and days == field.clean(field.prepare_value(initial)):
+            return initial
+        return days
+
+    def clean_minimum_age_days(self) -> int | None:
+        return self._age_days("minimum_age_days")
+
+    def clean_maximum_age_days(self) -> int | None:
+        return self._age_days("maximum_age_days")
 
 
 TrialForm = translations_form(Trial, ("lay_summary",), base=TrialFields)
@@ -98,6 +139,18 @@ class PhaseFilter(admin.SimpleListFilter):
         return queryset
 
 
+class TrialFaqInline(admin.StackedInline):
+    """A trial's own questions, shown on its page beside the shared ones."""
+
+    model = FaqEntry
+    form = translations_form(FaqEntry, ("question", "answer"))
+    fields = [*side_by_side("question", "answer"), ("order", "published")]
+    extra = 0
+    ordering = ["order", "pk"]
+    verbose_name = _("question for this trial's FAQ")
+    verbose_name_plural = _("this trial's own FAQ")
+
+
 @admin.register(Trial)
 class TrialAdmin(RegistryScaleAdmin):
     form = TrialForm
@@ -107,7 +160,7 @@ class TrialAdmin(RegistryScaleAdmin):
 
     # Sites are edited in their own paged list (trials/admin/sites.py): a
     # trial with 715 sites inlined whole was a 14 MB page.
-    inlines = [PrescreenQuestionInline]
+    inlines = [PrescreenQuestionInline, TrialFaqInline]
     change_list_template = "admin/trials/trial/change_list.html"
     list_display = [
         "nct_id",
@@ -278,6 +331,34 @@ class TrialAdmin(RegistryScaleAdmin):
         url = reverse("admin:trials_trial_record", args=[trial.pk])
         return format_html('<a href="{}">{}</a>', url, _("Open the registry record (JSON)"))
 
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.has_change_permission(request, obj):
+            return fieldsets  # the form's AgeInYearsField shows and takes years
+        # Read-only, the stored days would show: years instead.
+        ages = {"minimum_age_days": "minimum_age_years", "maximum_age_days": "maximum_age_years"}
+
+        def swapped(names):
+            return [
+                tuple(ages.get(n, n) for n in name)
+                if isinstance(name, tuple | list)
+                else ages.get(name, name)
+                for name in names
+            ]
+
+        return [
+            (title, {**options, "fields": swapped(options["fields"])})
+            for title, options in fieldsets
+        ]
+
+    @admin.display(description=_("minimum age (years)"))
+    def minimum_age_years(self, trial: Trial):
+        return AgeInYearsField().prepare_value(trial.minimum_age_days)
+
+    @admin.display(description=_("maximum age (years)"))
+    def maximum_age_years(self, trial: Trial):
+        return AgeInYearsField().prepare_value(trial.maximum_age_days)
+
     def record_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         trial = self.get_object(request, object_id)
         if trial is None or not self.has_view_permission(request, trial):
@@ -419,26 +500,52 @@ class ConditionAdmin(RegistryScaleAdmin):
         return condition.trial_count
 
 
+class TrialFaqFilter(admin.SimpleListFilter):
+    title = _("shown on")
+    parameter_name = "for_trial"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("every trial's page")), ("yes", _("one trial's page"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(trial__isnull=self.value() == "no")
+        return queryset
+
+
+def _faq_changed(trial_ids) -> None:
+    """Trial pages keep the FAQ rendered (trials/pagecache.py) until it
+    changes: the shared one by its key, a trial's own with the trial's page
+    (its update time is in every key of that page)."""
+    faq_forget()
+    trial_ids = [pk for pk in trial_ids if pk]
+    if trial_ids:
+        Trial.objects.filter(pk__in=trial_ids).update(updated_at=timezone.now())
+
+
 @admin.register(FaqEntry)
 class FaqEntryAdmin(admin.ModelAdmin):
     form = translations_form(FaqEntry, ("question", "answer"))
-    fields = [*side_by_side("question", "answer"), ("order", "published")]
-    list_display = ["question", "order", "published"]
+    fields = [*side_by_side("question", "answer"), ("order", "published"), "trial"]
+    raw_id_fields = ["trial"]
+    list_display = ["question", "trial", "order", "published"]
     list_display_links = ["question"]
     list_editable = ["order", "published"]
-    list_filter = ["published"]
+    list_filter = ["published", TrialFaqFilter]
+    list_select_related = ["trial"]
     search_fields = ["question", "answer"]
     ordering = ["order", "pk"]
 
-    # Trial pages keep the FAQ rendered (trials/pagecache.py) until it changes.
     def save_model(self, request, obj, form, change) -> None:
+        before = FaqEntry.objects.filter(pk=obj.pk).values_list("trial_id", flat=True).first()
         super().save_model(request, obj, form, change)
-        faq_forget()
+        _faq_changed([before, obj.trial_id])
 
     def delete_model(self, request, obj) -> None:
         super().delete_model(request, obj)
-        faq_forget()
+        _faq_changed([obj.trial_id])
 
     def delete_queryset(self, request, queryset) -> None:
+        trial_ids = list(queryset.values_list("trial_id", flat=True))
         super().delete_queryset(request, queryset)
-        faq_forget()
+        _faq_changed(trial_ids)

@@ -179,6 +179,16 @@ def _name_order() -> tuple[str, str]:
     return ("first_name", "last_name")
 
 
+# Whose country the page's language tells: a patient reading in Chinese is
+# taken to be in China (their health data leaving China needs their consent).
+# In other languages, read worldwide, no country is assumed.
+LANGUAGE_COUNTRIES = {"zh-hans": "CN"}
+
+
+def _patient_country() -> str | None:
+    return LANGUAGE_COUNTRIES.get((get_language() or "").lower())
+
+
 def _site_label(site: Site) -> TranslatedText:
     """The center in the page's language where staff have named it, else as registered."""
     facility, place = translated(site, "facility"), site.place
@@ -266,6 +276,23 @@ class ContactForm(forms.Form):
             "required": _("Please agree to share your details, or the study team cannot reply.")
         },
     )
+    # Health information (a message, pre-screening answers) is sent only with
+    # its own, explicit consent: unticked, and required only when some is given.
+    health_consent = forms.BooleanField(
+        label=_(
+            "I agree that my health information (my message and my answers to the "
+            "pre-screening questions) is sent to the study team with my details."
+        ),
+        required=False,
+    )
+    # Only on trials with a center outside the patient's country (see _patient_country).
+    abroad_consent = forms.BooleanField(
+        label=_(
+            "If the study center I write to is in another country, I agree that my details "
+            "and health information are sent there."
+        ),
+        required=False,
+    )
     notify_other_trials = forms.BooleanField(
         label=_("Notify me about other trials"), required=False
     )
@@ -278,12 +305,18 @@ class ContactForm(forms.Form):
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 
-    def __init__(self, *args, trial: Trial, **kwargs) -> None:
+    def __init__(
+        self, *args, trial: Trial, prescreen_answers: list | None = None, **kwargs
+    ) -> None:
         # Ids of its own: the trial page has other forms with an email field.
         kwargs.setdefault("auto_id", "contact-%s")
         super().__init__(*args, **kwargs)
         self.trial = trial
+        self.prescreen_answers = prescreen_answers or []
         self.sites = {str(site.pk): site for site in choosable_sites(trial)}
+        self.patient_country = _patient_country()
+        if not self._abroad_possible():
+            del self.fields["abroad_consent"]
         self.no_route_site: Site | None = None
         self.fields["site"].choices = [("", _("The study center nearest to me"))] + [
             (pk, _site_label(site)) for pk, site in self.sites.items()
@@ -350,6 +383,8 @@ class ContactForm(forms.Form):
             "message",
             HTML('{% include "trials/includes/contact_privacy.html" %}'),
             "consent",
+            "health_consent",
+            *(["abroad_consent"] if "abroad_consent" in self.fields else []),
             "notify_other_trials",
             Div("website", css_class="contact-extra", aria_hidden="true"),
         )
@@ -384,7 +419,66 @@ class ContactForm(forms.Form):
             )
         if data.get("phone"):
             self._clean_phone(data, region_code_for(route.site.country))
+        self._clean_health_consent(data)
+        self._clean_abroad_consent(data, route.site)
         return data
+
+    def _abroad_possible(self) -> bool:
+        """Some center of this trial is outside the patient's country, as far as known."""
+        if self.patient_country is None:
+            return False
+        return any(
+            region_code_for(site.country) not in (None, self.patient_country)
+            for site in self.sites.values()
+        )
+
+    def _clean_health_consent(self, data: dict) -> None:
+        """A message or pre-screening answers go only with their own consent.
+
+        A message is counted as health information whatever it says: patients
+        write about their illness, and nobody can tell which message does."""
+        if data.get("health_consent"):
+            return
+        message, answers = bool(data.get("message")), bool(self.prescreen_answers)
+        if not (message or answers):
+            return
+        if message and answers:
+            text = _(
+                "Your message and your pre-screening answers are health information, which we "
+                "send only if you agree. Please tick the box to agree, or empty the message and "
+                "clear your answers in the pre-screening box to send your contact details only."
+            )
+        elif message:
+            text = _(
+                "Your message is health information, which we send only if you agree. Please "
+                "tick the box to agree, or empty the message to send your contact details only."
+            )
+        else:
+            text = _(
+                "Your pre-screening answers are health information, which we send only if you "
+                "agree. Please tick the box to agree, or clear your answers in the pre-screening "
+                "box to send your contact details only."
+            )
+        self.add_error("health_consent", ValidationError(text, code="health_consent"))
+
+    def _clean_abroad_consent(self, data: dict, site: Site) -> None:
+        """A center outside the patient's country needs their consent to send there."""
+        country = region_code_for(site.country)
+        data["abroad"] = bool(self.patient_country and country and country != self.patient_country)
+        if not data["abroad"] or data.get("abroad_consent"):
+            return
+        self.add_error(
+            "abroad_consent" if "abroad_consent" in self.fields else None,
+            ValidationError(
+                _(
+                    "%(site)s is in %(country)s, outside your country. We send your details "
+                    "there only if you agree: tick the box, or choose a study center in your "
+                    "country."
+                )
+                % {"site": site.facility, "country": site.country},
+                code="abroad_consent",
+            ),
+        )
 
     @cached_property
     def routes(self):

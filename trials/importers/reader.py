@@ -224,6 +224,22 @@ def _build(events, prefix: str, event: str, value):
     return builder.value
 
 
+@dataclass(frozen=True, order=True)
+class Mark:
+    """Where a record is in an import's input, for resuming after it.
+
+    The file (its index among the sources), the zip member (its index among
+    the archive's files; 0 outside a zip) and the record within that file or
+    member (counted from 1). A resumed import skips whole files and zip
+    members without reading them, and parses only the part of one file or
+    member that was already imported.
+    """
+
+    source: int
+    member: int
+    record: int
+
+
 def read_source(
     name: str, stream: BinaryIO, progress: ReadProgress | None = None
 ) -> Iterator[tuple[str, str, dict | BadRecord]]:
@@ -231,11 +247,36 @@ def read_source(
 
     The source is the file's name, or "archive.zip/member.json" inside a zip.
     """
+    for _mark, source, position, record in read_marked(0, name, stream, progress):
+        yield source, position, record
+
+
+def read_marked(
+    index: int,
+    name: str,
+    stream: BinaryIO,
+    progress: ReadProgress | None = None,
+    after: Mark | None = None,
+) -> Iterator[tuple[Mark, str, str, dict | BadRecord]]:
+    """read_source's records with their marks, skipping those up to `after`."""
     progress = progress or ReadProgress()
     head = stream.read(len(ZIP_MAGIC))
     if head == ZIP_MAGIC or name.lower().endswith(".zip"):
-        yield from _read_zip(name, _rewound(head, stream), progress)
+        yield from _read_zip(index, name, _rewound(head, stream), progress, after)
         return
+    yield from _marked(index, 0, _read_plain(name, head, stream, progress), after)
+
+
+def _marked(index: int, member: int, records, after: Mark | None):
+    skip = after.record if after and (after.source, after.member) == (index, member) else 0
+    for number, (source, position, record) in enumerate(records, start=1):
+        if number > skip:
+            yield Mark(index, member, number), source, position, record
+
+
+def _read_plain(
+    name: str, head: bytes, stream: BinaryIO, progress: ReadProgress
+) -> Iterator[tuple[str, str, dict | BadRecord]]:
     head += _peek_first_line(stream)
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
@@ -262,18 +303,24 @@ def _rewound(head: bytes, stream: BinaryIO) -> BinaryIO:
 
 
 def _read_zip(
-    name: str, stream: BinaryIO, progress: ReadProgress
-) -> Iterator[tuple[str, str, dict | BadRecord]]:
+    index: int, name: str, stream: BinaryIO, progress: ReadProgress, after: Mark | None
+) -> Iterator[tuple[Mark, str, str, dict | BadRecord]]:
     try:
         archive = zipfile.ZipFile(stream)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        yield name, "file", BadRecord("", f"not a readable zip archive: {exc}")
+        yield Mark(index, 0, 1), name, "file", BadRecord("", f"not a readable zip archive: {exc}")
         return
+    first = after.member if after and after.source == index else 0
     with archive:
-        for member in archive.infolist():
-            if member.is_dir() or member.filename.startswith(("__MACOSX/", ".")):
-                continue
-            with archive.open(member) as inner:
-                # Progress counts the archive's (compressed) bytes, member by member.
-                yield from read_source(f"{name}/{member.filename}", inner, ReadProgress())
+        members = (
+            member
+            for member in archive.infolist()
+            if not (member.is_dir() or member.filename.startswith(("__MACOSX/", ".")))
+        )
+        for number, member in enumerate(members):
+            if number >= first:
+                with archive.open(member) as inner:
+                    records = read_source(f"{name}/{member.filename}", inner, ReadProgress())
+                    yield from _marked(index, number, records, after)
+            # Progress counts the archive's (compressed) bytes, member by member.
             progress.bytes_read += member.compress_size

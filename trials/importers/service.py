@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 import queue
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from django.db import connection
 
@@ -20,9 +21,10 @@ from trials.lexicon import search_words_refresh
 from trials.models import Trial
 from trials.seo import sitemap_blocks_refresh
 
+from .checkpoint import Checkpoint
 from .mapper import InvalidRecord, study_map
-from .reader import BadRecord, ReadProgress, read_source
-from .summary import ImportProgress, ImportSummary
+from .reader import BadRecord, Mark, ReadProgress, read_marked
+from .summary import ImportProgress, ImportSummary, RecordError
 from .writer import BatchWriter, Entry
 
 MAX_ABSENT_SHOWN = 10
@@ -74,6 +76,8 @@ def import_studies(
     progress: Callable[[ImportProgress], None] | None = None,
     batch_size: int = 500,
     writers: int = 1,
+    checkpoint: Checkpoint | None = None,
+    part: bool = False,
 ) -> ImportSummary:
     """Import every study of the (name, binary stream) sources; see the module doc.
 
@@ -83,36 +87,52 @@ def import_studies(
     (PostgreSQL only) that many threads write batches at once, each on its
     own connection: the search-vector trigger then runs on as many cores
     (only outside a transaction; inside one, batches are written in turn).
+
+    `part=True` is for one piece of a larger input (a page of the registry
+    sync): studies absent from it are not counted, and the work done once
+    after an import (`after_import`) is left to the caller.
+
+    With a checkpoint, an import that an earlier run left unfinished goes on
+    after the last record written then, its counts carried over; the
+    checkpoint moves on as batches are written and is cleared at the end.
     """
     summary = ImportSummary()
     sources = list(sources)
     sizes = [_stream_size(stream) for _, stream in sources]
     total = None if None in sizes else sum(sizes)
-    reader = _BatchReader(sources, batch_size)
+    earlier = checkpoint.load() if checkpoint else None
+    after = None
+    if earlier:
+        after, counts = earlier
+        summary.resumed = True
+        for name, count in counts.items():
+            setattr(summary, name, count)
+    reader = _BatchReader(sources, batch_size, after)
     thread = threading.Thread(target=reader.run, name="import-reader", daemon=True)
     # SQLite has one writer at a time anyway; and other connections could not
     # see what a caller's open transaction has written.
     parallel = writers > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block
-    pool = _WriterPool(writers, summary) if parallel else None
+    written = _Written(summary, checkpoint)
+    pool = _WriterPool(writers, written) if parallel else None
     writer = BatchWriter()
     thread.start()
     try:
         while (message := reader.queue.get())[0] != "done":
             kind, payload = message
-            if kind == "error":
-                summary.fail(*payload)
-            elif kind == "crash":
+            if kind == "crash":
                 raise payload
             elif kind == "barrier" and pool:
                 pool.drain()
             elif kind == "batch":
-                entries, studies, bytes_read = payload
-                if pool:
-                    pool.submit(entries)
+                batch = payload
+                number = written.sent(batch)
+                if pool and batch.entries:
+                    pool.submit(number, batch.entries)
                 else:
-                    summary.add(writer.write(entries))
+                    result = writer.write(batch.entries) if batch.entries else ImportSummary()
+                    written.done(number, result)
                 if progress:
-                    progress(ImportProgress(studies, bytes_read, total))
+                    progress(ImportProgress(batch.studies, batch.bytes_read, total))
         if pool:
             pool.drain()
     finally:
@@ -120,22 +140,80 @@ def import_studies(
         thread.join()
         if pool:
             pool.close()
-    _count_absent(summary, reader.seen)
-    if (summary.created or summary.updated) and connection.vendor != "postgresql":
+    if checkpoint:
+        checkpoint.clear()
+    if part:
+        return summary
+    if not summary.resumed:
+        # A resumed import did not read the part imported before: which
+        # studies that held is not known, so neither is what is absent.
+        _count_absent(summary, reader.seen)
+    after_import(summary)
+    return summary
+
+
+def after_import(summary: ImportSummary) -> None:
+    """What follows an import that created or changed trials, once."""
+    if not (summary.created or summary.updated):
+        return
+    if connection.vendor != "postgresql":
         # Misspellings are corrected against the words trials now carry; on
         # PostgreSQL each batch has already adjusted the lexicon.
         search_words_refresh()
-    if summary.created or summary.updated:
-        # New trials reach the sitemap index at once.
-        sitemap_blocks_refresh()
-    return summary
+    # New trials reach the sitemap index at once.
+    sitemap_blocks_refresh()
+
+
+class _Batch(NamedTuple):
+    """Distinct studies to write, the records of that stretch that failed,
+    the mark of the stretch's last record and the progress at its end."""
+
+    entries: list[Entry]
+    errors: list[RecordError]
+    mark: Mark | None
+    studies: int
+    bytes_read: int
+
+
+class _Written:
+    """Counts batches in, in the order they were read, as they are written.
+
+    Batches written at once finish out of order; a batch is counted (and the
+    checkpoint moved past it) once every batch before it is written, so the
+    counts and the checkpoint always describe the same part of the input.
+    """
+
+    def __init__(self, summary: ImportSummary, checkpoint: Checkpoint | None) -> None:
+        self.summary = summary
+        self.checkpoint = checkpoint
+        self.waiting: OrderedDict[int, list] = OrderedDict()
+        self.next = 0
+
+    def sent(self, batch: _Batch) -> int:
+        number = self.next
+        self.next += 1
+        self.waiting[number] = [batch, None]
+        return number
+
+    def done(self, number: int, result: ImportSummary) -> None:
+        self.waiting[number][1] = result
+        mark = None
+        while self.waiting and (first := next(iter(self.waiting.values())))[1] is not None:
+            self.waiting.popitem(last=False)
+            batch, result = first
+            for error in batch.errors:
+                self.summary.fail(*error)
+            self.summary.add(result)
+            mark = batch.mark or mark
+        if mark and self.checkpoint:
+            self.checkpoint.save(mark, self.summary)
 
 
 class _WriterPool:
     """Writer threads taking batches from a short queue, each on its own connection."""
 
-    def __init__(self, size: int, summary: ImportSummary) -> None:
-        self.summary = summary
+    def __init__(self, size: int, written: _Written) -> None:
+        self.written = written
         self.jobs: queue.Queue = queue.Queue(maxsize=size)
         self.results: queue.Queue = queue.Queue()
         self.in_flight = 0
@@ -149,11 +227,12 @@ class _WriterPool:
     def _work(self) -> None:
         writer = BatchWriter()
         try:
-            while (entries := self.jobs.get()) is not None:
+            while (job := self.jobs.get()) is not None:
+                number, entries = job
                 try:
-                    self.results.put(writer.write(entries))
+                    self.results.put((number, writer.write(entries)))
                 except BaseException as exc:  # noqa: BLE001 - raised again by the caller
-                    self.results.put(exc)
+                    self.results.put((number, exc))
         finally:
             connection.close()  # this thread's own connection
 
@@ -164,14 +243,15 @@ class _WriterPool:
             except queue.Empty:
                 return
             self.in_flight -= 1
+            number, result = result
             if isinstance(result, BaseException):
                 raise result
-            self.summary.add(result)
+            self.written.done(number, result)
             block = False
 
-    def submit(self, entries: list[Entry]) -> None:
+    def submit(self, number: int, entries: list[Entry]) -> None:
         self._collect(block=False)
-        self.jobs.put(entries)
+        self.jobs.put((number, entries))
         self.in_flight += 1
 
     def drain(self) -> None:
@@ -189,14 +269,19 @@ class _WriterPool:
 class _BatchReader:
     """Reads and maps the sources into batches of distinct studies, in a thread."""
 
-    def __init__(self, sources: list[tuple[str, BinaryIO]], batch_size: int) -> None:
+    def __init__(
+        self, sources: list[tuple[str, BinaryIO]], batch_size: int, after: Mark | None
+    ) -> None:
         self.sources = sources
         self.batch_size = batch_size
+        self.after = after
         self.queue: queue.Queue = queue.Queue(maxsize=2)
         self.stop = threading.Event()
         self.seen = _SeenIds()
         self.read = ReadProgress()
         self.studies = 0
+        self.errors: list[RecordError] = []
+        self.mark: Mark | None = None
 
     def send(self, message: tuple) -> None:
         while not self.stop.is_set():
@@ -213,39 +298,56 @@ class _BatchReader:
             self.send(("crash", exc))
         self.send(("done", None))
 
+    def _records(self):
+        first = self.after.source if self.after else 0
+        for index, (name, stream) in enumerate(self.sources):
+            if index >= first:
+                yield from read_marked(index, name, stream, self.read, self.after)
+
     def _read(self) -> None:
         batch: dict[str, Entry] = {}
-        for name, stream in self.sources:
-            for source, position, record in read_source(name, stream, self.read):
-                if self.stop.is_set():
-                    return
-                self.studies += 1
-                if isinstance(record, BadRecord):
-                    self.send(("error", (source, position, record.field, record.message)))
-                    continue
-                try:
-                    study = study_map(record)
-                except InvalidRecord as exc:
-                    if nct_id := _nct_id_of(record):
-                        self.seen.add(nct_id)  # in the input, only broken: not absent
-                    self.send(("error", (source, position, exc.field, exc.message)))
-                    continue
-                if study.nct_id in batch:  # the same study twice: the later one wins
-                    self._flush(batch)
-                elif study.nct_id in self.seen:
-                    # Seen in an earlier batch: parallel writers must finish that one first.
-                    self._flush(batch)
-                    self.send(("barrier", None))
-                self.seen.add(study.nct_id)
-                batch[study.nct_id] = Entry(source, position, study)
-                if len(batch) >= self.batch_size:
-                    self._flush(batch)
+        for mark, source, position, record in self._records():
+            if self.stop.is_set():
+                return
+            self.studies += 1
+            if isinstance(record, BadRecord):
+                self._failed(
+                    RecordError(source, position, record.field, record.message), mark, batch
+                )
+                continue
+            try:
+                study = study_map(record)
+            except InvalidRecord as exc:
+                if nct_id := _nct_id_of(record):
+                    self.seen.add(nct_id)  # in the input, only broken: not absent
+                self._failed(RecordError(source, position, exc.field, exc.message), mark, batch)
+                continue
+            if study.nct_id in batch:  # the same study twice: the later one wins
+                self._flush(batch)
+            elif study.nct_id in self.seen:
+                # Seen in an earlier batch: parallel writers must finish that one first.
+                self._flush(batch)
+                self.send(("barrier", None))
+            self.seen.add(study.nct_id)
+            batch[study.nct_id] = Entry(source, position, study)
+            self.mark = mark
+            if len(batch) >= self.batch_size:
+                self._flush(batch)
         self._flush(batch)
 
+    def _failed(self, error: RecordError, mark: Mark, batch: dict[str, Entry]) -> None:
+        self.errors.append(error)
+        self.mark = mark
+        if len(self.errors) >= self.batch_size:  # a file of nothing but broken records
+            self._flush(batch)
+
     def _flush(self, batch: dict[str, Entry]) -> None:
-        if batch:
-            self.send(("batch", (list(batch.values()), self.studies, self.read.bytes_read)))
+        if batch or self.errors:
+            entries = list(batch.values())
+            message = _Batch(entries, self.errors, self.mark, self.studies, self.read.bytes_read)
+            self.send(("batch", message))
             batch.clear()
+            self.errors = []
 
 
 def _count_absent(summary: ImportSummary, seen: _SeenIds) -> None:

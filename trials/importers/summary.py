@@ -42,6 +42,8 @@ class ImportSummary:
     absent: int = 0
     absent_examples: list[str] = field(default_factory=list)
     errors: list[RecordError] = field(default_factory=list)
+    # Went on where an earlier, interrupted run of the same files stopped.
+    resumed: bool = False
 
     @property
     def ok(self) -> bool:
@@ -89,8 +91,16 @@ class ImportSummary:
         ) % {"count": self.absent, "ids": ", ".join(self.absent_examples)}
         return line + (" …" if self.absent > len(self.absent_examples) else "")
 
+    def resumed_line(self) -> str:
+        if not self.resumed:
+            return ""
+        return _(
+            "Resumed where an interrupted import of the same files stopped: the counts include"
+            " that run's; the errors listed are this run's; studies absent from the input are"
+            " not counted."
+        )
+
     def lines(self) -> list[str]:
         """What to show an operator: the counts, each error, the absent studies."""
-        return [self.counts_line(), *self.error_lines(), self.absent_line()][
-            : None if self.absent else -1
-        ]
+        lines = [self.resumed_line(), self.counts_line(), *self.error_lines(), self.absent_line()]
+        return [line for line in lines if line]

@@ -205,38 +205,36 @@ class BatchWriter:
     def _write_sites(
         self, trials: list[Trial], by_id: dict[str, MappedStudy], replace: list[int]
     ) -> None:
-        # Keep a stored site that the record still lists (same facility and
-        # place): inquiries point at it, and its id stays stable.
-        stored: dict[tuple, list[Site]] = defaultdict(list)
+        # Keep a stored site that the record still lists: inquiries, study
+        # teams' accounts and staff's Chinese names point at it, so its id
+        # stays, also when the registry renames its facility or corrects its
+        # place (see _match_sites).
+        stored: dict[int, list[Site]] = defaultdict(list)
         for site in Site.objects.filter(trial_id__in=replace).order_by("pk") if replace else []:
-            stored[(site.trial_id, site.facility, site.city, site.state, site.country)].append(site)
+            stored[site.trial_id].append(site)
         new, kept = [], []
         now = timezone.now()
         for trial in trials:
-            for values in by_id[trial.nct_id].sites:
-                key = (
-                    trial.pk,
-                    values["facility"],
-                    values["city"],
-                    values["state"],
-                    values["country"],
-                )
-                if stored.get(key):
-                    site = stored[key].pop(0)
-                    was_recruiting = site.is_recruiting
-                    for name, value in values.items():
-                        setattr(site, name, value)
-                    # A site that starts recruiting reaches subscribers near it.
-                    site.note_opening(was_recruiting=was_recruiting)
-                    kept.append(site)
-                else:
+            records = by_id[trial.nct_id].sites
+            matched = _match_sites(stored.get(trial.pk, []), records)
+            for index, values in enumerate(records):
+                site = matched.get(index)
+                if site is None:
                     opens = values["status"] == RecruitmentStatus.RECRUITING
                     new.append(
                         {"trial_id": trial.pk, **values, "recruiting_since": now if opens else None}
                     )
+                    continue
+                was_recruiting = site.is_recruiting
+                for name, value in values.items():
+                    setattr(site, name, value)
+                # A site that starts recruiting reaches subscribers near it.
+                site.note_opening(was_recruiting=was_recruiting)
+                kept.append(site)
         if kept:
             _update(Site, kept, SITE_FIELDS)
-        gone = [site.pk for sites in stored.values() for site in sites]
+        kept_ids = {site.pk for site in kept}
+        gone = [site.pk for sites in stored.values() for site in sites if site.pk not in kept_ids]
         if gone:
             Site.objects.filter(pk__in=gone, inquiries__isnull=True).delete()
             # A site patients have written to stays, no longer shown as recruiting.
@@ -245,6 +243,80 @@ class BatchWriter:
             )
         if new:
             _create_sites(new)
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+# How a record's site is found among a trial's stored ones, in turn: the same
+# facility and place; then, among those left, the same facility in its
+# country (the registry corrected the city or state); then, in the same city,
+# a facility whose name is the stored one's renamed ("… Hospital" → "…
+# Hospital and Institute": most words shared). A match counts only where it is
+# the one candidate on each side: a different hospital that replaced one in
+# the same city is a new site, never given the old one's team and messages.
+def _same_place(values: dict) -> tuple:
+    return (values["facility"], values["city"], values["state"], values["country"])
+
+
+def _same_facility(values: dict) -> tuple:
+    return (_folded(values["facility"]), values["country"])
+
+
+def _same_city(values: dict) -> tuple | None:
+    return (_folded(values["city"]), values["country"]) if values["city"] else None
+
+
+SITE_KEY_FIELDS = ("facility", "city", "state", "country")
+
+
+def _renamed(old: str, new: str) -> bool:
+    """Most words of the shorter name are in the longer one."""
+    a, b = set(_folded(old).split()), set(_folded(new).split())
+    return bool(a and b) and len(a & b) >= max(2, (min(len(a), len(b)) + 1) // 2 + 1)
+
+
+def _match_sites(stored: list[Site], records: list[dict]) -> dict[int, Site]:
+    """Which stored site each record (by its index) is, where one is."""
+    matched: dict[int, Site] = {}
+    left = {site.pk: site for site in stored}
+    for number, key_of in enumerate((_same_place, _same_facility, _same_city)):
+        if not left:
+            break
+        by_key: dict = defaultdict(list)
+        for site in left.values():
+            key = key_of({name: getattr(site, name) for name in SITE_KEY_FIELDS})
+            if key is not None:
+                by_key[key].append(site)
+        wanted: dict = defaultdict(list)
+        for index, values in enumerate(records):
+            if index not in matched and (key := key_of(values)) is not None:
+                wanted[key].append(index)
+        for key, indexes in wanted.items():
+            sites = by_key.get(key, [])
+            if number == 0:  # the same site listed twice keeps both, in order
+                pairs = list(zip(indexes, sites, strict=False))
+            elif number == 1:
+                pairs = [(indexes[0], sites[0])] if len(indexes) == len(sites) == 1 else []
+            else:
+                pairs = _renamed_pairs(indexes, sites, records)
+            for index, site in pairs:
+                matched[index] = site
+                del left[site.pk]
+    return matched
+
+
+def _renamed_pairs(indexes: list[int], sites: list[Site], records: list[dict]):
+    """In one city: each record and stored site that are the other's only rename."""
+    for index in indexes:
+        candidates = [site for site in sites if _renamed(site.facility, records[index]["facility"])]
+        if len(candidates) != 1:
+            continue
+        site = candidates[0]
+        rivals = [i for i in indexes if _renamed(site.facility, records[i]["facility"])]
+        if rivals == [index]:
+            yield index, site
 
 
 def _relax_commit() -> None:

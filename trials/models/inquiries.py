@@ -37,6 +37,10 @@ class ContactMethod(models.TextChoices):
     EMAIL = "email", _("Email")
 
 
+# A full name longer than this is not cut every way (full_name_matching).
+FULL_NAME_SEARCH_MAX = 40
+
+
 class InquiryQuerySet(models.QuerySet):
     def for_member(self, user) -> InquiryQuerySet:
         """The inquiries of the sites this study-team account holds now.
@@ -50,6 +54,21 @@ class InquiryQuerySet(models.QuerySet):
         memberships = apps.get_model("trials", "SiteMembership").objects
         held = memberships.filter(user=user, status="confirmed").values("site_id")
         return self.filter(site_id__in=held, anonymised_at__isnull=True)
+
+    def full_name_matching(self, text: str) -> InquiryQuerySet:
+        """Inquiries whose full name is `text` written without a space between
+        family and given name, in either order ("王秀英", "SmithMary"): every
+        way to cut it in two, each half matched by its name field (the
+        fields' trigram indexes on PostgreSQL; SQLite reads the rows)."""
+        joined = "".join(text.split())
+        if not 2 <= len(joined) <= FULL_NAME_SEARCH_MAX:
+            return self.none()
+        either = models.Q()
+        for cut in range(1, len(joined)):
+            first, second = joined[:cut], joined[cut:]
+            either |= models.Q(last_name__icontains=first, first_name__icontains=second)
+            either |= models.Q(first_name__icontains=first, last_name__icontains=second)
+        return self.filter(either)
 
     def matching(self, text: str) -> InquiryQuerySet:
         """Inquiries whose name, email or phone holds every word of the text."""
@@ -80,8 +99,12 @@ class Inquiry(models.Model):
         CHOSEN = "chosen", _("Chosen by the patient")
         PRIMARY = "primary", _("Primary contact (no location given or found)")
 
-    trial = models.ForeignKey(Trial, on_delete=models.PROTECT, related_name="inquiries")
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="inquiries")
+    trial = models.ForeignKey(
+        Trial, on_delete=models.PROTECT, related_name="inquiries", verbose_name=_("trial")
+    )
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="inquiries", verbose_name=_("site")
+    )
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
     # Blank when the patient gave a phone number only.
@@ -112,6 +135,14 @@ class Inquiry(models.Model):
     )
     message = models.TextField(_("message"), blank=True)
     consent_at = models.DateTimeField(_("consent given at"))
+    # Separate, explicit consents (trials/forms/contact.py): to send health
+    # information (a message, pre-screening answers), and to send it abroad.
+    health_consent_at = models.DateTimeField(
+        _("consent to send health information given at"), null=True, blank=True
+    )
+    abroad_consent_at = models.DateTimeField(
+        _("consent to send it abroad given at"), null=True, blank=True
+    )
     notify_other_trials = models.BooleanField(_("wants to hear about other trials"), default=False)
     # Answers to the trial's pre-screening questions, as shown to the site.
     prescreen_answers = models.JSONField(_("pre-screening answers"), default=list, blank=True)
@@ -164,6 +195,9 @@ class Inquiry(models.Model):
         "message",
         "location_text",
     )
+
+    # Health data and where the patient is, masked the same way (no initial).
+    HEALTH_FIELDS = ("prescreen_answers", "latitude", "longitude")
 
     def contact_values(self) -> list[str]:
         """Every string that identifies the patient, as other text may quote it."""

@@ -21,8 +21,12 @@ class PrescreenQuestion(models.Model):
     # YES_NO: the answer that qualifies ("yes" or "no").
     qualifying_answer = models.CharField(_("answer that qualifies"), max_length=3, blank=True)
     # NUMBER: the qualifying range, either end open.
-    minimum = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    maximum = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    minimum = models.DecimalField(
+        _("minimum"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    maximum = models.DecimalField(
+        _("maximum"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
     # CHOICE: the options offered, and those that qualify.
     choices = models.JSONField(_("options"), default=list, blank=True)
     qualifying_choices = models.JSONField(_("options that qualify"), default=list, blank=True)

@@ -20,8 +20,8 @@ class Subscription(models.Model):
     # What they want to hear about, in search-box words ("sarcoma", "bone metastases").
     interests = models.CharField(_("conditions or keywords"), max_length=300)
     place_text = models.CharField(_("place"), max_length=200, blank=True)
-    latitude = models.FloatField(null=True, blank=True)
-    longitude = models.FloatField(null=True, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
     radius_km = models.PositiveIntegerField(_("radius (km)"), null=True, blank=True)
     language = models.CharField(_("preferred language"), max_length=16, blank=True)
     status = models.CharField(
@@ -40,10 +40,15 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         # No address: admin titles, delete confirmations and history show this.
-        return f"{_('Subscription')} #{self.pk} ({self.get_status_display()})"
+        return _("Subscription #%(number)s (%(status)s)") % {
+            "number": self.pk,
+            "status": self.get_status_display(),
+        }
 
     # Shown only to staff who may see patients' contact details (trials/privacy.py).
     CONTACT_FIELDS = ("email",)
+    # What they are ill with and where they are: masked the same way (no initial).
+    HEALTH_FIELDS = ("interests", "place_text", "latitude", "longitude")
 
     def contact_values(self) -> list[str]:
         return [self.email]
@@ -55,11 +60,18 @@ class SubscriptionDelivery(models.Model):
     subscription = models.ForeignKey(
         Subscription, on_delete=models.CASCADE, related_name="deliveries"
     )
-    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="+")
-    email = models.ForeignKey(
-        "trials.OutgoingEmail", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    trial = models.ForeignKey(
+        Trial, on_delete=models.CASCADE, related_name="+", verbose_name=_("trial")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    email = models.ForeignKey(
+        "trials.OutgoingEmail",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("email"),
+    )
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("trial sent to a subscriber")
@@ -69,7 +81,10 @@ class SubscriptionDelivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"trial {self.trial_id} to subscription {self.subscription_id}"
+        return _("trial %(trial)s to subscription %(subscription)s") % {
+            "trial": self.trial_id,
+            "subscription": self.subscription_id,
+        }
 
     def contact_values(self) -> list[str]:
         return self.subscription.contact_values()

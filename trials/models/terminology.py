@@ -47,7 +47,8 @@ class MeshTreeNumber(models.Model):
 
 class TerminologyTerm(models.Model):
     """A phrase a patient or a registry may use, meaning a concept: a MeSH
-    entry term, an HPO layperson synonym or Chinese label. `key` is the
+    entry term, an HPO layperson synonym or Chinese label, a Chinese word of
+    Chinese Open Wordnet or CC-CEDICT matched to MeSH. `key` is the
     phrase as the query's words are compared (trials/terminology.py
     term_key); `meaning` is what trials are searched for."""
 
@@ -55,6 +56,8 @@ class TerminologyTerm(models.Model):
         MESH = "mesh", "MeSH"
         HPO_LAY = "hpo-lay", "HPO layperson"
         HPO_ZH = "hpo-zh", "HPO Chinese"
+        COW_ZH = "cow-zh", "Chinese Open Wordnet"
+        CEDICT_ZH = "cedict", "CC-CEDICT"
 
     key = models.CharField(_("key"), max_length=200)
     term = models.CharField(_("term"), max_length=250)

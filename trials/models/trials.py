@@ -481,7 +481,9 @@ class SiteQuerySet(models.QuerySet):
 
 
 class Site(models.Model):
-    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="sites")
+    trial = models.ForeignKey(
+        Trial, on_delete=models.CASCADE, related_name="sites", verbose_name=_("trial")
+    )
     facility = models.CharField(_("facility"), max_length=300)
     address = models.CharField(_("street address"), max_length=300, blank=True)
     city = models.CharField(_("city"), max_length=120, blank=True)
@@ -557,14 +559,15 @@ class Site(models.Model):
 
     def median_response_hours(self, *, recent: int = 50) -> float | None:
         """Hours from a patient's message to the study team's first answer, the median
-        of the site's `recent` latest answered messages; None before any answer."""
+        of the site's `recent` latest answered messages; None until at least
+        MEDIAN_ANSWERS_MIN answers back it (one quick answer is no usual time)."""
         answered = (
             self.inquiries.filter(first_response_at__isnull=False)
             .order_by("-created_at")
             .values_list("created_at", "first_response_at")[:recent]
         )
         hours = [(answer - sent).total_seconds() / 3600 for sent, answer in answered]
-        return statistics.median(hours) if hours else None
+        return statistics.median(hours) if len(hours) >= MEDIAN_ANSWERS_MIN else None
 
     @property
     def place(self) -> TranslatedText:
@@ -610,12 +613,30 @@ class Site(models.Model):
         return "".join(w[0] for w in words[:2]).upper() or "?"
 
 
+# A site's usual answer time is shown only when this many answers back it.
+MEDIAN_ANSWERS_MIN = 5
+
+
 class FaqEntryQuerySet(models.QuerySet):
     def published(self) -> FaqEntryQuerySet:
         return self.filter(published=True)
 
+    def for_every_trial(self) -> FaqEntryQuerySet:
+        return self.filter(trial__isnull=True)
+
 
 class FaqEntry(models.Model):
+    # Blank: a question for every trial; else one of this trial's own, shown
+    # on its page beside the others.
+    trial = models.ForeignKey(
+        "trials.Trial",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="faq_entries",
+        verbose_name=_("trial"),
+        help_text=_("Leave empty for a question shown on every trial's page."),
+    )
     question = models.CharField(_("question"), max_length=300)
     answer = models.TextField(_("answer"))
     order = models.PositiveSmallIntegerField(_("order"), default=0)

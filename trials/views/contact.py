@@ -80,7 +80,8 @@ def contact(request: HttpRequest, nct_id: str) -> HttpResponse:
         response = render(request, "429.html", status=429)
         response["Retry-After"] = str(settings.INQUIRY_RATE_LIMIT_WINDOW_SECONDS)
         return response
-    form = ContactForm(request.POST, trial=trial)
+    answers = prescreen_answers_from_session(request.session, trial)
+    form = ContactForm(request.POST, trial=trial, prescreen_answers=answers)
     if not form.is_valid():
         return render(request, "trials/contact.html", {"trial": trial, "contact_form": form})
     data = form.cleaned_data
@@ -113,7 +114,9 @@ def contact(request: HttpRequest, nct_id: str) -> HttpResponse:
             location_text=data["location"],
             message=data["message"],
             notify_other_trials=data["notify_other_trials"],
-            prescreen_answers=prescreen_answers_from_session(request.session, trial),
+            prescreen_answers=answers,
+            health_consent=data["health_consent"],
+            abroad_consent=bool(data.get("abroad_consent")),
         )
         # The inquiry's id, never its address: the sign-up the confirmation page
         # offers reads the address from the inquiry (anonymised with it).

@@ -112,7 +112,8 @@ def trial_detail(request: HttpRequest, nct_id: str, slug: str = "") -> HttpRespo
         "sites_cached": not any(request.GET.get(name) for name in SITE_PARAMETERS),
         "sites_variant": region,
         "primary_site": SimpleLazyObject(primary_site),
-        "faq_entries": FaqEntry.objects.published(),
+        "faq_entries": FaqEntry.objects.published().for_every_trial(),
+        "trial_faq_entries": trial.faq_entries.published(),
         "contact_form": SimpleLazyObject(lambda: ContactForm(trial=trial)),
         "registry_as_of": registry_data_as_of(updated_at=trial.updated_at, synced=synced),
     }
@@ -139,13 +140,16 @@ def faq(request: HttpRequest) -> HttpResponse:
     faq = faq_kept() if key else None
     if (page := kept_page(request, key, depends_on=faq)) is not None:
         return page
-    context = {"faq_entries": FaqEntry.objects.published()}
+    context = {"faq_entries": FaqEntry.objects.published().for_every_trial()}
     return render_shared_page(request, key, "trials/faq.html", context, depends_on=faq)
 
 
 @require_safe
 def privacy(request: HttpRequest) -> HttpResponse:
-    context = {"contact_email": settings.CONTACT_EMAIL}
+    context = {
+        "contact_email": settings.CONTACT_EMAIL,
+        "retention_days": settings.INQUIRY_RETENTION_DAYS,
+    }
     key = shared_page_key(request, "privacy")
     return kept_page(request, key) or render_shared_page(
         request, key, "trials/privacy.html", context

@@ -2,7 +2,10 @@
 
 A file is a single study, a page {"studies": [...]}, a JSON array, one study
 per line, or a .zip of such files. Idempotent: a re-import changes nothing.
-The exit status is 1 when any record failed (the others are imported).
+An import that was interrupted (killed, a deploy, the database gone) goes on
+where it stopped when run again on the same, unchanged files; --restart
+reads them from the start. The exit status is 1 when any record failed (the
+others are imported).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from contextlib import ExitStack
 
 from django.core.management.base import BaseCommand, CommandError
 
-from trials.importers import ImportProgress, import_studies
+from trials.importers import Checkpoint, ImportProgress, import_studies
 
 BAR_WIDTH = 30
 
@@ -64,9 +67,20 @@ class Command(BaseCommand):
             default=2,
             help="Batches written at once, each on its own connection (PostgreSQL only).",
         )
+        parser.add_argument(
+            "--restart",
+            action="store_true",
+            help="Read the files from the start, even if an earlier run of them was interrupted.",
+        )
 
-    def handle(self, *args, files: list[str], progress: bool, **options) -> None:
+    def handle(self, *args, files: list[str], progress: bool, restart: bool, **options) -> None:
         bar = ProgressBar(self.stderr) if progress or self.stderr.isatty() else None
+        try:
+            checkpoint = Checkpoint(files)
+        except OSError as exc:
+            raise CommandError(f"cannot read {exc.filename}: {exc.strerror}") from exc
+        if restart:
+            checkpoint.clear()
         with ExitStack() as stack:
             sources = []
             for path in files:
@@ -79,9 +93,12 @@ class Command(BaseCommand):
                 progress=bar,
                 batch_size=options["batch_size"],
                 writers=options["writers"],
+                checkpoint=checkpoint,
             )
         if bar:
             bar.close()
+        if summary.resumed:
+            self.stdout.write(summary.resumed_line())
         for line in summary.error_lines():
             self.stderr.write(line)
         self.stdout.write(summary.counts_line())
