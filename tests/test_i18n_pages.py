@@ -68,7 +68,9 @@ def _path_for(name: str, trial: Trial) -> str | None:
         return None
     # What patients typed stays as typed: here it is Chinese.
     subscription = SubscriptionFactory(language=ZH, interests="肉瘤")
-    inquiry = InquiryFactory(site=trial.sites.first(), message="我想了解这项研究。")
+    inquiry = InquiryFactory(
+        site=trial.sites.first(), message="我想了解这项研究。", location_text="杭州"
+    )
     link, _passcode = share_create(owner_key="k" * 64, trial=trial)
     site = trial.sites.first()
     # Signed out, the study team's own pages lead to the sign-in page.

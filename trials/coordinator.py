@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from trials.links import LinkExpired, LinkInvalid
-from trials.models import Inquiry, InquiryStatusChange
+from trials.models import Inquiry, InquiryStatusChange, Language
 
 SALT = "trials.coordinator.inquiry"
 
@@ -42,6 +42,23 @@ def coordinator_inquiry_id(token: str) -> int:
     if not value.isdigit():
         raise LinkInvalid
     return int(value)
+
+
+def coordinator_details(inquiry: Inquiry) -> dict:
+    """What the patient gave besides their name and contact, as the study team
+    reads it on the page: the language they prefer (its name, in the page's
+    language), where they said they are and how far that is from the site,
+    and their pre-screening answers (question, answer, whether it fits)."""
+    labels = dict(Language.choices)
+    code = inquiry.preferred_language
+    return {
+        "preferred_language": str(labels.get(code, code)) if code else "",
+        "place": inquiry.location_text,
+        "distance_km": None if inquiry.distance_km is None else round(inquiry.distance_km),
+        "prescreen_answers": [
+            answer for answer in inquiry.prescreen_answers or [] if isinstance(answer, dict)
+        ],
+    }
 
 
 # What a study team can answer, the same on the signed link's page and in

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,26 +21,27 @@ from celery import shared_task
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from trials.distance import Origin, place_resolve
+from trials.distance import place_resolve
 from trials.emails import email_queue, known_language
 from trials.links import LinkExpired, LinkInvalid
 from trials.models import OutgoingEmail, Subscription, SubscriptionDelivery, Trial
 from trials.outbox import outbox_enqueue
 from trials.ratelimit import mailbox_key, rate_limited
-from trials.search import DEFAULT_RADIUS_KM, Criteria, filtered_trials
+from trials.search import DEFAULT_RADIUS_KM
+from trials.subscription_matches import (
+    subscription_current_matches,
+    subscription_new_trials,
+    subscription_search_url,
+)
 
 logger = logging.getLogger(__name__)
 
 CONFIRM, MANAGE, UNSUBSCRIBE = "confirm", "manage", "unsubscribe"
 # One digest lists at most this many trials; the rest come in the next one.
 DIGEST_MAX_TRIALS = 20
-# "sarcoma, bone metastases; 肉瘤、骨转移": each part is searched on its own.
-INTEREST_SEPARATORS = re.compile(r"[,;\n\r，；、]+")
-MAX_INTEREST_TERMS = 10
 
 
 # Signed links -----------------------------------------------------------------
@@ -149,11 +149,6 @@ def _apply(subscription: Subscription, preferences: Preferences) -> None:
     subscription.language = email_language(preferences.language)
 
 
-def interest_terms(interests: str) -> list[str]:
-    terms = [term.strip() for term in INTEREST_SEPARATORS.split(interests or "")]
-    return [term for term in terms if term][:MAX_INTEREST_TERMS]
-
-
 def _links_context(subscription: Subscription) -> dict:
     return {
         "subscription": subscription,
@@ -242,6 +237,8 @@ def subscription_request(
                 kind=OutgoingEmail.Kind.SUBSCRIPTION_CONFIRM,
                 template="subscription_confirm",
                 context={
+                    # The footer must not say they subscribed: they have not yet.
+                    "not_yet_subscribed": True,
                     "confirm_url": confirm_url,
                     "confirm_max_age_days": settings.SUBSCRIPTION_CONFIRM_MAX_AGE_DAYS,
                 },
@@ -263,6 +260,8 @@ def subscription_confirm(*, subscription: Subscription) -> Subscription:
             subscription.status = Subscription.Status.CONFIRMED
             subscription.confirmed_at = timezone.now()
             subscription.save(update_fields=["status", "confirmed_at"])
+            email_row = subscription_welcome_queue(subscription=subscription)
+            outbox_enqueue(email_ids=[email_row.pk])
     return subscription
 
 
@@ -309,29 +308,31 @@ def subscription_update(
 # Digests -----------------------------------------------------------------------
 
 
-def subscription_matches(subscription: Subscription) -> QuerySet[Trial]:
-    """Recruiting published trials matching any interest, near the place if one is set.
-
-    The same matching as the search page: one search per interest."""
-    origin = None
-    if subscription.latitude is not None and subscription.longitude is not None:
-        origin = Origin(subscription.latitude, subscription.longitude, subscription.place_text)
-    radius_km = subscription.radius_km or DEFAULT_RADIUS_KM
-    any_term = Q(pk__in=[])
-    for term in interest_terms(subscription.interests):
-        criteria = Criteria(q=term, status="recruiting", origin=origin, radius_km=radius_km)
-        any_term |= Q(pk__in=filtered_trials(criteria).values("pk"))
-    return Trial.objects.filter(any_term)
+def _trial_links(trials: list[Trial]) -> list[tuple[Trial, str]]:
+    return [(trial, settings.SITE_URL + trial.get_absolute_url()) for trial in trials]
 
 
-def subscription_new_trials(subscription: Subscription) -> QuerySet[Trial]:
-    """Matching trials listed since the subscriber confirmed and not yet sent to them."""
-    return (
-        subscription_matches(subscription)
-        .filter(listed_at__gt=subscription.confirmed_at)
-        .exclude(pk__in=subscription.deliveries.values("trial_id"))
-        .order_by("listed_at", "pk")
+def subscription_welcome_queue(*, subscription: Subscription) -> OutgoingEmail:
+    """The first email after confirming: the trials that already match, each
+    recorded as sent so later digests bring only what is new. Call inside the
+    confirming transaction; `outbox_enqueue` after."""
+    trials = subscription_current_matches(subscription)
+    with translation.override(email_language(subscription.language)):
+        email_row = _email_to(
+            subscription,
+            kind=OutgoingEmail.Kind.TRIAL_DIGEST,
+            template="subscription_welcome",
+            context={
+                "trials": _trial_links(trials),
+                "more_url": subscription_search_url(subscription),
+                "search_url": settings.SITE_URL + reverse("trials:list"),
+            },
+        )
+    SubscriptionDelivery.objects.bulk_create(
+        [SubscriptionDelivery(subscription=subscription, trial=t, email=email_row) for t in trials],
+        ignore_conflicts=True,
     )
+    return email_row
 
 
 def subscription_digest_send(*, subscription_id: int) -> OutgoingEmail | None:
@@ -362,10 +363,7 @@ def subscription_digest_send(*, subscription_id: int) -> OutgoingEmail | None:
                     kind=OutgoingEmail.Kind.TRIAL_DIGEST,
                     template="trial_digest",
                     context={
-                        "trials": [
-                            (trial, settings.SITE_URL + trial.get_absolute_url())
-                            for trial in trials
-                        ],
+                        "trials": _trial_links(trials),
                         "search_url": settings.SITE_URL + reverse("trials:list"),
                     },
                 )

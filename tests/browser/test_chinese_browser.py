@@ -114,6 +114,8 @@ def test_a_chinese_reader_finds_checks_and_writes_in_chinese(
     contact.get_by_role("textbox", name="电子邮箱").fill("wang@example.com")
     contact.get_by_label("电话号码").fill("138 0013 8000")
     contact.get_by_label("我同意把以上信息提供给这项试验的研究团队。").check()
+    # The pre-screening answers are health information: a consent of its own.
+    contact.locator("#contact-health_consent").check()
     contact.get_by_role("button", name="发送消息").click()
     expect(page.locator("main")).to_contain_text("您的消息已发送")
     assert_all_chinese(page)

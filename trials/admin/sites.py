@@ -114,6 +114,8 @@ class SiteAdmin(RegistryScaleAdmin):
     # added, changed, moved or deleted is an update of its trial.
     def save_model(self, request, obj: Site, form, change: bool) -> None:
         before = Site.objects.filter(pk=obj.pk).values_list("trial_id", flat=True).first()
+        # A site staff open reaches subscribers near it, as an imported one does.
+        obj.note_opening(was_recruiting=change and "status" not in form.changed_data)
         super().save_model(request, obj, form, change)
         trials_changed(obj.trial_id, before)
 

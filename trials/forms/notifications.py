@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from trials.distance import place_resolve
 from trials.forms.contact import EmailAddressField, validate_one_line
 from trials.search import DEFAULT_RADIUS_KM
-from trials.subscriptions import interest_terms
+from trials.subscription_matches import interest_terms
 from trials.translations import radius_choices
 
 RADIUS_CHOICES = radius_choices(25, 50, 100, 250, 500, 1000)

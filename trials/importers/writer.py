@@ -35,7 +35,7 @@ TRIAL_FIELDS = [
 SITE_FIELDS = [
     "facility", "address", "city", "state", "postal_code", "country", "latitude", "longitude",
     "status", "contact_name", "contact_email", "contact_phone", "languages", "is_primary_contact",
-    "contacts",
+    "contacts", "recruiting_since",
 ]  # fmt: skip
 
 
@@ -214,16 +214,23 @@ class BatchWriter:
         for site in Site.objects.filter(trial_id__in=replace).order_by("pk") if replace else []:
             stored[site.trial_id].append(site)
         new, kept = [], []
+        now = timezone.now()
         for trial in trials:
             records = by_id[trial.nct_id].sites
             matched = _match_sites(stored.get(trial.pk, []), records)
             for index, values in enumerate(records):
                 site = matched.get(index)
                 if site is None:
-                    new.append({"trial_id": trial.pk, **values})
+                    opens = values["status"] == RecruitmentStatus.RECRUITING
+                    new.append(
+                        {"trial_id": trial.pk, **values, "recruiting_since": now if opens else None}
+                    )
                     continue
+                was_recruiting = site.is_recruiting
                 for name, value in values.items():
                     setattr(site, name, value)
+                # A site that starts recruiting reaches subscribers near it.
+                site.note_opening(was_recruiting=was_recruiting)
                 kept.append(site)
         if kept:
             _update(Site, kept, SITE_FIELDS)

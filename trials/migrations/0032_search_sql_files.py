@@ -62,7 +62,7 @@ RECRUITING = models.Q(("overall_status", "RECRUITING"), ("published", True))
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("trials", "0030_privacy_staff"),
+        ("trials", "0031_alerts"),
     ]
 
     operations = [

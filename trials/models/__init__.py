@@ -1,6 +1,6 @@
 from .inquiries import Inquiry, OutgoingEmail
 from .notes import Note, ShareLink
-from .operations import Heartbeat, ImportJob, RegistrySync, SitemapBlock
+from .operations import Heartbeat, ImportCheckpoint, ImportJob, RegistrySync, SitemapBlock
 from .places import Place, PlaceName
 from .prescreen import PrescreenQuestion
 from .subscriptions import Subscription, SubscriptionDelivery
@@ -39,6 +39,7 @@ __all__ = [
     "Condition",
     "FaqEntry",
     "Heartbeat",
+    "ImportCheckpoint",
     "ImportJob",
     "Inquiry",
     "Language",

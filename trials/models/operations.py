@@ -152,3 +152,22 @@ class ImportJob(StudyCounts):
         if not self.bytes_total:
             return None
         return min(100, round(100 * self.bytes_read / self.bytes_total))
+
+
+class ImportCheckpoint(models.Model):
+    """Where an interrupted import of a set of files stopped
+    (trials/importers/checkpoint.py): kept in the database it imports into,
+    so a fresh or restored database never skips what it does not hold."""
+
+    key = models.CharField(_("files"), max_length=64, primary_key=True)
+    files = models.JSONField(_("files"), default=list)
+    mark = models.JSONField(_("last record written"), default=dict)
+    counts = models.JSONField(_("counts so far"), default=dict)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("import checkpoint")
+        verbose_name_plural = _("import checkpoints")
+
+    def __str__(self) -> str:
+        return self.key

@@ -572,6 +572,11 @@ class Site(models.Model):
     )
     # Language codes from Language, e.g. ["zh-hans", "en"].
     languages = models.JSONField(_("languages supported"), default=list, blank=True)
+    # When the site was last seen to start recruiting (the importer stamps it):
+    # subscribers near it hear of the trial (trials/subscriptions.py).
+    recruiting_since = models.DateTimeField(
+        _("recruiting since"), null=True, blank=True, editable=False, db_index=True
+    )
     is_primary_contact = models.BooleanField(_("primary contact"), default=False)
     # The language the study team reads its inquiry emails in; the patient's
     # own words go into them untouched.
@@ -604,6 +609,11 @@ class Site(models.Model):
     @property
     def is_recruiting(self) -> bool:
         return self.status == RecruitmentStatus.RECRUITING
+
+    def note_opening(self, *, was_recruiting: bool) -> None:
+        """Stamp recruiting_since when the site has just started recruiting."""
+        if self.is_recruiting and not was_recruiting:
+            self.recruiting_since = timezone.now()
 
     @property
     def language_labels(self) -> list[str]:

@@ -32,6 +32,7 @@ def inquiry_page(request: HttpRequest, token: str) -> HttpResponse:
             return redirect(f"{request.path}?saved=1")
         error = _("Please choose one of the statuses below.")
     context = {
+        **coordinator.coordinator_details(inquiry),
         "inquiry": inquiry,
         "statuses": [(s.value, s.label) for s in coordinator.COORDINATOR_STATUSES],
         "saved": request.GET.get("saved") == "1",
