@@ -2,7 +2,7 @@ import datetime
 
 import factory
 
-from trials.models import Condition, RecruitmentStatus, Site, Trial
+from trials.models import Condition, Place, PlaceName, RecruitmentStatus, Site, Trial
 
 
 class ConditionFactory(factory.django.DjangoModelFactory):
@@ -141,3 +141,28 @@ class SiteMembershipFactory(factory.django.DjangoModelFactory):
     site = factory.SubFactory(SiteFactory)
     status = "confirmed"
     confirmed_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))
+
+
+def gazetteer_city(
+    name: str = "Hangzhou",
+    chinese: str = "杭州",
+    *,
+    geoname_id: int = 1808926,
+    latitude: float = 30.29365,
+    longitude: float = 120.16142,
+    population: int = 6241971,
+    country_code: str = "CN",
+) -> Place:
+    """A city of the gazetteer under its English and Chinese names, as
+    load_places keeps it (Hangzhou unless told otherwise)."""
+    place = Place.objects.create(
+        geoname_id=geoname_id,
+        name=name,
+        country_code=country_code,
+        latitude=latitude,
+        longitude=longitude,
+        population=population,
+    )
+    for written in (name, chinese):
+        PlaceName.objects.create(place=place, name=written, key=written.casefold())
+    return place

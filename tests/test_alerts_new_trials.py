@@ -16,13 +16,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import InquiryFactory, SiteFactory, SubscriptionFactory
+from tests.factories import InquiryFactory, SiteFactory, SubscriptionFactory, gazetteer_city
 from tests.page_text import page_text
 from tests.test_importer import ndjson, study
 from tests.test_importer import run as import_run
 from tests.test_registry_sync import StandIn
 from trials.coordinator import coordinator_token
-from trials.models import OutgoingEmail, Place, PlaceName, Site, Subscription, Trial
+from trials.models import OutgoingEmail, Site, Subscription, Trial
 from trials.registry_sync import RegistryClient, registry_sync
 from trials.subscription_matches import WELCOME_MAX_TRIALS
 from trials.subscriptions import subscriptions_digest_send
@@ -74,12 +74,7 @@ def registry(settings):
 
 @pytest.fixture
 def hangzhou():
-    place = Place.objects.create(
-        geoname_id=1808926, name="Hangzhou", country_code="CN", latitude=30.29, longitude=120.16
-    )
-    PlaceName.objects.create(place=place, name="Hangzhou", key="hangzhou")
-    PlaceName.objects.create(place=place, name="杭州", key="杭州")
-    return place
+    return gazetteer_city(latitude=30.29, longitude=120.16)
 
 
 def record(

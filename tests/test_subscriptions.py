@@ -21,9 +21,10 @@ from tests.factories import (
     SiteFactory,
     SubscriptionFactory,
     TrialFactory,
+    gazetteer_city,
 )
 from tests.page_text import page_text
-from trials.models import OutgoingEmail, Place, PlaceName, Subscription, SubscriptionDelivery
+from trials.models import OutgoingEmail, Subscription, SubscriptionDelivery
 from trials.subscriptions import (
     CONFIRM,
     MANAGE,
@@ -61,12 +62,7 @@ def run(django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def hangzhou():
-    place = Place.objects.create(
-        geoname_id=1808926, name="Hangzhou", country_code="CN", latitude=30.29, longitude=120.16
-    )
-    PlaceName.objects.create(place=place, name="Hangzhou", key="hangzhou")
-    PlaceName.objects.create(place=place, name="杭州", key="杭州")
-    return place
+    return gazetteer_city(latitude=30.29, longitude=120.16)
 
 
 def new_trial(condition: str, *, listed_days_ago: float = 0, city=None, **fields):

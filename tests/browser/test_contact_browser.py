@@ -5,8 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import GEOLOCATION_NEAR_JINAN
-from tests.factories import SiteFactory, TrialFactory
-from trials.models import Inquiry, Place, PlaceName
+from tests.factories import SiteFactory, TrialFactory, gazetteer_city
+from trials.models import Inquiry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,16 +28,7 @@ def trial():
         longitude=116.9972,
         languages=["zh-hans"],
     )
-    place = Place.objects.create(
-        geoname_id=1808926,
-        name="Hangzhou",
-        country_code="CN",
-        latitude=30.29365,
-        longitude=120.16142,
-        population=9236032,
-    )
-    for name in ("Hangzhou", "杭州"):
-        PlaceName.objects.create(place=place, name=name, key=name.casefold())
+    gazetteer_city()
     return trial
 
 

@@ -5,8 +5,7 @@ and a patient who searched near a city finds the nearest site first."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import SiteFactory, TrialFactory
-from trials.models import Place, PlaceName
+from tests.factories import SiteFactory, TrialFactory, gazetteer_city
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,16 +38,7 @@ def long_trial():
         country="China",
         contact_phone="+86 571 0000 0000",
     )
-    place = Place.objects.create(
-        geoname_id=1808926,
-        name="Hangzhou",
-        country_code="CN",
-        latitude=30.29365,
-        longitude=120.16142,
-        population=6241971,
-    )
-    for name in ("Hangzhou", "杭州"):
-        PlaceName.objects.create(place=place, name=name, key=name.casefold())
+    gazetteer_city()
     return trial
 
 
