@@ -46,6 +46,10 @@ PAGES = [
     ("results ?q= (noindex)", "/trials/?q=sarcoma"),
     ("trial NCT06760221", "/trials/NCT06760221/"),
     ("trial NCT06987370", "/trials/NCT06987370/"),
+    # The largest record at hand: 700 sites, placeholders, a central contact
+    # (tests/fixtures/registry/seven_hundred_sites.json, registry-shaped).
+    ("trial of 700 sites", "/trials/NCT09100006/"),
+    ("trial of 700 sites, Chinese", "/zh-hans/trials/NCT09100006/"),
     ("FAQ", "/faq/"),
     ("contact", "/trials/NCT06760221/contact/"),
     ("confirmation", "/trials/NCT06760221/contact/sent/"),
@@ -167,7 +171,9 @@ def lighthouse(url: str, *, desktop: bool, cookie: str) -> dict[str, int]:
     )
 
 
-def axe_violations(base: str, cookie: str) -> dict[tuple[str, str], list[str]]:
+def axe_violations(
+    base: str, cookie: str, pages: list[tuple[str, str]]
+) -> dict[tuple[str, str], list[str]]:
     from playwright.sync_api import sync_playwright
 
     axe = NODE_DIR / "node_modules" / "axe-core" / "axe.min.js"
@@ -185,7 +191,7 @@ def axe_violations(base: str, cookie: str) -> dict[tuple[str, str], list[str]]:
                 ]
             )
             page = context.new_page()
-            for label, path in PAGES:
+            for label, path in pages:
                 page.goto(base + path)
                 page.add_script_tag(path=str(axe))
                 result = page.evaluate("async () => await axe.run(document)")
@@ -215,13 +221,15 @@ def main() -> None:
     manage(env, "collectstatic", "--noinput", "-v0")
     manage(env, "load_places")
     manage(env, "import_trials", "data/NCT06760221.json", "data/NCT06987370.json")
+    manage(env, "import_trials", "tests/fixtures/registry/seven_hundred_sites.json")
     manage(env, "load_prescreen", "data/prescreen.json")
     base = f"http://127.0.0.1:{args.port}"
     server = serve(env, args.port)
     try:
         cookie = confirmation_cookie(base)
         scores = {}
-        for label, path in [page for page in PAGES if args.only in page[0]]:
+        pages = [page for page in PAGES if args.only in page[0]]
+        for label, path in pages:
             for screen in ("mobile", "desktop"):
                 runs = [
                     lighthouse(base + path, desktop=screen == "desktop", cookie=cookie)
@@ -230,7 +238,7 @@ def main() -> None:
                 # Lighthouse's own advice: the median run, by performance score.
                 runs.sort(key=lambda run: run["performance"])
                 scores[(label, screen)] = runs[len(runs) // 2]
-        violations = axe_violations(base, cookie)
+        violations = axe_violations(base, cookie, pages)
     finally:
         server.terminate()
         server.wait(timeout=10)
