@@ -60,6 +60,20 @@ def test_the_contact_action_is_on_a_phones_first_screen_under_a_400_character_ti
     expect(page.locator("#contact-first_name")).to_be_in_viewport()
 
 
+def test_a_chinese_title_staff_wrote_keeps_the_contact_action_on_the_first_screen(
+    live_server, new_page, long_trial
+):
+    long_trial.translations = {"zh-hans": {"brief_title": "软组织肉瘤术前立体定向放疗" * 6}}
+    long_trial.save()
+    page = new_page(**PHONE)
+    page.goto(f"{live_server.url}/zh-hans/trials/NCT05000400/")
+    action = page.locator(".trial-header a[href$='#contact']")
+    box = action.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 844, box
+    # The registry's English title follows, for the study team's words.
+    expect(page.locator(".trial-registry-title")).to_contain_text(LONG_TITLE.strip()[:60])
+
+
 def test_a_search_near_a_city_opens_the_trial_with_the_nearest_site_first(
     live_server, new_page, long_trial
 ):
