@@ -130,9 +130,9 @@ def _no_registry_sync_read():
     queries must not count that read by chance. Tests of it reset it."""
     import time
 
-    from trials import registry_sync
+    from trials.models import operations
 
-    registry_sync._LAST_SYNC_DAY.update(day=None, read_at=time.monotonic())
+    operations._LAST_SYNC_DAY.update(day=None, read_at=time.monotonic())
     yield
 
 

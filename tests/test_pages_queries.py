@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import ConditionFactory, SiteFactory, TrialFactory
+from trials.models import TrialPage
 from trials.site_list import SITES_PER_PAGE
 from trials.views.pages import HOME_TRIALS
 
@@ -33,9 +34,10 @@ def make_trials(count: int, sites_each: int = 3) -> list:
 
 
 def queries_for(client, url: str, *, cold: bool = True) -> int:
-    if cold:  # as if nothing of the page were cached yet
+    if cold:  # as if nothing of the page were cached or stored yet
         cache.clear()
         caches["pages"].clear()
+        TrialPage.objects.all().delete()
     with CaptureQueriesContext(connection) as context:
         response = client.get(url)
     assert response.status_code == 200

@@ -251,7 +251,7 @@ def test_health_says_when_the_registry_was_last_followed(registry, waits, settin
 
 
 def test_each_trial_page_says_when_its_registry_data_was_last_checked(registry, waits):
-    from trials import registry_sync as sync_module
+    from trials.models import operations
 
     registry.page("", [study(1)])
     registry_sync(client=client_for(waits))
@@ -261,13 +261,13 @@ def test_each_trial_page_says_when_its_registry_data_was_last_checked(registry, 
     Trial.objects.filter(pk=trial.pk).update(
         updated_at=timezone.now() - datetime.timedelta(days=40)
     )
-    sync_module._LAST_SYNC_DAY["read_at"] = float("-inf")
+    operations._LAST_SYNC_DAY["read_at"] = float("-inf")
     today = timezone.localdate()
     html = Client().get(f"/trials/{trial.nct_id}/").content.decode()
     assert f'Registry data as of <time datetime="{today.isoformat()}">' in html
     # Without any sync, the day the trial was last written.
     RegistrySync.objects.all().delete()
-    sync_module._LAST_SYNC_DAY["read_at"] = float("-inf")
+    operations._LAST_SYNC_DAY["read_at"] = float("-inf")
     html = Client().get(f"/trials/{trial.nct_id}/").content.decode()
     written = (timezone.now() - datetime.timedelta(days=40)).date()
     assert f'Registry data as of <time datetime="{written.isoformat()}">' in html

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import translate_url
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language_from_path, get_supported_language_variant
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation.trans_real import parse_accept_lang_header
@@ -53,6 +53,21 @@ class ContentSecurityPolicyMiddleware:
         # The admin ships inline scripts of its own; it is for staff only.
         if not _without_language(request.path).startswith(_admin_prefix()):
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response
+
+
+class PrivateTokenPagesMiddleware:
+    """A page that carries this visitor's CSRF token is theirs alone:
+    `Cache-Control: private`, so no shared cache (a proxy, a CDN) keeps it
+    for the next visitor. A view's own Cache-Control is left as it is."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") and "Cache-Control" not in response:
+            patch_cache_control(response, private=True)
         return response
 
 

@@ -173,6 +173,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "trialfinder.middleware.ContentSecurityPolicyMiddleware",
+    "trialfinder.middleware.PrivateTokenPagesMiddleware",
     "trialfinder.unavailable.DatabaseUnavailableMiddleware",
 ]
 
@@ -242,13 +243,13 @@ CACHES["ratelimit-local"] = {
     "LOCATION": "trialfinder-ratelimit",
     "OPTIONS": {"MAX_ENTRIES": 10000},
 }
-# Rendered parts of trial pages ({% trialfragment %} and friends in the
-# templates), and whole public pages as a visitor without a session sees
-# them, CSRF token left out (trials/pagecache.py), in each process's own
-# memory: no network round trip on a hit, and a deploy (new processes) never
-# serves fragments of old templates. Keys carry the trial's id, update time
-# and language, so every process sees an edit at once; old entries are
-# culled. A whole trial page is 40-100 KB: 1,000 entries stay under 100 MB.
+# The header and footer every page shares and the home page's content
+# ({% sitefragment %}, {% keyedfragment %}: trials/pagecache.py), in each
+# process's own memory: no network round trip on a hit, and a deploy (new
+# processes) never serves fragments of old templates. Keys name the language
+# and the trials shown with their update times; old entries are culled.
+# (A trial's own page is assembled from parts stored in the database when the
+# trial is written: trials/trial_pages.py.)
 CACHES["pages"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "trialfinder-pages",

@@ -298,33 +298,6 @@ def registry_sync_freshness() -> str:
     return f"{'ok' if fresh else 'stale'} (last complete {hours:.0f} h ago)"
 
 
-_LAST_SYNC_DAY: dict[str, object] = {"day": None, "read_at": float("-inf")}
-LAST_SYNC_READ_SECONDS = 300
-
-
-def last_sync_day() -> datetime.date | None:
-    """The day the last complete registry sync finished, read at most every
-    five minutes per process (every trial page shows it)."""
-    now = time.monotonic()
-    if now - _LAST_SYNC_DAY["read_at"] > LAST_SYNC_READ_SECONDS:
-        finished = (
-            RegistrySync.objects.filter(status=RegistrySync.Status.SUCCEEDED)
-            .order_by("-finished_at")
-            .values_list("finished_at", flat=True)
-            .first()
-        )
-        _LAST_SYNC_DAY.update(day=timezone.localdate(finished) if finished else None, read_at=now)
-    return _LAST_SYNC_DAY["day"]
-
-
-def registry_data_as_of(*, updated_at: datetime.datetime, synced: datetime.date | None):
-    """The day a trial's page last matched the registry: its own last write
-    (an import or a sync that changed it), or the last complete sync, which
-    found it unchanged."""
-    day = timezone.localdate(updated_at)
-    return max(day, synced) if synced else day
-
-
 @shared_task(ignore_result=True)
 def registry_sync_task() -> int | None:
     """Beat, every REGISTRY_SYNC_EVERY_HOURS: follow the registry."""

@@ -123,7 +123,11 @@
     empty: gettext("No notes yet."),
     selectFirst: gettext("Select some text in the overview, description, eligibility or study details first.")
   };
-  var csrf = panel.querySelector("input[name=csrfmiddlewaretoken]").value;
+  // The token is in the notes form or, on a trial page assembled from stored
+  // parts, beside it (form="notes-csrf").
+  var csrf = document.querySelector(
+    "#notes-csrf input[name=csrfmiddlewaretoken], input[form=notes-csrf][name=csrfmiddlewaretoken]"
+  ).value;
   var notesUrl = panel.dataset.notesUrl;
   var notes = [];
   var shares = [];

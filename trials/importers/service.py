@@ -20,6 +20,7 @@ from django.db import connection
 from trials.lexicon import search_words_refresh
 from trials.models import Trial
 from trials.seo import sitemap_blocks_refresh
+from trials.trial_pages import queue_stale_pages
 
 from .checkpoint import Checkpoint
 from .mapper import InvalidRecord, study_map
@@ -162,6 +163,8 @@ def after_import(summary: ImportSummary) -> None:
         search_words_refresh()
     # New trials reach the sitemap index at once.
     sitemap_blocks_refresh()
+    # Recruiting trials' pages are rendered in the background, before visitors ask.
+    queue_stale_pages()
 
 
 class _Batch(NamedTuple):

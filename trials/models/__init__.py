@@ -1,6 +1,7 @@
 from .inquiries import Inquiry, OutgoingEmail
 from .notes import Note, ShareLink
 from .operations import Heartbeat, ImportCheckpoint, ImportJob, RegistrySync, SitemapBlock
+from .pages import TrialPage
 from .places import Place, PlaceName
 from .prescreen import PrescreenQuestion
 from .subscriptions import Subscription, SubscriptionDelivery
@@ -30,6 +31,7 @@ from .trials import (
 from .vocabulary import SearchTerm, SearchWord
 
 __all__ = [
+    "TrialPage",
     "InquiryStatusChange",
     "SiteClaim",
     "SiteMembership",

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+import time
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -171,3 +175,30 @@ class ImportCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+_LAST_SYNC_DAY: dict[str, object] = {"day": None, "read_at": float("-inf")}
+LAST_SYNC_READ_SECONDS = 300
+
+
+def last_sync_day() -> datetime.date | None:
+    """The day the last complete registry sync finished, read at most every
+    five minutes per process (every trial page shows it)."""
+    now = time.monotonic()
+    if now - _LAST_SYNC_DAY["read_at"] > LAST_SYNC_READ_SECONDS:
+        finished = (
+            RegistrySync.objects.filter(status=RegistrySync.Status.SUCCEEDED)
+            .order_by("-finished_at")
+            .values_list("finished_at", flat=True)
+            .first()
+        )
+        _LAST_SYNC_DAY.update(day=timezone.localdate(finished) if finished else None, read_at=now)
+    return _LAST_SYNC_DAY["day"]
+
+
+def registry_data_as_of(*, updated_at: datetime.datetime, synced: datetime.date | None):
+    """The day a trial's page last matched the registry: its own last write
+    (an import or a sync that changed it), or the last complete sync, which
+    found it unchanged."""
+    day = timezone.localdate(updated_at)
+    return max(day, synced) if synced else day

@@ -138,15 +138,17 @@ class Condition(models.Model):
         return slugify(name, allow_unicode=True)[:300] or "condition"
 
 
+def sees_unpublished(user) -> bool:
+    """Staff see unpublished trials too; the public sees published ones."""
+    return user is not None and user.is_active and user.is_staff
+
+
 class TrialQuerySet(models.QuerySet):
     def published(self) -> TrialQuerySet:
         return self.filter(published=True)
 
     def visible_to(self, user) -> TrialQuerySet:
-        """Staff see unpublished trials too; the public sees published ones."""
-        if user is not None and user.is_active and user.is_staff:
-            return self.all()
-        return self.published()
+        return self.all() if sees_unpublished(user) else self.published()
 
     def recruiting(self) -> TrialQuerySet:
         return self.filter(overall_status=RecruitmentStatus.RECRUITING)

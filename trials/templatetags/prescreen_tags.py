@@ -3,8 +3,8 @@
 from django import template
 from django.utils.safestring import mark_safe
 
-from trials.pagecache import CSRF_PLACEHOLDER, trial_fragment
 from trials.prescreen import prescreen_panel, session_key
+from trials.trial_pages import trial_part
 
 register = template.Library()
 TEMPLATE = "trials/includes/prescreen.html"
@@ -19,11 +19,12 @@ def prescreen_box(context, trial):
     are edited with the trial)."""
     session = context["request"].session
 
-    def render() -> str:
+    def render(stored_part: bool = False) -> str:
         box = context.new(prescreen_panel(session=session, trial=trial))
         box["csrf_token"] = context.get("csrf_token")
+        box["stored_part"] = stored_part
         return context.template.engine.get_template(TEMPLATE).render(box)
 
-    if session.get(session_key(trial)) or context.get("csrf_token") != CSRF_PLACEHOLDER:
+    if session.get(session_key(trial)):
         return render()
-    return mark_safe(trial_fragment(trial, "prescreen", render))
+    return mark_safe(trial_part(trial, "prescreen", lambda: render(stored_part=True)))

@@ -1,19 +1,24 @@
 """{% trialfragment "part" trial [variant…] %}…{% endtrialfragment %}: a part of
-the trial page rendered once per trial update, language and variant, and
-{% faqfragment %}…{% endfaqfragment %}: the FAQ, rendered once per language
-until staff edit it, and {% keyedfragment key %}…{% endkeyedfragment %}: a part
-whose key the view made from what it shows (see trials.pagecache), and
+the trial's page stored once per trial update, language and variant
+(trials/trial_pages.py), and
+{% faqfragment ["page"] %}…{% endfaqfragment %}: the FAQ (under a trial, or
+the FAQ page's), rendered once per language until staff edit it, and
+{% keyedfragment key %}…{% endkeyedfragment %}: a part whose key the view made
+from what it shows (see trials.pagecache), and
 {% sitefragment "part" %}…{% endsitefragment %}: the header and footer every
-page shares, rendered once per language and highlighted menu entry."""
+page shares, and pages that are the same for every visitor (the privacy
+notice), rendered once per language and highlighted menu entry."""
 
 from functools import lru_cache
 
 from django import template
 from django.urls import get_script_prefix, reverse
 from django.utils import translation
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from trials.pagecache import CSRF_PLACEHOLDER, faq_fragment, page_fragment, trial_fragment
+from trials.pagecache import faq_fragment, page_fragment
+from trials.trial_pages import trial_part
 
 register = template.Library()
 
@@ -23,14 +28,17 @@ class TrialFragmentNode(template.Node):
         self.part, self.trial, self.variants, self.nodelist = part, trial, variants, nodelist
 
     def render(self, context) -> str:
-        # Only pages rendered by render_trial_page: elsewhere a fragment with a
-        # form would carry, or be served with, a real visitor's token.
-        if context.get("csrf_token") != CSRF_PLACEHOLDER:
-            return self.nodelist.render(context)
         trial = self.trial.resolve(context)
         # A few variants of one part, never a value that is one visitor's own.
         part = ":".join(str(value.resolve(context)) for value in [self.part, *self.variants])
-        return mark_safe(trial_fragment(trial, part, lambda: self.nodelist.render(context)))
+
+        def render_part() -> str:
+            # Every visitor's: its forms take their CSRF token from outside the
+            # part (templates/includes/form_token.html).
+            with context.push(stored_part=True):
+                return self.nodelist.render(context)
+
+        return mark_safe(trial_part(trial, part, render_part))
 
 
 @register.tag
@@ -45,18 +53,23 @@ def trialfragment(parser, token):
 
 
 class FaqFragmentNode(template.Node):
-    def __init__(self, nodelist) -> None:
-        self.nodelist = nodelist
+    def __init__(self, part, nodelist) -> None:
+        self.part, self.nodelist = part, nodelist
 
     def render(self, context) -> str:
-        return mark_safe(faq_fragment(lambda: self.nodelist.render(context)))
+        part = self.part.resolve(context) if self.part else "trial"
+        return mark_safe(faq_fragment(lambda: self.nodelist.render(context), part))
 
 
 @register.tag
 def faqfragment(parser, token):
+    bits = token.split_contents()
+    if len(bits) > 2:
+        raise template.TemplateSyntaxError('usage: {% faqfragment ["part"] %}')
+    part = parser.compile_filter(bits[1]) if len(bits) == 2 else None
     nodelist = parser.parse(("endfaqfragment",))
     parser.delete_first_token()
-    return FaqFragmentNode(nodelist)
+    return FaqFragmentNode(part, nodelist)
 
 
 class KeyedFragmentNode(template.Node):
@@ -107,3 +120,15 @@ def sitefragment(parser, token):
     nodelist = parser.parse(("endsitefragment",))
     parser.delete_first_token()
     return SiteFragmentNode(parser.compile_filter(bits[1]), nodelist)
+
+
+@register.simple_tag(takes_context=True)
+def form_tokens(context, *form_ids: str) -> str:
+    """This visitor's CSRF token for each form, by its id (`<input form="…">`):
+    the forms in stored parts carry none of their own (trials/trial_pages.py)."""
+    token = context.get("csrf_token")
+    return format_html_join(
+        "",
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}" form="{}">',
+        ((token, form_id) for form_id in form_ids),
+    )

@@ -18,7 +18,7 @@ from trials.models import ShareLink, Trial
 from trials.note_forms import BadJson, NoteBodyForm, NoteForm, first_error, json_object_from
 from trials.ratelimit import client_ip, rate_limited
 from trials.site_list import site_listing
-from trials.views.pages import NOT_SHOWN
+from trials.trial_pages import NOT_SHOWN
 
 SHARED_SESSION_KEY = "shared_links"
 

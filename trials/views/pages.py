@@ -2,37 +2,18 @@
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
-from django.utils.functional import SimpleLazyObject
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
-from trials.forms import ContactForm
-from trials.forms.contact import TRIAL_PAGE_SITE_CHOICE_BYTES
 from trials.models import FaqEntry, Trial
-from trials.pagecache import (
-    NOTES_COOKIE,
-    faq_kept,
-    fixed_query_rows,
-    kept_page,
-    published_trial_version,
-    render_shared_page,
-    shared_page_key,
-    trials_key,
-)
-from trials.registry_sync import last_sync_day, registry_data_as_of
-from trials.routing import nearest_site_for
-from trials.site_list import AskedPlace, asked_place, region_of, site_listing
+from trials.models.trials import sees_unpublished
+from trials.pagecache import fixed_query_rows, trials_key
+from trials.trial_pages import NOT_SHOWN, page_trial, render_trial_page
 
-# The raw registry record can be large and no page shows it.
-NOT_SHOWN = ("source_record",)
 # The home page shows the most recently updated recruiting trials; the list
 # page ("See all trials") has the rest. Tens of thousands recruit at once.
 HOME_TRIALS = 6
-# The trial page's own query parameters for its list of sites, and the place
-# a search carries to it (trials/site_list.py): the cached list and contact
-# card are for requests without any of them.
-SITE_PARAMETERS = ("site_near", "site_country", "site_page", "place", "lat", "lon")
 
 
 @require_safe
@@ -41,18 +22,13 @@ def home(request: HttpRequest) -> HttpResponse:
         "home", lambda: _newest_recruiting().values_list("pk", "updated_at")[:HOME_TRIALS]
     )
     # The page's content (nothing in it is a visitor's own) is rendered again
-    # only when other trials are shown or one changed; a visitor without a
-    # session gets the whole page as kept (trials/pagecache.py).
-    content_key = trials_key("home", shown)
-    key = shared_page_key(request, "home", content_key)
-    if (page := kept_page(request, key)) is not None:
-        return page
+    # only when other trials are shown or one changed.
     trials = _newest_recruiting().filter(pk__in=[pk for pk, _ in shown])
     context = {
         "trials": trials.with_card_data().defer(*NOT_SHOWN),
-        "content_key": content_key,
+        "content_key": trials_key("home", shown),
     }
-    return render_shared_page(request, key, "trials/home.html", context)
+    return render(request, "trials/home.html", context)
 
 
 def _newest_recruiting() -> QuerySet:
@@ -61,111 +37,26 @@ def _newest_recruiting() -> QuerySet:
 
 @require_safe
 def trial_detail(request: HttpRequest, nct_id: str, slug: str = "") -> HttpResponse:
-    # Two letters ("CN") or none: a bounded variant of the cached site list.
-    region = region_of(request.headers.get("Accept-Language", ""))
-    notes = "mine" if request.COOKIES.get(NOTES_COOKIE) else "none"
-    # A visitor without a session (so not staff: published trials only) is
-    # served the page kept whole while the trial and the FAQ are as it shows
-    # them: the trial's id and update time are all this request reads.
-    # The registry's freshness shows on the page: a sync that finishes
-    # changes what a kept page says.
-    synced = last_sync_day()
-    shared = shared_page_key(request, "trial", notes, region, synced)
-    faq = faq_kept() if shared else None
-    key = None
-    if shared and faq is not None:
-        version = published_trial_version(nct_id.upper())
-        key = f"{shared}:{version}" if version else None
-        page = kept_page(request, key, depends_on=faq)
-        if page is not None:
-            return page
-
-    trial = get_object_or_404(
-        Trial.objects.visible_to(request.user).defer(*NOT_SHOWN), nct_id=nct_id.upper()
-    )
+    # The trial and its page's stored parts in one query (trials/trial_pages.py);
+    # staff see unpublished trials too.
+    trial = page_trial(nct_id.upper(), unpublished=sees_unpublished(request.user))
+    if trial is None:
+        raise Http404
     # One address per trial: lowercase NCT numbers and slugged links all land here.
     canonical = trial.get_absolute_url()
     if request.path != canonical:
         query = request.META.get("QUERY_STRING", "")
         return redirect(f"{canonical}?{query}" if query else canonical, permanent=True)
-
-    def sites() -> list:
-        trial.prefetch_sites()
-        return list(trial.sites.all())
-
-    # Where the patient searched from, and a country they narrowed the sites to.
-    place = asked_place(request.GET)
-    country = request.GET.get("site_country", "")[:80]
-
-    def primary_site():
-        trial.prefetch_sites()
-        # With a place, the recruiting site nearest to it is the one to contact.
-        nearest = nearest_site_for(trial.sites.all(), place.origin) if place.origin else None
-        return nearest[0] if nearest else trial.primary_site
-
-    # The sites and the form are read only when a cached part of the page is
-    # rendered again (trials/pagecache.py): on most requests, never. A place
-    # or a country asked for gets its own list and form, never cached: at
-    # registry scale (60,000 trials, any place in the world) such variants
-    # would fill the cache with parts nobody asks for twice.
-    context = {
-        "trial": trial,
-        "sites": SimpleLazyObject(sites),
-        # One page of the sites, nearest the patient first (trials/site_list.py):
-        # cached per trial and browser country while no site filter is asked for.
-        "site_listing": SimpleLazyObject(
-            lambda: site_listing(
-                trial=_with_sites(trial),
-                place=place,
-                country=country,
-                page=request.GET.get("site_page"),
-                region=region,
-            )
-        ),
-        "sites_cached": not any(request.GET.get(name) for name in SITE_PARAMETERS),
-        "sites_variant": region,
-        "asked_place": place,
-        "primary_site": SimpleLazyObject(primary_site),
-        "faq_entries": FaqEntry.objects.published().for_every_trial(),
-        "trial_faq_entries": trial.faq_entries.published(),
-        "contact_form": SimpleLazyObject(
-            lambda: ContactForm(
-                trial=_with_sites(trial),
-                origin=place.origin,
-                country=country,
-                initial=_contact_initial(place),
-                choice_bytes=TRIAL_PAGE_SITE_CHOICE_BYTES,
-            )
-        ),
-        "registry_as_of": registry_data_as_of(updated_at=trial.updated_at, synced=synced),
-    }
-    # Kept under the version read above: were the trial edited in between, the
-    # next request reads the new version, and renders it again.
-    return render_shared_page(request, key, "trials/detail.html", context, depends_on=faq)
-
-
-def _contact_initial(place: AskedPlace) -> dict:
-    """The form's "Where are you?" filled with the place the patient searched from."""
-    if place.latitude is not None:
-        return {"location": place.label, "lat": place.latitude, "lon": place.longitude}
-    return {"location": place.text} if place.text else {}
-
-
-def _with_sites(trial: Trial) -> Trial:
-    trial.prefetch_sites()
-    return trial
+    if trial.stored_parts is None:
+        # Nothing stored for this state of the trial: every part reads the row.
+        trial = Trial.objects.defer(*NOT_SHOWN).get(pk=trial.pk)
+    return render_trial_page(request, trial)
 
 
 @require_safe
 def faq(request: HttpRequest) -> HttpResponse:
-    # Kept whole while the FAQ the trial pages show is kept unchanged in the
-    # shared cache: staff's edits in the admin clear it (trials/pagecache.py).
-    key = shared_page_key(request, "faq")
-    faq = faq_kept() if key else None
-    if (page := kept_page(request, key, depends_on=faq)) is not None:
-        return page
     context = {"faq_entries": FaqEntry.objects.published().for_every_trial()}
-    return render_shared_page(request, key, "trials/faq.html", context, depends_on=faq)
+    return render(request, "trials/faq.html", context)
 
 
 @require_safe
@@ -174,7 +65,4 @@ def privacy(request: HttpRequest) -> HttpResponse:
         "contact_email": settings.CONTACT_EMAIL,
         "retention_days": settings.INQUIRY_RETENTION_DAYS,
     }
-    key = shared_page_key(request, "privacy")
-    return kept_page(request, key) or render_shared_page(
-        request, key, "trials/privacy.html", context
-    )
+    return render(request, "trials/privacy.html", context)

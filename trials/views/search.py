@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 from trials.pagecache import results_fragment
 from trials.search import Criteria, Results, nct_id_in, trials_search
 from trials.search_form import SearchForm
+from trials.trial_pages import attach_parts, store_parts
 
 
 def _query_with(request: HttpRequest, **changes: str | None) -> str:
@@ -126,7 +127,13 @@ def trial_list(request: HttpRequest) -> HttpResponse:
             "results": results,
             "as_typed_query": as_typed_query,
         }
-        return render_to_string("trials/includes/results.html", context, request)
+        # Each card is a stored part of its trial's page (trials/trial_pages.py).
+        if results:
+            attach_parts(results.trials)
+        html = render_to_string("trials/includes/results.html", context, request)
+        if results:
+            store_parts(results.trials)
+        return html
 
     # The results (the search and its cards) are kept for a popular query;
     # a query too long to search shows its message, never kept.

@@ -1,0 +1,227 @@
+"""A trial's page is assembled from parts stored when the trial is written
+(trials/trial_pages.py): the same page every visitor sees, each with their own
+CSRF token, sent `Cache-Control: private`; an edit, a new release or an
+unpublished trial shows at once; nothing of a visitor's is ever stored."""
+
+import json
+import re
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+from django.utils import translation
+
+from tests.admin_forms import faq_answer_changed
+from tests.factories import PrescreenQuestionFactory, SiteFactory, TrialFactory
+from tests.page_text import page_text
+from trials.models import FaqEntry, Inquiry, RecruitmentStatus, TrialPage
+from trials.trial_pages import render_stale_pages, render_version
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = re.compile(r'<input type="hidden" name="csrfmiddlewaretoken" value="[^"]+"[^>]*>')
+
+
+@pytest.fixture
+def trial():
+    trial = TrialFactory(
+        eligibility_criteria="Inclusion Criteria:\n\n1. Aged 18 or older",
+    )
+    SiteFactory(trial=trial, facility="Example Cancer Center", is_primary_contact=True)
+    return trial
+
+
+def stored_parts(trial, language: str = "en") -> dict:
+    page = TrialPage.objects.filter(trial=trial, language=language).first()
+    return page.parts if page else {}
+
+
+def token_for(html: str, form_id: str) -> str:
+    """This visitor's token for the form, given beside it (form="…") or inside it."""
+    beside = re.search(
+        rf'name="csrfmiddlewaretoken" value="([^"]+)" form="{form_id}"', html
+    ) or re.search(
+        rf'id="{form_id}"[^>]*>.*?name="csrfmiddlewaretoken" value="([^"]+)"', html, re.S
+    )
+    return beside.group(1)
+
+
+def test_a_page_from_stored_parts_is_the_page_rendered_afresh(trial):
+    url = trial.get_absolute_url()
+    first = Client().get(url)
+    assert stored_parts(trial)  # the first visit stored what it rendered
+    second = Client().get(url)
+    assert page_text(second) == page_text(first)
+    assert "Aged 18 or older" in page_text(second)
+    assert "Example Cancer Center" in page_text(second)
+    # Only this visitor's tokens differ.
+    assert TOKEN.sub("", second.content.decode()) == TOKEN.sub("", first.content.decode())
+    for header in ("Content-Type", "Content-Language", "Vary", "Content-Security-Policy"):
+        assert second[header] == first[header]
+
+
+def test_no_stored_part_holds_a_token_or_anything_of_a_visitor(trial):
+    question = PrescreenQuestionFactory(trial=trial)
+    patient = Client()
+    patient.post(f"/trials/{trial.nct_id}/prescreen/", {"age": "45", f"q{question.pk}": "yes"})
+    patient.get(trial.get_absolute_url())
+    Client().get(trial.get_absolute_url())
+    parts = stored_parts(trial)
+    assert parts
+    stored = "".join(parts.values())
+    assert "csrfmiddlewaretoken" not in stored
+    assert "You may not meet these criteria" not in stored
+
+
+def test_pages_with_a_token_are_private(trial):
+    for url in (trial.get_absolute_url(), "/", "/faq/", "/privacy/", "/trials/?q=cancer"):
+        response = Client().get(url)
+        assert "private" in response["Cache-Control"], url
+
+
+def test_each_visitor_gets_a_token_that_sends_the_form(trial):
+    Client().get(trial.get_absolute_url())  # parts stored
+    tokens = set()
+    for number in range(2):
+        visitor = Client(enforce_csrf_checks=True)
+        html = visitor.get(trial.get_absolute_url()).content.decode()
+        token = token_for(html, "contact-form")
+        tokens.add(token)
+        sent = visitor.post(
+            f"/trials/{trial.nct_id}/contact/",
+            {
+                "csrfmiddlewaretoken": token,
+                "first_name": "Ada",
+                "last_name": "Lovelace",
+                "email": f"ada{number}@example.org",
+                "phone": "+1 650 253 0000",
+                "preferred_language": "",
+                "location": "",
+                "site": "",
+                "message": "",
+                "consent": "on",
+                "health_consent": "on",
+                "website": "",
+            },
+        )
+        assert sent.status_code == 302
+    assert len(tokens) == 2
+    assert Inquiry.objects.filter(trial=trial).count() == 2
+
+
+def test_every_form_of_the_page_has_its_token(trial):
+    PrescreenQuestionFactory(trial=trial)
+    Client().get(trial.get_absolute_url())
+    html = Client().get(trial.get_absolute_url()).content.decode()
+    for form_id in ("contact-form", "prescreen-form", "notify-form", "notes-csrf"):
+        assert f'id="{form_id}"' in html
+        assert token_for(html, form_id)
+
+
+def test_a_forged_post_is_refused(trial):
+    visitor = Client(enforce_csrf_checks=True)
+    visitor.get(trial.get_absolute_url())
+    other = Client(enforce_csrf_checks=True)
+    html = other.get(trial.get_absolute_url()).content.decode()
+    # Another visitor's token (another secret) does not pass with this visitor's cookie.
+    response = visitor.post(
+        f"/trials/{trial.nct_id}/contact/",
+        {"csrfmiddlewaretoken": token_for(html, "contact-form"), "first_name": "Ada"},
+    )
+    assert response.status_code == 403
+
+
+def test_a_visitor_with_answers_in_their_session_sees_their_own_box(trial):
+    question = PrescreenQuestionFactory(trial=trial)
+    Client().get(trial.get_absolute_url())
+    patient = Client()
+    patient.post(f"/trials/{trial.nct_id}/prescreen/", {"age": "45", f"q{question.pk}": "yes"})
+    assert "You may not meet these criteria" in page_text(patient.get(trial.get_absolute_url()))
+    # Their answers never reach the next visitor.
+    assert "You may not meet these criteria" not in page_text(
+        Client().get(trial.get_absolute_url())
+    )
+
+
+def test_an_admin_edit_shows_at_once(trial):
+    Client().get(trial.get_absolute_url())
+    trial.refresh_from_db()
+    trial.brief_title = "A kinder radiotherapy schedule"
+    trial.save()  # what the admin's change form does
+    assert "A kinder radiotherapy schedule" in page_text(Client().get(trial.get_absolute_url()))
+    assert "A kinder radiotherapy schedule" in "".join(stored_parts(trial).values())
+
+
+def test_a_new_release_renders_the_page_again(trial):
+    Client().get(trial.get_absolute_url())
+    page = TrialPage.objects.get(trial=trial, language="en")
+    # Parts rendered by other templates: never shown.
+    page.version = "an older release"
+    page.parts = {"header": "<h1>Old header</h1>"}
+    page.save()
+    response = Client().get(trial.get_absolute_url())
+    assert "Old header" not in page_text(response)
+    page.refresh_from_db()
+    assert page.version == render_version()
+    assert "Old header" not in "".join(page.parts.values())
+
+
+def test_an_unpublished_trial_is_never_served_from_its_parts(trial):
+    url = trial.get_absolute_url()
+    Client().get(url)
+    trial.published = False
+    trial.save()
+    assert Client().get(url).status_code == 404
+
+
+def test_an_faq_edit_in_the_admin_shows_at_once(trial, admin_client):
+    entry = FaqEntry.objects.create(question="What is a trial?", answer="A study.", order=1)
+    Client().get(trial.get_absolute_url())
+    faq_answer_changed(admin_client, entry, "A research study.")
+    assert "A research study." in page_text(Client().get("/faq/"))
+    assert "A research study." in page_text(Client().get(trial.get_absolute_url()))
+
+
+def test_each_language_and_notes_variant_is_stored_apart(trial):
+    english, chinese = trial.get_absolute_url(), f"/zh-hans{trial.get_absolute_url()}"
+    for _ in range(2):
+        assert '<html lang="en"' in Client().get(english).content.decode()
+        assert '<html lang="zh-Hans"' in Client().get(chinese).content.decode()
+    assert stored_parts(trial, "en") and stored_parts(trial, "zh-hans")
+    assert stored_parts(trial, "en")["top"] != stored_parts(trial, "zh-hans")["top"]
+    with_notes = Client()
+    with_notes.cookies["tf_notes"] = "a-browser-token"
+    assert "data-has-notes" in with_notes.get(english).content.decode()
+    assert "data-has-notes" not in Client().get(english).content.decode()
+
+
+def test_recruiting_trials_are_rendered_when_they_are_written(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    """An import renders the recruiting trials' pages in every language,
+    before a visitor asks (the task runs at once in the tests)."""
+    record = json.loads((settings.BASE_DIR / "data" / "NCT06760221.json").read_text())
+    record["protocolSection"]["identificationModule"]["nctId"] = "NCT09000001"
+    record["protocolSection"]["statusModule"]["overallStatus"] = "RECRUITING"
+    path = tmp_path / "NCT09000001.json"
+    path.write_text(json.dumps(record))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_trials", str(path))
+    page_languages = set(
+        TrialPage.objects.filter(trial__nct_id="NCT09000001").values_list("language", flat=True)
+    )
+    assert page_languages == {code for code, _name in settings.LANGUAGES}
+    # Rendered once: a second run finds nothing stale.
+    assert render_stale_pages() == 0
+
+
+def test_a_results_card_is_a_stored_part(trial, settings):
+    settings.SEARCH_RESULTS_CACHE_SECONDS = 0
+    trial.overall_status = RecruitmentStatus.RECRUITING
+    trial.save()
+    first = Client().get("/trials/")
+    assert "card" in stored_parts(trial)
+    assert page_text(Client().get("/trials/")) == page_text(first)
+    with translation.override("en"):
+        assert trial.brief_title in stored_parts(trial)["card"]
