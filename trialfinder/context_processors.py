@@ -2,8 +2,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import translate_url
-from django.utils.translation import get_language, get_language_info
+from django.urls import NoReverseMatch, reverse, translate_url
+from django.utils.translation import get_language, get_language_info, override
 
 
 def site(request: HttpRequest) -> dict:
@@ -12,11 +12,10 @@ def site(request: HttpRequest) -> dict:
 
 @dataclass(frozen=True)
 class Alternate:
-    """This page in one of the site's languages."""
+    """One of the site's languages, as the language switcher offers it."""
 
     code: str
     name_local: str
-    path: str
     current: bool
 
     @property
@@ -24,30 +23,45 @@ class Alternate:
         # BCP 47 for lang= and hreflang=: "zh-Hans", not Django's "zh-hans".
         return to_html_lang(self.code)
 
-    @property
-    def url(self) -> str:
-        """The full address, from SITE_URL rather than the request's Host header."""
-        return settings.SITE_URL + self.path
-
 
 def to_html_lang(code: str) -> str:
     language, _, script = code.partition("-")
     return f"{language}-{script.title()}" if len(script) == 4 else code
 
 
-def languages(request: HttpRequest) -> dict:
-    """The language switcher and the hreflang links: this page in every language.
+def language_paths(request: HttpRequest) -> dict[str, str]:
+    """This page's path (no query string) in each of the site's languages.
 
-    translate_url keeps the query string, so a search stays the same search.
+    Reversed from the match the request was served by, once per request (the
+    switcher and the hreflang links both ask): what translate_url does, without
+    resolving the path again for every language. A path that names no URL
+    pattern stays as it is.
     """
+    paths = getattr(request, "_language_paths", None)
+    if paths is None:
+        match = getattr(request, "resolver_match", None)
+        name = match and match.url_name and (match.view_name if match.namespace else match.url_name)
+        paths = {}
+        for code, _name in settings.LANGUAGES:
+            if not name:
+                paths[code] = translate_url(request.path, code)
+                continue
+            with override(code):
+                try:
+                    paths[code] = reverse(name, args=match.args, kwargs=match.kwargs)
+                except NoReverseMatch:
+                    paths[code] = request.path
+        request._language_paths = paths
+    return paths
+
+
+def languages(request: HttpRequest) -> dict:
+    """The language switcher's choices (the page it returns to is the language
+    form's `next`, templates/base.html) and the page's language."""
     current = get_language()
-    full_path = request.get_full_path()
     alternates = [
         Alternate(
-            code=code,
-            name_local=get_language_info(code)["name_local"],
-            path=translate_url(full_path, code),
-            current=code == current,
+            code=code, name_local=get_language_info(code)["name_local"], current=code == current
         )
         for code, _name in settings.LANGUAGES
     ]

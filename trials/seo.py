@@ -17,12 +17,13 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Max
 from django.http import HttpRequest
-from django.urls import LocalePrefixPattern, URLResolver, get_resolver, get_urlconf, translate_url
+from django.urls import LocalePrefixPattern, URLResolver, get_resolver, get_urlconf
 from django.utils.functional import Promise
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
+from trialfinder.context_processors import language_paths
 from trials.models import RecruitmentStatus, Site, SitemapBlock, Trial
 from trials.registry_text import registry_plain
 
@@ -70,13 +71,11 @@ def page_alternates(request: HttpRequest) -> list[tuple[str, str]]:
     """
     if not _addresses_differ_by_language(get_urlconf() or settings.ROOT_URLCONF):
         return []
-    addresses = [
-        (code, page_url(translate_url(request.path, code))) for code, _ in settings.LANGUAGES
-    ]
+    paths = language_paths(request)
+    addresses = [(code, page_url(path)) for code, path in paths.items()]
     if len({address for _, address in addresses}) < 2:
         return []
-    default = page_url(translate_url(request.path, settings.LANGUAGE_CODE))
-    return [*addresses, ("x-default", default)]
+    return [*addresses, ("x-default", page_url(paths[settings.LANGUAGE_CODE]))]
 
 
 @lru_cache(maxsize=8)
