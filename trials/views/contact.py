@@ -18,13 +18,13 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from trialfinder.unavailable import keeps_form_when_database_down
 from trials.forms import ContactForm
+from trials.inquiries import inquiry_submit
 from trials.models import Inquiry, Trial
 from trials.models.inquiries import RecipientReason
 from trials.prescreen import prescreen_answers_from_session
 from trials.ratelimit import client_ip, mailbox_key, rate_limited
 from trials.recipients import REACHES_THE_SITE, phones_for
 from trials.routing import place_suggestions
-from trials.services import inquiry_submit
 from trials.site_list import AskedPlace, asked_place
 
 # What the confirmation page shows, kept in the session (nothing in the URL).
