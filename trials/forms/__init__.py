@@ -1,8 +1,8 @@
 """The site's forms, one module per area; import them from here."""
 
 from trials.forms.contact import ContactForm
-from trials.forms.notifications import PreferencesForm, SignupForm
 from trials.forms.prescreen import PrescreenForm
+from trials.forms.subscriptions import PreferencesForm, SignupForm
 from trials.forms.teams import (
     ClaimForm,
     InboxFilterForm,
