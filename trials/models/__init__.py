@@ -24,7 +24,6 @@ from .trials import (
     StudyType,
     Trial,
     age_in_days,
-    age_range_label,
     with_site_cities,
 )
 from .vocabulary import SearchTerm, SearchWord
@@ -67,6 +66,5 @@ __all__ = [
     "TerminologyWord",
     "Trial",
     "age_in_days",
-    "age_range_label",
     "with_site_cities",
 ]

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from trialfinder.unavailable import keeps_form_when_database_down
 from trials.distance import place_resolve
 from trials.forms import PreferencesForm, SignupForm
+from trials.links import LinkExpired, LinkInvalid
 from trials.models import Inquiry, Subscription, Trial
 from trials.ratelimit import client_ip
 from trials.search import DEFAULT_RADIUS_KM
@@ -27,8 +28,6 @@ from trials.subscriptions import (
     CONFIRM,
     MANAGE,
     UNSUBSCRIBE,
-    LinkExpired,
-    LinkInvalid,
     email_language,
     email_normalise,
     subscription_confirm,
