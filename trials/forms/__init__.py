@@ -2,6 +2,7 @@
 
 from trials.forms.contact import ContactForm
 from trials.forms.prescreen import PrescreenForm
+from trials.forms.search import SearchForm
 from trials.forms.subscriptions import PreferencesForm, SignupForm
 from trials.forms.teams import (
     ClaimForm,
@@ -17,6 +18,7 @@ __all__ = [
     "InboxFilterForm",
     "PreferencesForm",
     "PrescreenForm",
+    "SearchForm",
     "SignInForm",
     "SignupForm",
     "StatusForm",
