@@ -107,6 +107,7 @@ def test_a_forged_post_from_a_kept_page_is_refused(trial):
         {"csrfmiddlewaretoken": token_in(html, 'class="language-switcher'), "language": "en"},
     )
     assert response.status_code == 403
+    assert "CSRF verification failed" in page_text(response)
 
 
 def test_a_visitor_with_answers_in_their_session_sees_their_own_box(trial):
@@ -163,7 +164,10 @@ def test_an_unpublished_trial_is_never_served_from_a_kept_page(trial):
     keep(trial)
     trial.published = False
     trial.save()
-    assert Client().get(url).status_code == 404
+    response = Client().get(url)
+    assert response.status_code == 404
+    assert "We could not find that page" in page_text(response)
+    assert trial.brief_title not in page_text(response)
 
 
 def test_an_faq_edit_in_the_admin_shows_at_once_on_the_kept_pages(trial, admin_client):
