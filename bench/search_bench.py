@@ -16,7 +16,7 @@ that the 2-study column counts the queries of pages with cards, as the
 500,000-study one does (typos, Chinese, lay words and long queries aside).
 
 --did-you-mean times the correction of mistyped words alone against the
-lexicon (trials/understanding.py word_correction), p50/p95 in ms.
+lexicon (trials/spelling.py word_corrections), p50/p95 in ms.
 """
 
 from __future__ import annotations
@@ -42,9 +42,10 @@ from django.db import connection  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from trials.distance import Origin  # noqa: E402
 from trials.models import Condition, RecruitmentStatus, SearchWord, Site, Trial  # noqa: E402
-from trials.search import Criteria, Origin, filtered_trials, trials_search  # noqa: E402
-from trials.understanding import word_correction  # noqa: E402
+from trials.search import Criteria, filtered_trials, trials_search  # noqa: E402
+from trials.spelling import word_corrections  # noqa: E402
 from trials.views.search import trial_list  # noqa: E402
 
 BOSTON = Origin(42.3601, -71.0589, "Boston")
@@ -169,6 +170,12 @@ def two_studies_seed() -> None:
                 country=country,
                 status=RecruitmentStatus.RECRUITING,
             )
+
+
+def word_correction(word: str) -> str:
+    """The indexed word nearest a mistyped one, '' when none is near enough."""
+    corrections = word_corrections(word)
+    return corrections[0] if corrections else ""
 
 
 def _ms(func) -> float:

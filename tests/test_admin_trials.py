@@ -61,12 +61,20 @@ def test_it_sends_anonymous_visitors_from_a_trial_to_the_login_page(client):
 
 
 @pytest.mark.parametrize(
-    "path",
-    [TRIALS, TRIALS + "add/", IMPORT, ADMIN + "trials/condition/", ADMIN + "trials/faqentry/"],
+    ("path", "shown"),
+    [
+        (TRIALS, "NCT"),
+        (TRIALS + "add/", "Add trial"),
+        (IMPORT, "Import from ClinicalTrials.gov JSON"),
+        (ADMIN + "trials/condition/", "Soft Tissue Sarcoma"),
+        (ADMIN + "trials/faqentry/", "Select FAQ entry to change"),
+    ],
 )
-def test_it_answers_staff(client, staff, path):
-    TrialFactory(conditions=[ConditionFactory(name="Soft Tissue Sarcoma")])
-    assert client.get(path).status_code == 200
+def test_it_answers_staff(client, staff, path, shown):
+    trial = TrialFactory(conditions=[ConditionFactory(name="Soft Tissue Sarcoma")])
+    response = client.get(path)
+    assert response.status_code == 200
+    assert (trial.nct_id if shown == "NCT" else shown) in page_text(response)
 
 
 def test_it_shows_a_trial_with_its_sites_and_its_criteria_as_patients_see_them(client, staff):
@@ -98,8 +106,11 @@ def test_it_shows_a_trial_with_its_sites_and_its_criteria_as_patients_see_them(c
 
 def test_it_refuses_the_import_page_to_staff_who_may_not_add_trials(client, django_user_model):
     client.force_login(django_user_model.objects.create_user("viewer", is_staff=True))
-    assert client.get(IMPORT).status_code == 403
-    assert client.get(TRIALS).status_code == 403
+    for path in (IMPORT, TRIALS):
+        response = client.get(path)
+        assert response.status_code == 403
+        assert "403 Forbidden" in page_text(response)
+        assert "Import from ClinicalTrials.gov JSON" not in page_text(response)
 
 
 @pytest.mark.parametrize(

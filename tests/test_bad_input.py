@@ -74,6 +74,9 @@ def test_an_address_that_leads_nowhere_is_not_found(trial, address):
 def test_it_keeps_tabs_and_line_breaks_a_search_box_may_send(client, trial):
     response = client.get(reverse("trials:list"), {"q": "sarcoma\tradiotherapy\r\n"})
     assert response.status_code == 200
+    # Searched, not refused: the results (none here) and the words kept in the box.
+    assert "No trial matches your search." in page_text(response)
+    assert 'value="sarcoma\tradiotherapy\r\n"' in response.content.decode()
 
 
 def test_it_forgets_a_cookie_holding_a_control_character(trial):
@@ -96,8 +99,12 @@ def test_a_share_link_with_a_control_character_is_not_found_without_a_500(trial)
         expires_at="2099-01-01T00:00:00Z",
     )
     client = Client(raise_request_exception=False)
-    assert client.get(f"/shared/{link.token}%00/").status_code == 400
-    assert client.get(f"/shared/{link.token}/").status_code == 200
+    refused = client.get(f"/shared/{link.token}%00/")
+    assert refused.status_code == 400
+    assert "We could not read that request" in page_text(refused)
+    response = client.get(f"/shared/{link.token}/")
+    assert response.status_code == 200
+    assert "Notes shared with you" in page_text(response)
 
 
 def test_it_shows_no_results_for_words_and_a_condition_no_trial_has(postgres, client):

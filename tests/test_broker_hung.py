@@ -1,15 +1,16 @@
 """A broker that accepts connections and never answers (hung, not down):
-the patient's submit still returns at once and the emails wait for the
-sweeper."""
+the patient's submit still succeeds and the emails wait for the sweeper.
+How long the submit takes (the publish gives up after BROKER_TIMEOUT_SECONDS)
+is measured by bench/stall_bench.py, not asserted here."""
 
 import socket
 import threading
-import time
 
 import pytest
 from django.urls import reverse
 
 from tests.factories import SiteFactory, TrialFactory
+from tests.page_text import page_text
 from tests.stack import use_broker
 from trialfinder.celery import app
 from trials.models import OutgoingEmail
@@ -62,12 +63,13 @@ def test_a_hung_broker_does_not_hold_up_the_patient(
         "consent": "on",
         "health_consent": "on",
     }
-    started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("trials:contact", args=[trial.nct_id]), data)
-    elapsed = time.monotonic() - started
 
     assert response.status_code == 302
-    assert elapsed < 2.5, f"the submit took {elapsed:.1f} s"
+    assert "Your message has been sent" in page_text(client.get(response["Location"]))
+    # The publish waits at most this long on a broker that never answers.
+    options = app.conf.broker_transport_options
+    assert options["socket_timeout"] == options["socket_connect_timeout"] == 0.5
     statuses = list(OutgoingEmail.objects.values_list("status", flat=True))
     assert statuses == [OutgoingEmail.Status.QUEUED] * 2  # for the sweeper

@@ -8,6 +8,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from tests.factories import SiteFactory, TrialFactory
+from tests.page_text import page_text
 from trials.models import Inquiry, OutgoingEmail
 from trials.ratelimit import client_ip, mailbox_key
 
@@ -72,11 +73,17 @@ def test_passcode_tries_behind_the_proxy_are_counted_per_client(behind_proxy, tr
     link = shared_link(trial)
     guesser = through_proxy("198.51.100.1")
     for _ in range(2):
-        assert guesser.post(link["path"], {"passcode": "WRONG123"}).status_code == 200
-    assert guesser.post(link["path"], {"passcode": "WRONG123"}).status_code == 429
+        wrong = guesser.post(link["path"], {"passcode": "WRONG123"})
+        assert wrong.status_code == 200
+        assert "That passcode is not right." in page_text(wrong)
+    refused = guesser.post(link["path"], {"passcode": "WRONG123"})
+    assert refused.status_code == 429
+    assert "Please wait a moment" in page_text(refused)
     # Another patient behind the same proxy gets their own tries.
     reader = through_proxy("198.51.100.2")
-    assert reader.post(link["path"], {"passcode": link["passcode"]}).status_code == 302
+    opened = reader.post(link["path"], {"passcode": link["passcode"]}, follow=True)
+    assert opened.redirect_chain[0][1] == 302
+    assert "You are reading someone’s private notes on this trial." in page_text(opened)
 
 
 def test_note_writes_behind_the_proxy_are_counted_per_client(behind_proxy, trial, monkeypatch):

@@ -97,6 +97,8 @@ def test_it_refuses_a_link_signed_for_something_else(client):
     token = signing.TimestampSigner(salt="another.purpose").sign(str(inquiry.pk))
     response = client.get(reverse("trials:coordinator", args=[token]))
     assert response.status_code == 403
+    assert "This link does not work" in page_text(response)
+    assert inquiry.email not in page_text(response)
 
 
 def test_it_says_an_old_link_has_expired(client, settings):
@@ -115,4 +117,6 @@ def test_it_says_an_old_link_has_expired(client, settings):
 
 def test_it_treats_an_anonymised_inquiry_as_gone(client):
     inquiry = InquiryFactory(anonymised_at=timezone.now())
-    assert client.get(page(inquiry)).status_code == 410
+    response = client.get(page(inquiry))
+    assert response.status_code == 410
+    assert "This link has expired" in page_text(response)

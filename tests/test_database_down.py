@@ -8,7 +8,6 @@ down. Then it is pointed back and the kept form is sent again.
 
 import socket
 import threading
-import time
 from html.parser import HTMLParser
 
 import pytest
@@ -188,14 +187,13 @@ def silent_port():
     sock.close()
 
 
-def test_a_database_that_does_not_answer_gives_the_503_within_seconds(database, trial, silent_port):
+def test_a_database_that_does_not_answer_gives_the_503(database, trial, silent_port):
+    # The wait is the connect timeout (bench/stall_bench.py times it).
     assert connection.settings_dict["OPTIONS"]["connect_timeout"] == "5"
     database.down(silent_port)
-    started = time.monotonic()
     response = Client().post(reverse("trials:contact", args=[trial.nct_id]), typed(trial))
     assert response.status_code == 503
     assert NOT_SENT in page_text(response)
-    assert time.monotonic() - started < 12
 
 
 def test_pre_screening_answers_sent_while_the_database_is_down_can_be_sent_again(database, trial):

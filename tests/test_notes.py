@@ -190,6 +190,7 @@ def test_sharing_needs_a_note(client, trial):
     Note.objects.all().delete()
     response = client.post(reverse("trials:notes_share", args=[trial.nct_id]))
     assert response.status_code == 400
+    assert response.json() == {"error": "Add a note before you send your notes."}
     assert Client().post(reverse("trials:notes_share", args=[trial.nct_id])).status_code == 404
 
 
@@ -277,7 +278,9 @@ def test_only_the_owner_revokes_a_link(client, trial):
 
 
 def test_an_unknown_link_is_not_found(client):
-    assert client.get(reverse("trials:shared_notes", args=["nope"])).status_code == 404
+    response = client.get(reverse("trials:shared_notes", args=["nope"]))
+    assert response.status_code == 404
+    assert "We could not find that page" in page_text(response)
 
 
 def test_one_connection_cannot_guess_passcodes_across_many_links(client, trial, monkeypatch):

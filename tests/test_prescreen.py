@@ -157,7 +157,9 @@ def test_a_trial_without_questions_or_limits_shows_no_prescreen(client):
 def test_it_returns_no_prescreen_for_an_unpublished_trial(client):
     question = PrescreenQuestionFactory(trial=TrialFactory(published=False))
     url = reverse("trials:prescreen", args=[question.trial.nct_id])
-    assert client.post(url, answer_form(question, "no")).status_code == 404
+    response = client.post(url, answer_form(question, "no"))
+    assert response.status_code == 404
+    assert "We could not find that page" in page_text(response)
 
 
 def test_the_saved_answers_are_ready_for_an_inquiry(client):

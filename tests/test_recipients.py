@@ -13,9 +13,10 @@ from django.core import mail
 from django.urls import reverse
 
 from tests.page_text import page_text
+from trials.forms import ContactForm
 from trials.importers import import_studies
 from trials.models import Inquiry, OutgoingEmail, Site, Trial
-from trials.recipients import site_recipients
+from trials.recipients import message_route, site_recipients
 
 pytestmark = pytest.mark.django_db
 
@@ -170,6 +171,28 @@ def test_a_post_with_no_route_stores_nothing_and_says_whom_to_call(client, regis
     assert "+86 531 5550 0131" in text
     assert not Inquiry.objects.exists() and not OutgoingEmail.objects.exists()
     no_operator_mail()
+
+
+def test_the_form_checks_the_input_and_the_referral_chain_decides_where_it_goes(registry):
+    trial = Trial.objects.get(nct_id="NCT09100004")
+    data = {
+        "first_name": "Ana",
+        "last_name": "Example",
+        "email": "ana.patient@example.com",
+        "lat": JINAN[0],
+        "lon": JINAN[1],
+        "consent": "on",
+        "contact_method": "either",
+    }
+    form = ContactForm(data, trial=trial)
+    assert form.is_valid()  # the input alone says nothing about who receives it
+    route, recipients = message_route(
+        trial=trial, origin=form.cleaned_data["origin"], chosen=form.cleaned_data["chosen_site"]
+    )
+    assert (route.site.city, recipients.electronic) == ("Jinan", False)
+    form.check_route((route, recipients))
+    assert not form.is_valid()
+    assert "lists no email address in the registry" in " ".join(form.non_field_errors())
 
 
 def test_a_trial_without_any_contact_says_what_to_do(client, registry):

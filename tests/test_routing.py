@@ -5,7 +5,7 @@ import pytest
 from tests.factories import SiteFactory, TrialFactory
 from trials.distance import Origin, place_resolve
 from trials.models import Inquiry, Place, PlaceName, RecruitmentStatus
-from trials.routing import nearest_site_for, site_route, sites_by_distance
+from trials.routing import nearest_site_for, site_route
 
 pytestmark = pytest.mark.django_db
 
@@ -83,11 +83,6 @@ def test_it_falls_back_to_the_primary_contact_when_no_recruiting_site_is_located
 
 def test_it_has_no_route_for_a_trial_without_sites():
     assert site_route(trial=TrialFactory(), origin=HANGZHOU) is None
-
-
-def test_it_lists_the_choosable_sites_nearest_first(trial):
-    rows = sites_by_distance(trial, HANGZHOU)
-    assert [site.facility for site, _km in rows] == ["Hangzhou Hospital", "Jinan Hospital"]
 
 
 def test_it_resolves_a_place_typed_with_its_country():

@@ -6,14 +6,13 @@ import pytest
 from django.db.models import F
 
 from tests.factories import ConditionFactory, SiteFactory, TrialFactory
-from trials.distance import Origin, bounding_box
+from trials.distance import Origin, bounding_box, nearest_window
 from trials.lexicon import search_words_refresh
 from trials.models import Condition, RecruitmentStatus, Trial
 from trials.search import (
     Criteria,
     _narrowed,
     filtered_trials,
-    nearest_window,
     rank_window,
     trials_search,
     walk_scope,

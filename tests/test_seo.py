@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import ConditionFactory, SiteFactory, TrialFactory
+from tests.page_text import page_text
 from trials import seo
 from trials.models import RecruitmentStatus
 
@@ -269,7 +270,9 @@ def test_an_import_brings_its_trials_to_the_sitemap_index_at_once(client):
 
 
 def test_a_sitemap_page_without_trials_is_not_found(client):
-    assert client.get("/sitemap-trials-999.xml").status_code == 404
+    response = client.get("/sitemap-trials-999.xml")
+    assert response.status_code == 404
+    assert "We could not find that page" in page_text(response)
 
 
 def test_pages_are_compressed_for_clients_that_accept_gzip(client, trial):

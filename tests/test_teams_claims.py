@@ -74,7 +74,7 @@ def test_another_address_waits_for_staff_and_grants_nothing(client, site, admin_
     assert not OutgoingEmail.objects.exists()
     assert not User.objects.filter(email="someone@elsewhere.example.org").exists()
     pending = SiteClaim.objects.get()
-    assert pending.needs_staff
+    assert (pending.status, pending.registry_address) == (SiteClaim.Status.PENDING, False)
 
     # The sign-in page sends nothing: there is no account yet.
     client.post(reverse("trials:team_sign_in"), {"email": "someone@elsewhere.example.org"})

@@ -351,8 +351,9 @@ REGISTRY_SYNC_RETRIES = envint("REGISTRY_SYNC_RETRIES", 5)
 REGISTRY_SYNC_STALE_MINUTES = envint("REGISTRY_SYNC_STALE_MINUTES", 30)
 
 # Background work, in one place. Each task sits beside the service it calls;
-# the worker imports these modules. Beat runs the schedule below with its own
-# scheduler, which also records beat's heartbeat.
+# the worker imports these modules. Beat runs the schedule below, the only
+# one (no task module adds entries), with its own scheduler
+# (trialfinder/celery.py), which also records beat's heartbeat.
 CELERY_IMPORTS = [
     "trials.outbox",
     "trials.followup",
@@ -374,11 +375,18 @@ CELERY_BEAT_SCHEDULE = {
     # The sitemap index's pages (trials/seo.py), after staff's edits; imports
     # refresh them at once.
     "sitemap-refresh": {"task": "trials.seo.sitemap_blocks_refresh_task", "schedule": 3600},
-    # What the registry changed since the last run (trials/registry_sync.py).
-    "registry-sync": {
-        "task": "trials.registry_sync.registry_sync_task",
-        "schedule": max(REGISTRY_SYNC_EVERY_HOURS, 1) * 3600,
-    },
+    # What the registry changed since the last run (trials/registry_sync.py);
+    # REGISTRY_SYNC_EVERY_HOURS=0 leaves it out.
+    **(
+        {
+            "registry-sync": {
+                "task": "trials.registry_sync.registry_sync_task",
+                "schedule": max(REGISTRY_SYNC_EVERY_HOURS, 1) * 3600,
+            }
+        }
+        if REGISTRY_SYNC_EVERY_HOURS
+        else {}
+    ),
     # The one reminder to a site that has not answered (trials/followup.py).
     "inquiry-reminders": {"task": "trials.followup.inquiry_reminders_task", "schedule": 3600},
     "subscriptions-digest": {
@@ -405,8 +413,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 86400,
     },
 }
-if not REGISTRY_SYNC_EVERY_HOURS:
-    del CELERY_BEAT_SCHEDULE["registry-sync"]
 SESSION_COOKIE_AGE = min(14 * 24 * 3600, INQUIRY_RETENTION_DAYS * 24 * 3600)
 
 # Email: printed to the console unless an SMTP host is given.

@@ -146,11 +146,3 @@ def _next_nearest(
     ]
     rows.sort(key=lambda row: row[1])
     return next((row for row in rows if accepts(row[0])), None)
-
-
-def sites_by_distance(trial: Trial, origin: Origin | None) -> list[tuple[Site, float | None]]:
-    """The choosable sites, nearest first when a location is known."""
-    rows = [(site, _distance(site, origin)) for site in choosable_sites(trial)]
-    if origin is not None:
-        rows.sort(key=lambda row: (row[1] is None, row[1] or 0.0))
-    return rows

@@ -63,19 +63,7 @@ from django.db import connection
 from django.db.models import BooleanField, Case, F, FloatField, Q, QuerySet, When
 from django.db.models.expressions import Expression, RawSQL
 
-# The distance helpers live in trials.distance; the search view and the search
-# tests and benchmark still import Origin and the rest from here.
-from trials.distance import (  # noqa: F401
-    Origin,
-    bounding_box,
-    haversine_km,
-    haversine_km_sql,
-    near_sites,
-    nearest_sites,
-    nearest_window,
-    normalise_place_name,
-    place_find,
-)
+from trials.distance import Origin, near_sites, nearest_sites, nearest_window
 from trials.models import Condition, RecruitmentStatus, Site, Trial, with_site_cities
 from trials.models.trials import CARD_FIELDS
 from trials.terminology import broader
@@ -179,10 +167,6 @@ class Results:
     @property
     def has_previous(self) -> bool:
         return self.page > 1
-
-    @property
-    def start_index(self) -> int:
-        return (self.page - 1) * PER_PAGE + 1 if self.trials else 0
 
 
 def nct_id_in(text: str) -> str:

@@ -46,12 +46,6 @@ def is_english(word: str) -> bool:
     )
 
 
-def word_correction(word: str) -> str:
-    """The indexed word nearest a mistyped one, '' when none is near enough."""
-    corrections = word_corrections(word)
-    return corrections[0] if corrections else ""
-
-
 def word_corrections(word: str, limit: int = 5) -> list[str]:
     """The indexed words near a mistyped one, nearest first.
 

@@ -5,10 +5,10 @@ from trials.views import (
     coordinator,
     inbox,
     notes,
-    notifications,
     pages,
     prescreen,
     search,
+    subscriptions,
     team,
 )
 
@@ -38,18 +38,18 @@ urlpatterns: list = [
 ]
 
 urlpatterns += [
-    path("notifications/", notifications.signup, name="notify_signup"),
-    path("notifications/sent/", notifications.sent, name="notify_sent"),
-    path("notifications/confirm/<str:token>/", notifications.confirm, name="notify_confirm"),
-    path("notifications/manage/<str:token>/", notifications.manage, name="notify_manage"),
+    path("notifications/", subscriptions.signup, name="notify_signup"),
+    path("notifications/sent/", subscriptions.sent, name="notify_sent"),
+    path("notifications/confirm/<str:token>/", subscriptions.confirm, name="notify_confirm"),
+    path("notifications/manage/<str:token>/", subscriptions.manage, name="notify_manage"),
     path(
         "notifications/unsubscribe/<str:token>/",
-        notifications.unsubscribe,
+        subscriptions.unsubscribe,
         name="notify_unsubscribe",
     ),
     path(
         "notifications/unsubscribe/<str:token>/one-click/",
-        notifications.unsubscribe_one_click,
+        subscriptions.unsubscribe_one_click,
         name="notify_unsubscribe_one_click",
     ),
 ]

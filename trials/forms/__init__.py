@@ -1,8 +1,9 @@
 """The site's forms, one module per area; import them from here."""
 
 from trials.forms.contact import ContactForm
-from trials.forms.notifications import PreferencesForm, SignupForm
 from trials.forms.prescreen import PrescreenForm
+from trials.forms.search import SearchForm
+from trials.forms.subscriptions import PreferencesForm, SignupForm
 from trials.forms.teams import (
     ClaimForm,
     InboxFilterForm,
@@ -17,6 +18,7 @@ __all__ = [
     "InboxFilterForm",
     "PreferencesForm",
     "PrescreenForm",
+    "SearchForm",
     "SignInForm",
     "SignupForm",
     "StatusForm",

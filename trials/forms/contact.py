@@ -30,8 +30,8 @@ from trials.distance import Origin, haversine_km, place_resolve
 from trials.emails import has_control_characters
 from trials.models import Language, Site, Trial
 from trials.models.inquiries import ContactMethod
-from trials.recipients import message_route, phones_for, trial_routes
-from trials.routing import choosable_sites
+from trials.recipients import Recipients, phones_for, trial_routes
+from trials.routing import Route, choosable_sites
 from trials.templatetags.translated import country_name
 from trials.translations import TranslatedText, translated
 
@@ -511,6 +511,10 @@ class ContactForm(forms.Form):
         return helper
 
     def clean(self):
+        """The input alone: where the patient is, the center they chose, how to
+        reach them. Where the message goes is not the form's to decide: the
+        view asks trials.recipients.message_route and gives its answer to
+        check_route, which checks what depends on it."""
         data = super().clean()
         origin = _coordinates(data.get("lat"), data.get("lon"))
         data["place_label"] = ""
@@ -519,17 +523,8 @@ class ContactForm(forms.Form):
             data["place_label"] = origin.label if origin else ""
         data["origin"] = origin
         data["location_found"] = origin is not None
+        data["chosen_site"] = chosen = self.sites.get(data.get("site") or "")
         self._clean_reachable(data)
-        chosen = self.sites.get(data.get("site") or "")
-        routed = message_route(trial=self.trial, origin=origin, chosen=chosen)
-        if routed is None:
-            raise ValidationError(
-                _("This trial lists no study center to write to."), code="no_site"
-            )
-        route, recipients = routed
-        data["route"], data["recipients"] = route, recipients
-        if not recipients.electronic:
-            self._no_route(route.site)
         language = data.get("preferred_language")
         if chosen is not None and chosen.languages and language not in ["", *chosen.languages]:
             self.add_error(
@@ -537,11 +532,29 @@ class ContactForm(forms.Form):
                 _("%(site)s speaks %(languages)s. Choose one of these or another center.")
                 % {"site": chosen.facility, "languages": ", ".join(chosen.language_labels)},
             )
+        self._clean_health_consent(data)
+        return data
+
+    def check_route(self, routed: tuple[Route, Recipients] | None) -> None:
+        """What depends on where the message goes (`routed`, from
+        trials.recipients.message_route for the cleaned origin and chosen
+        site): a site to write to, an address there (else the phone route),
+        the phone number read in that site's country, the consent to send it
+        abroad. Called after is_valid(), whatever it said, so the patient sees
+        every error at once; is_valid() then includes these."""
+        data = self.cleaned_data
+        if routed is None:
+            self.add_error(
+                None,
+                ValidationError(_("This trial lists no study center to write to."), code="no_site"),
+            )
+            return
+        route, recipients = routed
+        if not recipients.electronic:
+            self._no_route(route.site)
         if data.get("phone"):
             self._clean_phone(data, region_code_for(route.site.country))
-        self._clean_health_consent(data)
         self._clean_abroad_consent(data, route.site)
-        return data
 
     def _abroad_possible(self) -> bool:
         """Some center of this trial is outside the patient's country, as far as known."""

@@ -25,7 +25,6 @@ from .trials import (
     StudyType,
     Trial,
     age_in_days,
-    age_range_label,
     with_site_cities,
 )
 from .vocabulary import SearchTerm, SearchWord
@@ -69,6 +68,5 @@ __all__ = [
     "TerminologyWord",
     "Trial",
     "age_in_days",
-    "age_range_label",
     "with_site_cities",
 ]

@@ -158,7 +158,7 @@ class Inquiry(models.Model):
         _("passed to the central contact at"), null=True, blank=True
     )
     # The same message sent again within a few minutes shares this key: one
-    # inquiry, corrected if the details changed (trials.services.inquiry_submit).
+    # inquiry, corrected if the details changed (trials.inquiries.inquiry_submit).
     dedupe_key = models.CharField(max_length=64, db_index=True, editable=False)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)

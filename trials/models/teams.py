@@ -99,10 +99,6 @@ class SiteClaim(models.Model):
     def __str__(self) -> str:
         return f"{self.email} – {self.site}"
 
-    @property
-    def needs_staff(self) -> bool:
-        return self.status == self.Status.PENDING and not self.registry_address
-
 
 class TeamSettings(models.Model):
     """What the study team holding a site says about itself."""

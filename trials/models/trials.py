@@ -157,10 +157,6 @@ class TrialQuerySet(models.QuerySet):
         """The sites, primary contact first, in one more query."""
         return self.prefetch_related(sites_in_order())
 
-    def card_fields(self) -> TrialQuerySet:
-        """Only what a card shows, not the registry's long texts."""
-        return self.only(*CARD_FIELDS)
-
     def with_card_data(self) -> TrialQuerySet:
         """What a trial card shows, in a fixed number of queries."""
         return self.with_sites().prefetch_related("conditions")

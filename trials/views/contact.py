@@ -18,13 +18,13 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from trialfinder.unavailable import keeps_form_when_database_down
 from trials.forms import ContactForm
+from trials.inquiries import inquiry_submit
 from trials.models import Inquiry, Trial
 from trials.models.inquiries import RecipientReason
 from trials.prescreen import prescreen_answers_from_session
 from trials.ratelimit import client_ip, mailbox_key, rate_limited
-from trials.recipients import REACHES_THE_SITE, phones_for
+from trials.recipients import REACHES_THE_SITE, message_route, phones_for
 from trials.routing import place_suggestions
-from trials.services import inquiry_submit
 from trials.site_list import AskedPlace, asked_place
 
 # What the confirmation page shows, kept in the session (nothing in the URL).
@@ -92,10 +92,15 @@ def contact(request: HttpRequest, nct_id: str) -> HttpResponse:
         return response
     answers = prescreen_answers_from_session(request.session, trial)
     form = ContactForm(request.POST, trial=trial, prescreen_answers=answers)
+    form.is_valid()  # the input alone; the errors of the route follow
+    data = form.cleaned_data
+    # Who receives the message: the referral chain (trials/recipients.py),
+    # from where the patient is and the center they chose.
+    routed = message_route(trial=trial, origin=data.get("origin"), chosen=data.get("chosen_site"))
+    form.check_route(routed)
     if not form.is_valid():
         return render(request, "trials/contact.html", {"trial": trial, "contact_form": form})
-    data = form.cleaned_data
-    route, recipients = data["route"], data["recipients"]
+    route, recipients = routed
     sent = {
         "trial": trial.nct_id,
         "site": route.site.pk,

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from trials import notes as services
+from trials.forms.notes import BadJson, NoteBodyForm, NoteForm, first_error, json_object_from
 from trials.models import ShareLink, Trial
-from trials.note_forms import BadJson, NoteBodyForm, NoteForm, first_error, json_object_from
 from trials.ratelimit import client_ip, rate_limited
 from trials.site_list import site_listing
 from trials.trial_pages import NOT_SHOWN

@@ -10,9 +10,9 @@ from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from trials.forms import SearchForm
 from trials.pagecache import results_fragment
 from trials.search import Criteria, Results, nct_id_in, trials_search
-from trials.search_form import SearchForm
 from trials.trial_pages import attach_parts, store_parts
 
 

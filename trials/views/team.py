@@ -77,9 +77,7 @@ def _claimable_site(site_id: int) -> Site:
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def claim(request: HttpRequest, site_id: int) -> HttpResponse:
-    site = get_object_or_404(
-        Site.objects.select_related("trial"), pk=site_id, trial__published=True
-    )
+    site = _claimable_site(site_id)
     form = ClaimForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
@@ -94,8 +92,6 @@ def claim(request: HttpRequest, site_id: int) -> HttpResponse:
 
 @require_safe
 def claim_sent(request: HttpRequest, site_id: int) -> HttpResponse:
-    site = get_object_or_404(
-        Site.objects.select_related("trial"), pk=site_id, trial__published=True
-    )
+    site = _claimable_site(site_id)
     context = {"site": site, "by_link": request.GET.get("by") == "link"}
     return render(request, "trials/team/claim_sent.html", context)

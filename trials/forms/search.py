@@ -5,10 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from trials.distance import place_resolve
+from trials.distance import Origin, place_resolve
 from trials.models import Phase, Sex, StudyType
 from trials.place_names import registry_country
-from trials.search import DEFAULT_RADIUS_KM, MAX_QUERY_LENGTH, Criteria, Origin
+from trials.search import DEFAULT_RADIUS_KM, MAX_QUERY_LENGTH, Criteria
 from trials.translations import radius_choices
 from trials.understanding import query_normalise
 

@@ -19,6 +19,7 @@ from tests.fuzz import (
     fuzz,
     no_server_error,
 )
+from tests.page_text import page_text
 from trials.models import OutgoingEmail, Place, PlaceName, Subscription
 from trials.subscriptions import CONFIRM, MANAGE, UNSUBSCRIBE, subscription_path
 
@@ -86,6 +87,8 @@ def test_the_sign_up_page_answers_any_trial_in_its_address(client, setup, trial)
 
     no_server_error(response)
     assert response.status_code in (200, 400)
+    if response.status_code == 200:  # else the bad-input page (tests/test_bad_input.py)
+        assert "Patient Notification Services" in page_text(response)
 
 
 @fuzz(max_examples=80)

@@ -4,6 +4,8 @@ Links from emails are signed (trials/subscriptions.py). Opening one (GET)
 only shows a page with a button: mail scanners that fetch every link must
 not confirm or unsubscribe anybody. The one exception is the RFC 8058
 one-click endpoint, which mail programs POST to without a CSRF token.
+The code calls the feature subscriptions (the Subscription model); patients
+see "Patient Notification Services" at /notifications/ (URL names notify_*).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from trialfinder.unavailable import keeps_form_when_database_down
 from trials.distance import place_resolve
 from trials.forms import PreferencesForm, SignupForm
+from trials.links import LinkExpired, LinkInvalid
 from trials.models import Inquiry, Subscription, Trial
 from trials.ratelimit import client_ip
 from trials.search import DEFAULT_RADIUS_KM
@@ -25,8 +28,6 @@ from trials.subscriptions import (
     CONFIRM,
     MANAGE,
     UNSUBSCRIBE,
-    LinkExpired,
-    LinkInvalid,
     email_language,
     email_normalise,
     subscription_confirm,
@@ -93,7 +94,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             return redirect("trials:notify_sent")
     else:
         form = SignupForm(initial=_signup_initial(request))
-    return render(request, "trials/notifications/signup.html", {"form": form})
+    return render(request, "trials/subscriptions/signup.html", {"form": form})
 
 
 @require_safe
@@ -101,7 +102,7 @@ def sent(request: HttpRequest) -> HttpResponse:
     # The same page for a new, a pending and a confirmed address.
     subscriptions = Subscription.objects.filter(pk=request.session.get(SENT_TO_KEY))
     context = {"email": subscriptions.values_list("email", flat=True).first() or ""}
-    return render(request, "trials/notifications/sent.html", context)
+    return render(request, "trials/subscriptions/sent.html", context)
 
 
 def _with_link(purpose: str) -> Callable:
@@ -126,7 +127,7 @@ def _with_link(purpose: str) -> Callable:
 
 def _bad_link(request: HttpRequest, purpose: str, *, expired: bool) -> HttpResponse:
     context = {"purpose": purpose, "expired": expired}
-    return render(request, "trials/notifications/bad_link.html", context, status=400)
+    return render(request, "trials/subscriptions/bad_link.html", context, status=400)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -141,10 +142,10 @@ def confirm(request: HttpRequest, subscription: Subscription, token: str) -> Htt
             "subscription": subscription,
             "manage_url": subscription_path(subscription, MANAGE),
         }
-        return render(request, "trials/notifications/confirmed.html", context)
+        return render(request, "trials/subscriptions/confirmed.html", context)
     if subscription.status == Subscription.Status.UNSUBSCRIBED:
         return _bad_link(request, CONFIRM, expired=False)
-    return render(request, "trials/notifications/confirm.html", {"subscription": subscription})
+    return render(request, "trials/subscriptions/confirm.html", {"subscription": subscription})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -175,7 +176,7 @@ def manage(request: HttpRequest, subscription: Subscription, token: str) -> Http
         "saved": saved,
         "unsubscribe_url": subscription_path(subscription, UNSUBSCRIBE),
     }
-    return render(request, "trials/notifications/manage.html", context)
+    return render(request, "trials/subscriptions/manage.html", context)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -184,9 +185,9 @@ def unsubscribe(request: HttpRequest, subscription: Subscription, token: str) ->
     if request.method == "POST":
         subscription = subscription_unsubscribe(subscription=subscription)
     template = (
-        "trials/notifications/unsubscribed.html"
+        "trials/subscriptions/unsubscribed.html"
         if subscription.status == Subscription.Status.UNSUBSCRIBED
-        else "trials/notifications/unsubscribe.html"
+        else "trials/subscriptions/unsubscribe.html"
     )
     return render(request, template, {"subscription": subscription})
 
@@ -199,4 +200,4 @@ def unsubscribe_one_click(
 ) -> HttpResponse:
     """RFC 8058: the mail program POSTs "List-Unsubscribe=One-Click" here, with no cookies."""
     subscription_unsubscribe(subscription=subscription)
-    return render(request, "trials/notifications/unsubscribed.html", {"subscription": subscription})
+    return render(request, "trials/subscriptions/unsubscribed.html", {"subscription": subscription})
