@@ -60,6 +60,7 @@ def test_the_check_sees_a_row_a_source_has():
     assert terminology_gives("heart attack", "myocardial infarction")
     assert terminology_gives("Heart Attacks", "Myocardial Infarction")
     assert terminology_gives("cancers", "cancer")  # "cancer": a MeSH term of Neoplasms
+    assert terminology_gives("radiotherapy", "radiation therapy")  # MeSH: Radiotherapy
     assert terminology_gives("mini stroke", "transient ischemic attack")
     assert terminology_gives("嘔吐", "vomiting")  # Traditional, read as Simplified
     # Not the same concept: staff's local knowledge stays.

@@ -284,12 +284,13 @@ def terminology_concept(phrase: str) -> Concept | None:
 def terminology_gives(phrase: str, meaning: str) -> Concept | None:
     """The terminology's concept for `phrase` when it is already `meaning`
     (a staff's vocabulary row phrase → meaning adds nothing then): the
-    meaning is one of the concept's names (same words), or a term of the
-    same MeSH descriptor ("tumour" → "cancer": MeSH lists both under
-    Neoplasms). None when no source maps the phrase to that meaning alone:
-    a narrower meaning ("cirrhosis" → liver cirrhosis, where MeSH reads
-    Fibrosis) or one of several the sources give (乙肝 → hepatitis B, where
-    they also give Hepatitis D) is staff's local knowledge."""
+    meaning is the concept's name (same words), or a term of the same MeSH
+    descriptor ("radiotherapy" → "radiation therapy": MeSH lists both under
+    Radiotherapy). None when no source maps the phrase to that meaning
+    alone: a narrower meaning ("cirrhosis" → liver cirrhosis, where MeSH
+    reads Fibrosis) or one of several the sources give (肾结石 →
+    nephrolithiasis, where they also give Kidney Calculi) is staff's local
+    knowledge."""
     concept = terminology_concept(phrase)
     if concept is None or len({_words_of(name) for name in concept.meanings}) != 1:
         return None
