@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 
 from tests.factories import InquiryFactory, SubscriptionFactory
 from tests.page_text import page_text
+from trials.coordinator import inquiry_status_set
 from trials.emails import inquiry_emails_create
 from trials.models import Inquiry, OutgoingEmail, Subscription, SubscriptionDelivery
 
@@ -31,6 +32,12 @@ PATIENT = {
     "message": "Zebracorn asks about parking",
 }
 SUBSCRIBER = "olwen.rhydderch@example.com"
+# The study team's note on a status change: it quotes the patient, and says
+# something about their health that no contact field holds.
+NOTE = (
+    "Called Xanthippe Quillfeather on 139-1234-5678 (xanthippe.q@example.com): "
+    "eGFR 17 on Zoltraxin, not eligible"
+)
 SECRETS = [
     "Xanthippe",
     "Quillfeather",
@@ -39,6 +46,8 @@ SECRETS = [
     "Wenzhou Lane",
     "Zebracorn",
     SUBSCRIBER,
+    "139-1234-5678",
+    "Zoltraxin",
 ]
 
 
@@ -47,6 +56,7 @@ def rows():
     """One of each row that carries contact details, with history and errors."""
     inquiry = InquiryFactory(**PATIENT)
     inquiry_emails_create(inquiry=inquiry)
+    inquiry_status_set(inquiry_id=inquiry.pk, status="not_eligible", note=NOTE)
     # Rows written before delivery errors stopped quoting the recipient.
     inquiry.emails.filter(kind=OutgoingEmail.Kind.PATIENT_COPY).update(
         status=OutgoingEmail.Status.FAILED,
@@ -145,6 +155,8 @@ def test_no_admin_page_shows_contact_details_without_the_permission(client, rows
     inquiry, subscription = rows
     change = pages[reverse("admin:trials_inquiry_change", args=[inquiry.pk])]
     assert "X•••" in change and "x•••" in change and "550" in change
+    # The study team's answer is there, its note hidden as health data.
+    assert "Not eligible" in page_text(change) and "eGFR" not in change
     assert "o•••" in pages[reverse("admin:trials_subscription_change", args=[subscription.pk])]
 
 
@@ -153,6 +165,20 @@ def test_staff_with_the_permission_see_every_contact_detail(client, rows):
     user.user_permissions.add(Permission.objects.get(codename="view_contact_details"))
     found = {secret for _url, secret in leaks(walk(client))}
     assert found == set(SECRETS)
+
+
+def test_the_study_teams_notes_are_shown_only_with_the_permission(client, rows):
+    inquiry, _subscription = rows
+    url = reverse("admin:trials_inquiry_change", args=[inquiry.pk])
+    user = staff_without_the_permission(client)
+    text = page_text(client.get(url))
+    assert "Not eligible" in text and "•••" in text
+    assert "eGFR" not in text and "Zoltraxin" not in text and "5678" not in text
+
+    user.user_permissions.add(Permission.objects.get(codename="view_contact_details"))
+    user = User.objects.get(pk=user.pk)  # permissions are cached on the instance
+    client.force_login(user)
+    assert NOTE in page_text(client.get(url))
 
 
 def test_search_does_not_look_into_contact_details_without_the_permission(client, rows):
@@ -167,6 +193,7 @@ def test_search_does_not_look_into_contact_details_without_the_permission(client
 def test_no_model_names_a_patient_in_its_str(rows):
     inquiry, subscription = rows
     objects = [inquiry, subscription, *inquiry.emails.all(), *SubscriptionDelivery.objects.all()]
+    objects += list(inquiry.status_changes.all())
     objects += list(OutgoingEmail.objects.filter(subscription=subscription))
     for obj in objects:
         assert not [s for s in SECRETS if s.casefold() in str(obj).casefold()], obj
@@ -227,6 +254,12 @@ def test_staff_without_the_permission_can_still_change_the_status(client, rows):
         "emails-INITIAL_FORMS": "2",
         "emails-MIN_NUM_FORMS": "0",
         "emails-MAX_NUM_FORMS": "1000",
+        "status_changes-TOTAL_FORMS": "1",
+        "status_changes-INITIAL_FORMS": "1",
+        "status_changes-MIN_NUM_FORMS": "0",
+        "status_changes-MAX_NUM_FORMS": "1000",
+        "status_changes-0-id": str(inquiry.status_changes.get().pk),
+        "status_changes-0-inquiry": str(inquiry.pk),
     }
     for i, email in enumerate(inquiry.emails.order_by("-created_at")):
         data[f"emails-{i}-id"] = str(email.pk)

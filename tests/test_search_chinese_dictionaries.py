@@ -78,3 +78,19 @@ def test_the_dictionaries_are_loaded_with_their_sources_and_only_matched_words(r
 def test_a_single_character_is_not_made_a_disease(registry):
     results = trials_search(criteria=Criteria(q="病"))
     assert "Hepatitis" not in results.searched and "Crohn" not in results.searched
+
+
+def test_where_cedict_names_a_word_a_looser_wordnet_meaning_is_left_out(client, registry):
+    """Chinese Open Wordnet lists 乙肝 under hepatitis delta too; CC-CEDICT's
+    gloss is hepatitis B: a patient with hepatitis B is not shown hepatitis D."""
+    TrialFactory(
+        brief_title="Bulevirtide for delta infection",
+        conditions=[ConditionFactory(name="Hepatitis D")],
+        concepts="Hepatitis D",
+    )
+    search_words_refresh()
+    assert TerminologyTerm.objects.filter(term="乙肝", meaning="Hepatitis D").exists()
+    assert titles("乙肝") == ["Hepatitis B vaccine booster"]
+    text = page_text(client.get(LIST, {"q": "乙肝"}))
+    assert "Hepatitis B vaccine booster" in text
+    assert "Bulevirtide" not in text

@@ -72,6 +72,32 @@ def test_an_inquiry_page_shows_details_answers_and_history(client, member):
     assert inquiry.status == "could_not_reach" and inquiry.first_response_at is not None
 
 
+def test_a_teams_note_is_read_by_the_team_and_by_no_staff_without_the_permission(client, member):
+    """Staff without "Can see patients' contact details" and no place in the
+    team reach neither the inquiry nor its notes from the inbox's side; the
+    admin shows them the answer with the note hidden (tests/test_admin_masking.py)."""
+    from django.contrib.auth.models import Permission, User
+
+    inquiry = InquiryFactory(site=member.site, phone="+8613912345678")
+    note = "Called 139-1234-5678: eGFR 17 on Zoltraxin, not eligible"
+    page = reverse("trials:team_inquiry", args=[inquiry.pk])
+    client.post(page, {"status": "not_eligible", "note": note})
+    assert note in page_text(client.get(page))
+
+    staff = User.objects.create_user("staff", "staff@example.org", "pw", is_staff=True)
+    staff.user_permissions.add(*Permission.objects.exclude(codename="view_contact_details"))
+    client.force_login(staff)
+    response = client.get(page)
+    assert response.status_code == 404 and "Zoltraxin" not in response.content.decode()
+    assert "Zoltraxin" not in page_text(client.get(INBOX))
+    assert b"Zoltraxin" not in b"".join(client.get(reverse("trials:team_export")).streaming_content)
+
+    admin_page = client.get(reverse("admin:trials_inquiry_change", args=[inquiry.pk]))
+    text = page_text(admin_page)
+    assert admin_page.status_code == 200 and "Not eligible" in text
+    assert "Zoltraxin" not in text and "5678" not in text
+
+
 def test_a_bad_status_gets_a_message_and_changes_nothing(client, member):
     inquiry = InquiryFactory(site=member.site)
     page = reverse("trials:team_inquiry", args=[inquiry.pk])

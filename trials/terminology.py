@@ -118,19 +118,36 @@ def lookup_safely(lookup: Callable[[], T], empty: T) -> T:
         return empty
 
 
+# Sources that name a Chinese word's own meaning (HPO's labels, CC-CEDICT's
+# glosses); Chinese Open Wordnet's words translate a synset and are looser
+# (it lists 乙肝 under hepatitis delta, 心力衰竭 under heart attack too).
+CHINESE_NAMED = {"hpo-zh", "cedict"}
+
+
+def _named_first(rows: list[tuple[str, str, str, str]]) -> list[tuple[str, str, str]]:
+    """A key's (meaning, descriptor, term) rows; where HPO or CC-CEDICT name
+    the word, a Chinese Open Wordnet row for another descriptor is left out."""
+    named = {descriptor for _, descriptor, _, source in rows if source in CHINESE_NAMED}
+    return [
+        (meaning, descriptor, term)
+        for meaning, descriptor, term, source in rows
+        if not named or source != "cow-zh" or descriptor in named
+    ]
+
+
 def terms_for(keys: list[str]) -> dict[str, list[tuple[str, str, str]]]:
     """For each key that is a term: (meaning, descriptor id, term) rows."""
     if not keys:
         return {}
 
     def lookup() -> dict[str, list[tuple[str, str, str]]]:
-        found: dict[str, list[tuple[str, str, str]]] = {}
+        by_key: dict[str, list[tuple[str, str, str, str]]] = {}
         rows = TerminologyTerm.objects.filter(key__in=keys).values_list(
-            "key", "meaning", "descriptor_id", "term"
+            "key", "meaning", "descriptor_id", "term", "source"
         )
-        for key, meaning, descriptor, term in rows:
-            found.setdefault(key, []).append((meaning, descriptor, term))
-        return found
+        for key, meaning, descriptor, term, source in rows:
+            by_key.setdefault(key, []).append((meaning, descriptor, term, source))
+        return {key: _named_first(found) for key, found in by_key.items()}
 
     return lookup_safely(lookup, {})
 

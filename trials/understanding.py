@@ -267,6 +267,40 @@ def query_suggestion(q: str) -> str:
     return " ".join(fixed) if fixed != tokens else ""
 
 
+def terminology_concept(phrase: str) -> Concept | None:
+    """The one concept the terminology alone (MeSH, HPO, Chinese Open
+    Wordnet, CC-CEDICT as loaded; not staff's vocabulary) reads the whole
+    phrase as, as a query would read it; None when it reads no concept or
+    several."""
+    q = query_normalise(phrase[:MAX_UNDERSTOOD])
+    if HAN_RE.fullmatch(q.replace(" ", "")):
+        key = term_key(q)
+        rows = terms_for([key]).get(key)
+        return _concept(q, rows) if rows else None
+    found, rest, _covered = _latin_concepts(q.split()[:MAX_WORDS], _Vocabulary())
+    return found[0] if len(found) == 1 and not rest else None
+
+
+def terminology_gives(phrase: str, meaning: str) -> Concept | None:
+    """The terminology's concept for `phrase` when it is already `meaning`
+    (a staff's vocabulary row phrase → meaning adds nothing then): the
+    meaning is the concept's name (same words), or a term of the same MeSH
+    descriptor ("radiotherapy" → "radiation therapy": MeSH lists both under
+    Radiotherapy). None when no source maps the phrase to that meaning
+    alone: a narrower meaning ("cirrhosis" → liver cirrhosis, where MeSH
+    reads Fibrosis) or one of several the sources give (肾结石 →
+    nephrolithiasis, where they also give Kidney Calculi) is staff's local
+    knowledge."""
+    concept = terminology_concept(phrase)
+    if concept is None or len({_words_of(name) for name in concept.meanings}) != 1:
+        return None
+    if _words_of(meaning) == _words_of(concept.name):
+        return concept
+    key = term_key(query_normalise(meaning))
+    descriptors = {descriptor for _, descriptor, _ in terms_for([key]).get(key, []) if descriptor}
+    return concept if descriptors & set(concept.descriptors) else None
+
+
 def _han_concepts(run: str, vocabulary: _Vocabulary) -> list[Concept]:
     """The concepts of one run of Chinese characters: its segments, and
     longest joins of neighbouring segments, that staff's names or the

@@ -19,7 +19,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from trials.models import Inquiry, OutgoingEmail
+from trials.models import Inquiry, InquiryStatusChange, OutgoingEmail
 from trials.models.trials import MEDIAN_ANSWERS_MIN
 from trials.outbox import email_resend
 from trials.spreadsheet import CHUNK_SIZE, csv_response
@@ -60,6 +60,27 @@ class OutgoingEmailInline(MaskedContactsAdmin, admin.TabularInline):
         return False
 
 
+class InquiryStatusChangeInline(MaskedContactsAdmin, admin.TabularInline):
+    """The study team's answers, newest first, with their notes: a note is
+    health data (InquiryStatusChange.HEALTH_FIELDS), shown only to staff
+    who may see patients' contact details."""
+
+    model = InquiryStatusChange
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("at", "status", "by", "note")
+    verbose_name_plural = _("status history (the study team's answers)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("inquiry", "by")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Inquiry)
 class InquiryAdmin(MaskedContactsAdmin, RegistryScaleAdmin):
     list_display = (
@@ -84,7 +105,7 @@ class InquiryAdmin(MaskedContactsAdmin, RegistryScaleAdmin):
     search_help_text = _(
         "An NCT number or its start; a patient's name, email or phone for staff who may see them."
     )
-    inlines = [OutgoingEmailInline]
+    inlines = [InquiryStatusChangeInline, OutgoingEmailInline]
     actions = ["export_csv", "resend_failed_emails"]
     change_list_template = "admin/trials/inquiry/change_list.html"
     raw_id_fields = ("trial", "site")

@@ -182,3 +182,12 @@ class InquiryStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} ({self.at:%Y-%m-%d %H:%M})"
+
+    # A team's note is about the patient ("not eligible: eGFR 25", "called
+    # 138 0013 8000 twice"): health data, hidden like the pre-screening
+    # answers from staff without "Can see patients' contact details".
+    HEALTH_FIELDS = ("note",)
+
+    def contact_values(self) -> list[str]:
+        """The patient's, as a note may quote them (trials/privacy.py)."""
+        return self.inquiry.contact_values()
