@@ -126,13 +126,23 @@ def _clear_cache():
 @pytest.fixture(autouse=True)
 def _no_registry_sync_read():
     """Trial pages read the last registry sync's day at most every five
-    minutes per process (trials/registry_sync.py); a test counting a page's
+    minutes per process (trials/models/operations.py); a test counting a page's
     queries must not count that read by chance. Tests of it reset it."""
     import time
 
     from trials.models import operations
 
     operations._LAST_SYNC_DAY.update(day=None, read_at=time.monotonic())
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _no_query_understood_before():
+    """Each process remembers the queries it understood for a few minutes
+    (trials/understanding.py): each test's trials and words are its own."""
+    from trials.understanding import VOCABULARY
+
+    VOCABULARY.understood.clear()
     yield
 
 

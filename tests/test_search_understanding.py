@@ -268,3 +268,25 @@ def test_any_query_string_gets_a_page_never_an_error(client, shipped, q):
     assert response.status_code in (200, 302, 400)
     if response.status_code == 400:
         assert "We could not read that request" in page_text(response)
+
+
+def test_a_query_is_looked_up_in_the_terminology_once_until_staff_change_the_vocabulary(
+    vocabulary,
+):
+    """A popular word's concepts are remembered by each process; a phrase
+    staff add in the admin changes what the next search understands at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from trials.understanding import query_understand
+
+    first = query_understand("heart attack")
+    assert first.concepts
+    # Only the vocabulary's version is read again: no terminology lookup.
+    with CaptureQueriesContext(connection) as again:
+        assert query_understand("heart attack") == first
+    read = " ".join(query["sql"] for query in again.captured_queries)
+    assert "trials_terminologyterm" not in read
+    assert "trials_meshtreenumber" not in read
+    SearchTerm.objects.create(phrase="ticker trouble", meaning="heart diseases")
+    assert query_understand("ticker trouble").concepts

@@ -28,7 +28,10 @@ never an error: the words are searched as full text.
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from django.db.models import Count, Max
@@ -56,6 +59,9 @@ MAX_HAN_PHRASE = 12
 # Only this much of a query is understood (the form asks for less).
 MAX_UNDERSTOOD = 500
 MAX_WORDS = 40
+# Queries each process remembers having understood, and for how long.
+UNDERSTOOD_MAX = 2000
+UNDERSTOOD_SECONDS = 300
 # A word shorter than this, or one with digits, is never "corrected".
 MIN_CORRECTED_LENGTH = 4
 # A concept brings at most this many registry terms, and this many of its
@@ -178,6 +184,10 @@ class _Vocabulary:
         self.latin: dict[tuple[str, ...], list[str]] = {}
         self.han: dict[str, list[str]] = {}
         self.words: set[str] = set()
+        # Queries understood with this vocabulary (query_understand), newest
+        # last: a popular word is looked up in the terminology once, not on
+        # every search.
+        self.understood: OrderedDict[tuple[str, bool], tuple[float, Understanding]] = OrderedDict()
 
     def current(self) -> _Vocabulary:
         version = tuple(SearchTerm.objects.aggregate(Count("pk"), Max("updated_at")).values())
@@ -191,8 +201,24 @@ class _Vocabulary:
         )
         if version != self.version:
             self._load()
+            self.understood.clear()
             self.version = version
         return self
+
+    def remembered(self, key: tuple[str, bool], understand: Callable[[], Understanding]):
+        """What `understand` gives for this query, as found within the last
+        UNDERSTOOD_SECONDS with this vocabulary (corrections are made against
+        the words trials carry, which an import changes)."""
+        now = time.monotonic()
+        found = self.understood.get(key)
+        if found is not None and now - found[0] < UNDERSTOOD_SECONDS:
+            self.understood.move_to_end(key)
+            return found[1]
+        understanding = understand()
+        self.understood[key] = (now, understanding)
+        while len(self.understood) > UNDERSTOOD_MAX:
+            self.understood.popitem(last=False)
+        return understanding
 
     def _load(self) -> None:
         latin: dict[tuple[str, ...], list[str]] = {}
@@ -234,6 +260,10 @@ def query_understand(q: str, *, correct: bool = True) -> Understanding:
     if not q:
         return Understanding()
     vocabulary = VOCABULARY.current()
+    return vocabulary.remembered((q, correct), lambda: _understood(q, vocabulary, correct))
+
+
+def _understood(q: str, vocabulary: _Vocabulary, correct: bool) -> Understanding:
     concepts: list[Concept] = []
     for run in HAN_RE.findall(q):
         concepts += _han_concepts(run, vocabulary)
