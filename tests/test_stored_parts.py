@@ -13,9 +13,10 @@ from django.test import Client
 from django.utils import translation
 
 from tests.admin_forms import faq_answer_changed
-from tests.factories import PrescreenQuestionFactory, SiteFactory, TrialFactory
+from tests.factories import ConditionFactory, PrescreenQuestionFactory, SiteFactory, TrialFactory
 from tests.page_text import page_text
-from trials.models import FaqEntry, Inquiry, RecruitmentStatus, TrialPage
+from trials.condition_names import condition_names_refresh
+from trials.models import FaqEntry, Inquiry, RecruitmentStatus, SearchTerm, TrialPage
 from trials.trial_pages import render_stale_pages, render_version
 
 pytestmark = pytest.mark.django_db
@@ -225,3 +226,16 @@ def test_a_results_card_is_a_stored_part(trial, settings):
     assert page_text(Client().get("/trials/")) == page_text(first)
     with translation.override("en"):
         assert trial.brief_title in stored_parts(trial)["card"]
+
+
+def test_a_conditions_new_chinese_name_shows_at_once(trial):
+    condition = ConditionFactory(name="Desmoid Tumor")
+    trial.conditions.add(condition)
+    url = f"/zh-hans{trial.get_absolute_url()}"
+    assert "韧带样瘤" not in page_text(Client().get(url))
+    # Staff's glossary names it; looking the names up again marks the trial's parts out of date.
+    SearchTerm.objects.create(
+        phrase="韧带样瘤", meaning="Desmoid Tumor", language=SearchTerm.Language.CHINESE
+    )
+    assert condition_names_refresh() == 1
+    assert "韧带样瘤 （ Desmoid Tumor ）" in page_text(Client().get(url))

@@ -363,6 +363,7 @@ CELERY_IMPORTS = [
     "trials.seo",
     "trials.registry_sync",
     "trials.import_jobs",
+    "trials.trial_pages",
 ]
 CELERY_BEAT_SCHEDULER = "trialfinder.celery:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {

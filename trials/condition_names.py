@@ -18,8 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models.functions import Lower
+from django.utils import timezone
 
-from trials.models import Condition, SearchTerm, TerminologyTerm
+from trials.models import Condition, SearchTerm, TerminologyTerm, Trial
 from trials.terminology import lookup_safely, term_key
 
 BATCH = 5000
@@ -128,6 +129,11 @@ def condition_names_refresh(*, names: Iterable[str] | None = None) -> int:
             if found.get(name, "") != old
         ]
         Condition.objects.bulk_update(updates, ["name_zh_hans"], batch_size=1000)
+        # Their trials' pages show the new name: their stored parts are out
+        # of date (trials/trial_pages.py).
+        Trial.objects.filter(conditions__in=[c.pk for c in updates]).update(
+            updated_at=timezone.now()
+        )
         batch.clear()
         return len(updates)
 
