@@ -138,11 +138,14 @@ def _no_registry_sync_read():
 
 @pytest.fixture(autouse=True)
 def _no_query_understood_before():
-    """Each process remembers the queries it understood for a few minutes
-    (trials/understanding.py): each test's trials and words are its own."""
+    """Each process remembers the queries it understood and the planner's
+    estimates for a few minutes (trials/understanding.py, trials/search.py):
+    each test's trials and words are its own."""
+    from trials.search import ESTIMATES
     from trials.understanding import VOCABULARY
 
     VOCABULARY.understood.clear()
+    ESTIMATES.clear()
     yield
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from tests.factories import ConditionFactory, SiteFactory, TrialFactory
 from tests.page_text import page_text
 from trials.models import Place, PlaceName
+from trials.search import ESTIMATES
 from trials.understanding import VOCABULARY
 
 pytestmark = pytest.mark.django_db
@@ -120,6 +121,7 @@ def test_it_says_when_it_does_not_know_a_place(client):
 
 def queries_for(client, params: dict) -> int:
     VOCABULARY.understood.clear()  # the query understood afresh, as by a new process
+    ESTIMATES.clear()
     with CaptureQueriesContext(connection) as context:
         response = client.get(LIST, params)
     assert response.status_code == 200

@@ -11,6 +11,7 @@ from tests.factories import SiteFactory, TrialFactory
 from tests.page_text import page_text
 from trials.forms.contact import SITE_CHOICES_SHOWN
 from trials.models import Place, PlaceName, RecruitmentStatus
+from trials.search import ESTIMATES
 from trials.site_list import SITES_PER_PAGE
 from trials.understanding import VOCABULARY
 
@@ -196,6 +197,7 @@ def test_a_result_card_lists_its_cities_in_the_page_language_primary_contact_fir
 def test_result_cards_cost_the_same_queries_however_many_sites_they_have(client):
     def queries() -> int:
         VOCABULARY.understood.clear()  # understood afresh, as by a new process
+        ESTIMATES.clear()
         with CaptureQueriesContext(connection) as context:
             client.get("/trials/", {"q": "radiotherapy", "place": ""})
         return len(context.captured_queries)

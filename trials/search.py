@@ -56,6 +56,8 @@ size of registry.
 from __future__ import annotations
 
 import re
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import EmptyResultSet
@@ -64,7 +66,7 @@ from django.db.models import BooleanField, Case, F, FloatField, Q, QuerySet, Whe
 from django.db.models.expressions import Expression, RawSQL
 
 from trials.distance import Origin, near_sites, nearest_sites, nearest_window
-from trials.models import Condition, RecruitmentStatus, Site, Trial, with_site_cities
+from trials.models import Condition, RecruitmentStatus, Site, Trial
 from trials.models.trials import CARD_FIELDS
 from trials.terminology import broader
 from trials.text_match import TextSearch, in_full_vector, match_expression, text_filter
@@ -272,10 +274,26 @@ def _sql(query: QuerySet) -> str:
     return connection.ops.compose_sql(sql, params)
 
 
+# The planner's estimates each process remembers, and for how long: they
+# follow the tables' statistics, which ANALYZE moves slowly.
+ESTIMATES: OrderedDict[str, tuple[float, float]] = OrderedDict()
+ESTIMATES_MAX = 2000
+ESTIMATE_SECONDS = 300
+
+
 def _estimate(cursor, sql: str) -> float:
     """The planner's estimate of how many rows a query returns."""
+    now = time.monotonic()
+    known = ESTIMATES.get(sql)
+    if known is not None and now - known[0] < ESTIMATE_SECONDS:
+        ESTIMATES.move_to_end(sql)
+        return known[1]
     cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
-    return float(cursor.fetchone()[0][0]["Plan"]["Plan Rows"])
+    rows = float(cursor.fetchone()[0][0]["Plan"]["Plan Rows"])
+    ESTIMATES[sql] = (now, rows)
+    while len(ESTIMATES) > ESTIMATES_MAX:
+        ESTIMATES.popitem(last=False)
+    return rows
 
 
 @dataclass(frozen=True)
@@ -503,9 +521,10 @@ def _page_of(
 
 
 def _cards(trials: QuerySet) -> QuerySet:
-    """What a card shows but its cities and nearest site (trials_search()
-    reads those for the page's trials alone), and the registry concepts that
-    say why it matched (trials/why_matched.py)."""
+    """What a card shows but its cities (read by the results view for the
+    cards it renders, trials/views/search.py) and nearest site
+    (trials_search() reads those for the page's trials alone), and the
+    registry concepts that say why it matched (trials/why_matched.py)."""
     return trials.prefetch_related("conditions").only(*CARD_FIELDS, "concepts")
 
 
@@ -557,7 +576,6 @@ def trials_search(*, criteria: Criteria, page: int = 1, as_typed: bool = False) 
         understanding = understanding.any_concept()
         broadened = True
         rows, count, capped, has_next = _page_of(criteria, understanding, page)
-    with_site_cities(rows)
     if criteria.q:
         trials_why_matched(rows, understanding)
     if criteria.origin is not None:

@@ -11,6 +11,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from trials.forms import SearchForm
+from trials.models import with_site_cities
 from trials.pagecache import results_fragment
 from trials.search import Criteria, Results, nct_id_in, trials_search
 from trials.trial_pages import attach_parts, store_parts
@@ -127,9 +128,17 @@ def trial_list(request: HttpRequest) -> HttpResponse:
             "results": results,
             "as_typed_query": as_typed_query,
         }
-        # Each card is a stored part of its trial's page (trials/trial_pages.py).
+        # Each card is a stored part of its trial's page (trials/trial_pages.py);
+        # the cities are read for the cards rendered now (templates/includes/trial_card.html).
         if results:
             attach_parts(results.trials)
+            with_site_cities(
+                [
+                    trial
+                    for trial in results.trials
+                    if shared["place_query"] or "card" not in trial.page_parts.stored
+                ]
+            )
         html = render_to_string("trials/includes/results.html", context, request)
         if results:
             store_parts(results.trials)
