@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -138,3 +140,34 @@ def worker_env(*, redis_url: str, smtp_port: int, var_dir: Path, **extra: str) -
         "LOG_LEVEL": "INFO",
         **extra,
     }
+
+
+class SilentServer:
+    """A TCP listener on loopback that accepts every connection and never
+    says a word: a hung Redis, broker or database. Keeps the connections it
+    was offered (`accepted`)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0), backlog=64)
+        self.port = self.listener.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        self.listener.settimeout(0.1)
+        while not self.stop.is_set():
+            try:
+                self.accepted.append(self.listener.accept()[0])
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+        for held in self.accepted:
+            held.close()
+        self.listener.close()

@@ -3,7 +3,6 @@ messages are still sent and limited, and the health checks tell the load
 balancer to keep the site in rotation while they name what is down."""
 
 import socket
-import threading
 
 import pytest
 from django.core.cache import cache
@@ -11,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import SiteFactory, TrialFactory
+from tests.stack import SilentServer
 from trialfinder.cache import ResilientRedisCache
 from trials.heartbeat import BEAT, WORKER, heartbeat_record, heartbeat_task
 from trials.models import FaqEntry, Heartbeat, Inquiry, OutgoingEmail
@@ -24,36 +24,6 @@ def closed_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         yield sock.getsockname()[1]
-
-
-class SilentServer:
-    """A TCP listener that accepts every connection and never says a word:
-    a hung Redis. Counts the connections it was offered."""
-
-    def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.accepted: list[socket.socket] = []
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        self.listener.settimeout(0.1)
-        while not self.stop.is_set():
-            try:
-                self.accepted.append(self.listener.accept()[0])
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join()
-        for held in self.accepted:
-            held.close()
-        self.listener.close()
 
 
 @pytest.fixture
