@@ -240,9 +240,11 @@ def render_trial_page(request: HttpRequest, trial: Trial) -> HttpResponse:
         "asked_place": place,
         "primary_site": SimpleLazyObject(primary_site),
         # Read only when the FAQ or the trial's own questions are rendered
-        # again (a template calls a callable): on most requests, never.
-        "faq_entries": FaqEntry.objects.published().for_every_trial,
-        "trial_faq_entries": trial.faq_entries.published,
+        # again: on most requests, never.
+        "faq_entries": SimpleLazyObject(
+            lambda: list(FaqEntry.objects.published().for_every_trial())
+        ),
+        "trial_faq_entries": SimpleLazyObject(lambda: list(trial.faq_entries.published())),
         "contact_form": SimpleLazyObject(
             lambda: ContactForm(
                 trial=_with_sites(trial),

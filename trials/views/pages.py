@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
 from trials.models import FaqEntry, Trial
@@ -21,13 +22,15 @@ def home(request: HttpRequest) -> HttpResponse:
     shown = fixed_query_rows(
         "home", lambda: _newest_recruiting().values_list("pk", "updated_at")[:HOME_TRIALS]
     )
+
     # The page's content (nothing in it is a visitor's own) is rendered again
     # only when other trials are shown or one changed.
-    trials = _newest_recruiting().filter(pk__in=[pk for pk, _ in shown])
-    context = {
-        "trials": trials.with_card_data().defer(*NOT_SHOWN),
-        "content_key": trials_key("home", shown),
-    }
+    def trials() -> list[Trial]:
+        newest = _newest_recruiting().filter(pk__in=[pk for pk, _ in shown])
+        return list(newest.with_card_data().defer(*NOT_SHOWN))
+
+    # The trials are read only when the content is rendered again.
+    context = {"trials": SimpleLazyObject(trials), "content_key": trials_key("home", shown)}
     return render(request, "trials/home.html", context)
 
 
