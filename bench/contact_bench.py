@@ -32,7 +32,10 @@ two seed trials and two registry-shaped records (tests/fixtures/registry:
 700 sites, and central and backup contacts). A process per version serves
 form posts through Django's test client (the whole view, the transaction and
 the publish to Redis; no worker runs, so no SMTP time); rounds alternate
-which version goes first. Posts go to the seed trial (one site with an
+which version goes first. --databases names a database already filled for a
+version (`before:500000:NAME`: its own migrations, then `import_trials` of
+the generator's records by that version's code), used as it is and kept;
+the records above are imported into it. Posts go to the seed trial (one site with an
 address), to a 700-site trial's site with an address and to one without
 (the central contact since issue 18; the operators' mailbox before).
 """
@@ -87,6 +90,9 @@ def submit_latencies(client: Client, trial, count: int, tag: str) -> list[float]
             "phone": "+86 138 0013 8000",
             "message": f"Benchmark message {tag} {i}",
             "consent": "on",
+            # Since the separate consents: a message is health information
+            # (code before them ignores the field).
+            "health_consent": "on",
         }
         # A different address per post keeps the per-IP rate limit out of the timing.
         extra = {"REMOTE_ADDR": f"10.{i // 65025 % 255}.{i // 255 % 255}.{i % 255}"}
@@ -132,6 +138,9 @@ def serve() -> None:
                 "lon": lon,
                 "message": f"Benchmark message {tag} {i}",
                 "consent": "on",
+                # Since the separate consents: a message is health information
+                # (code before them ignores the field).
+                "health_consent": "on",
             }
             extra = {"REMOTE_ADDR": f"10.{i // 65025 % 255}.{i // 255 % 255}.{i % 255}"}
             started = time.perf_counter()
@@ -145,9 +154,13 @@ def serve() -> None:
 class Version:
     """One version of the code, its database and its serving process."""
 
-    def __init__(self, name: str, code: Path, studies: int, base_url: str) -> None:
+    def __init__(
+        self, name: str, code: Path, studies: int, base_url: str, database: str | None = None
+    ) -> None:
         self.name, self.code = name, code
-        self.database = f"bench_referral_{name}_{studies}"
+        # A database filled beforehand (--databases) is used as it is and kept.
+        self.kept = database is not None
+        self.database = database or f"bench_referral_{name}_{studies}"
         self.url = base_url.rsplit("/", 1)[0] + "/" + self.database
         self.env = {
             **os.environ,
@@ -164,10 +177,14 @@ class Version:
         self.process = None
 
     def prepare(self, studies: int, admin_url: str) -> None:
-        for sql in (f"DROP DATABASE IF EXISTS {self.database}", f"CREATE DATABASE {self.database}"):
-            subprocess.run(["psql", admin_url, "-qc", sql], check=True, capture_output=True)
         python = str(ROOT / ".venv" / "bin" / "python")
         run = {"env": self.env, "cwd": self.code, "check": True, "capture_output": True}
+        records = [str(ROOT / path) for path in REFERRAL_RECORDS]
+        if self.kept:
+            subprocess.run([python, "manage.py", "import_trials", *records], **run)
+            return
+        for sql in (f"DROP DATABASE IF EXISTS {self.database}", f"CREATE DATABASE {self.database}"):
+            subprocess.run(["psql", admin_url, "-qc", sql], check=True, capture_output=True)
         subprocess.run([python, "manage.py", "migrate", "-v0"], **run)
         if studies:
             # The generator of this tree, into this version's schema.
@@ -178,7 +195,6 @@ class Version:
                 str(studies),
             ]
             subprocess.run(generate, **{**run, "env": {**self.env, "BENCH_CODE": ""}})
-        records = [str(ROOT / path) for path in REFERRAL_RECORDS]
         subprocess.run([python, "manage.py", "import_trials", *records], **run)
 
     def start(self) -> None:
@@ -204,6 +220,8 @@ class Version:
         if self.process is not None:
             self.process.stdin.close()
             self.process.wait(timeout=60)
+        if self.kept:
+            return
         subprocess.run(
             ["psql", admin_url, "-qc", f"DROP DATABASE IF EXISTS {self.database}"],
             capture_output=True,
@@ -230,8 +248,8 @@ def referral(args) -> None:
     print("|---|---|---|---|---|---|---|---|")
     for studies in args.studies:
         versions = [
-            Version("before", before, studies, base_url),
-            Version("after", ROOT, studies, base_url),
+            Version("before", before, studies, base_url, args.databases.get(("before", studies))),
+            Version("after", ROOT, studies, base_url, args.databases.get(("after", studies))),
         ]
         try:
             for version in versions:
@@ -285,7 +303,19 @@ def main() -> None:
     parser.add_argument("--before", default="main", help="git revision of today's submit")
     parser.add_argument("--studies", type=int, nargs="+", default=[0, 5000])
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument(
+        "--databases",
+        nargs="*",
+        default=[],
+        metavar="VERSION:STUDIES:NAME",
+        help="a database already filled with STUDIES studies for VERSION (before or after),"
+        " used instead of generating one, and kept: before:500000:bench_before_500k",
+    )
     args = parser.parse_args()
+    args.databases = {
+        (version, int(studies)): name
+        for version, studies, name in (item.split(":") for item in args.databases)
+    }
     if args.referral:
         if connection.vendor != "postgresql" or not settings.REDIS_URL:
             sys.exit("Set DATABASE_URL (PostgreSQL) and REDIS_URL.")

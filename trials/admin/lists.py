@@ -12,7 +12,9 @@ seconds and megabytes. The admin classes share these instead:
 - `nct_number_q`: an NCT number, whole or its start, found through the
   unique index on `nct_id`;
 - `search_term`: a search shortened to what an index can use, with a word
-  to staff when it was cut.
+  to staff when it was cut;
+- `published_or_not`: a condition on trials written so that the public
+  pages' indexes, which hold published trials only, still answer it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import re
 from collections.abc import Callable
 
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import SEARCH_VAR
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
@@ -102,6 +104,19 @@ def shorten_search(request: HttpRequest) -> HttpResponseRedirect | None:
     return HttpResponseRedirect(f"{request.path}?{params.urlencode()}")
 
 
+def published_or_not(condition: Expression) -> Q:
+    """Trials meeting `condition`, published or not, in a form the indexes
+    built for the public pages answer.
+
+    The full-text and site-country GIN indexes are partial (WHERE published):
+    the admin, which also lists unpublished trials, could not use them, and a
+    word or country that few trials have was a scan of all 500,000 (0.25 to
+    0.5 s, twice: the page's rows and their count). Split in two, PostgreSQL
+    answers the published half from the partial index and the unpublished
+    half (staff's drafts, few) from the index on `published`, in one BitmapOr."""
+    return (Q(published=True) & Q(condition)) | (Q(published=False) & Q(condition))
+
+
 def search_term(request: HttpRequest, term: str) -> str:
     """The search as the indexes take it: stripped, each word once (a word
     repeated finds nothing more, and a long repetition looks rare to the
@@ -178,14 +193,33 @@ def bounded_list(items: list, limit: int = DELETED_LISTED) -> list:
     return kept
 
 
+class RegistryScaleChangeList(ChangeList):
+    """A list whose date drill-down is left out over a search.
+
+    The drill-down starts with the first and last date of the rows listed
+    (MIN and MAX). Over a search of patients' contact details the planner
+    takes the trigram match for a hundred rows and reads the date index from
+    one end, testing every row against the search: 1.1 s for an email
+    address among 100,000 inquiries, where the rows themselves took 12 ms.
+    A search lists a few rows; their dates are in the list."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.query.strip():
+            self.date_hierarchy = None
+
+
 class RegistryScaleAdmin(admin.ModelAdmin):
     """What every admin over a registry-sized table shares: no full count,
-    the planner's estimate for a large list, a long search cut short, and a
-    delete page that names a few of what goes with a row and counts the rest
-    (a trial with 2,000 sites)."""
+    the planner's estimate for a large list, a long search cut short, no
+    date drill-down over a search, and a delete page that names a few of
+    what goes with a row and counts the rest (a trial with 2,000 sites)."""
 
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+
+    def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
+        return RegistryScaleChangeList
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
         return shorten_search(request) or super().changelist_view(request, extra_context)
@@ -292,7 +326,7 @@ class CountryFilter(admin.SimpleListFilter):
             # 0015), as the public search filters: not 200,000 sites joined.
             from trials.search import SiteInCountry
 
-            return queryset.filter(SiteInCountry(self.value()))
+            return queryset.filter(published_or_not(SiteInCountry(self.value())))
         # A subquery, not a join: a trial with two sites there is listed once.
         in_country = Site.objects.filter(country=self.value()).values("trial_id")
         return queryset.filter(pk__in=in_country)

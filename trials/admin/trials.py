@@ -25,6 +25,7 @@ from trials.admin.lists import (
     CountryFilter,
     NameContains,
     RegistryScaleAdmin,
+    published_or_not,
     search_term,
     searched,
 )
@@ -467,7 +468,7 @@ def by_title_words(trials: QuerySet[Trial], term: str) -> tuple[QuerySet[Trial],
         if not has_lexemes(term):
             # "a", "the": no word to look up; a scan of every trial to find none.
             return trials.none(), False
-        return trials.filter(match_expression(words, ranked=True)), False
+        return trials.filter(published_or_not(match_expression(words, ranked=True))), False
     return text_filter(trials, words), False
 
 
