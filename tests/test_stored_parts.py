@@ -239,3 +239,17 @@ def test_a_conditions_new_chinese_name_shows_at_once(trial):
     )
     assert condition_names_refresh() == 1
     assert "韧带样瘤 （ Desmoid Tumor ）" in page_text(Client().get(url))
+
+
+def test_a_page_that_cannot_be_stored_is_still_served(trial, monkeypatch, caplog):
+    """Storing the parts is a bonus for the next visitor, never a condition."""
+    from django.db import DatabaseError
+
+    def refuse(*args, **kwargs):
+        raise DatabaseError("could not write")
+
+    monkeypatch.setattr(TrialPage.objects, "bulk_create", refuse)
+    response = Client().get(trial.get_absolute_url())
+    assert response.status_code == 200
+    assert "Example Cancer Center" in page_text(response)
+    assert "trial page parts not stored" in caplog.text

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -38,7 +39,7 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -51,6 +52,8 @@ from trials.models import FaqEntry, Trial, TrialPage
 from trials.models.operations import last_sync_day, registry_data_as_of
 from trials.routing import nearest_site_for
 from trials.site_list import AskedPlace, asked_place, region_of, site_listing
+
+log = logging.getLogger(__name__)
 
 # The raw registry record can be large and no page shows it.
 NOT_SHOWN = ("source_record",)
@@ -185,13 +188,21 @@ def store_parts(trials: Iterable[Trial]) -> int:
         for trial in trials
         if (parts := getattr(trial, "page_parts", None)) is not None and parts.added
     ]
-    if rows:
-        TrialPage.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["trial", "language"],
-            update_fields=["version", "trial_updated_at", "parts", "rendered_at"],
-        )
+    if not rows:
+        return 0
+    try:
+        # In a savepoint: the page is rendered already, and a visitor gets it
+        # even if it cannot be stored (the next visitor renders it again).
+        with transaction.atomic():
+            TrialPage.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["trial", "language"],
+                update_fields=["version", "trial_updated_at", "parts", "rendered_at"],
+            )
+    except DatabaseError:
+        log.warning("trial page parts not stored", exc_info=True)
+        return 0
     return len(rows)
 
 

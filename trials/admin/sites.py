@@ -110,7 +110,7 @@ class SiteAdmin(RegistryScaleAdmin):
         ),
     ]
 
-    # A trial's page is kept per trial update (trials/pagecache.py): a site
+    # A trial's page is stored per trial update (trials/trial_pages.py): a site
     # added, changed, moved or deleted is an update of its trial.
     def save_model(self, request, obj: Site, form, change: bool) -> None:
         before = Site.objects.filter(pk=obj.pk).values_list("trial_id", flat=True).first()
