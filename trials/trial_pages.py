@@ -63,7 +63,13 @@ NOT_SHOWN = ("source_record",)
 SITE_PARAMETERS = ("site_near", "site_country", "site_page", "place", "lat", "lon")
 # Recruiting trials rendered by one task run, before it queues the next.
 RENDER_BATCH = 100
-_SOURCES = (("templates", "*.html"), ("trials", "*.py"), ("locale", "*.po"), ("static", "*.*"))
+_SOURCES = (
+    ("templates", "*.html"),
+    ("trials", "*.py"),
+    ("trialfinder", "*.py"),  # date formats, context processors
+    ("locale", "*.po"),
+    ("static", "*.*"),
+)
 
 
 @lru_cache(maxsize=1)
