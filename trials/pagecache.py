@@ -99,9 +99,9 @@ def trials_key(part: str, trials: list[tuple[int, datetime.datetime | str]]) -> 
     return f"{part}:{translation.get_language() or ''}:{shown}"
 
 
-# The FAQ under every trial is the same for all trials: kept in the shared
-# cache (Redis in production) so that staff's edits in the admin clear it for
-# every process at once (faq_forget). Edits made elsewhere (a data migration,
+# The FAQ under every trial (the same for all trials) and the FAQ page: kept
+# in the shared cache (Redis in production) so that staff's edits in the
+# admin clear it for every process at once (faq_forget). Edits made elsewhere (a data migration,
 # the shell) show within FAQ_TIMEOUT.
 FAQ_TIMEOUT = 600
 

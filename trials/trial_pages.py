@@ -155,7 +155,8 @@ def _page_sql(vendor: str, unpublished: bool) -> str:
 
 
 def use_stored_parts(trial: Trial) -> None:
-    """Give a trial read by `with_stored_parts` the parts stored for it."""
+    """Give a trial read by `page_trial` the parts stored for it (none for a
+    trial read otherwise: every part is rendered and stored)."""
     language = translation.get_language() or settings.LANGUAGE_CODE
     trial.page_parts = PageParts(language, getattr(trial, "stored_parts", None) or {})
 
