@@ -48,18 +48,65 @@ def token_for(html: str, form_id: str) -> str:
     return beside.group(1)
 
 
+def same_html(response) -> str:
+    """The page without this visitor's tokens and the blank lines between tags
+    (the shell and Django's template lay the same HTML out differently)."""
+    html = TOKEN.sub("", response.content.decode())
+    return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", html)).strip()
+
+
+def shell_served(response) -> bool:
+    """Assembled by the Jinja2 shell: Django's templates rendered nothing."""
+    return "trials/detail.html" not in [template.name for template in response.templates]
+
+
 def test_a_page_from_stored_parts_is_the_page_rendered_afresh(trial):
     url = trial.get_absolute_url()
     first = Client().get(url)
     assert stored_parts(trial)  # the first visit stored what it rendered
+    assert not shell_served(first)
     second = Client().get(url)
+    assert shell_served(second)
     assert page_text(second) == page_text(first)
     assert "Aged 18 or older" in page_text(second)
     assert "Example Cancer Center" in page_text(second)
     # Only this visitor's tokens differ.
-    assert TOKEN.sub("", second.content.decode()) == TOKEN.sub("", first.content.decode())
+    assert same_html(second) == same_html(first)
     for header in ("Content-Type", "Content-Language", "Vary", "Content-Security-Policy"):
         assert second[header] == first[header]
+
+
+@pytest.mark.parametrize(
+    "language, cookies, accept",
+    [
+        ("en", {}, ""),
+        ("zh-hans", {}, "zh-CN,zh;q=0.9"),
+        ("en", {"tf_notes": "1"}, "en-US"),
+    ],
+)
+def test_the_shell_gives_the_page_the_full_template_gives(trial, language, cookies, accept):
+    """Each language, notes variant and browser region: the page assembled by
+    the Jinja2 shell is the page Django's template renders from the same parts."""
+    SiteFactory(trial=trial, facility="Hospital in Beijing", country="China", city="Beijing")
+    with translation.override(language):
+        url = trial.get_absolute_url()
+
+    def visit() -> object:
+        client = Client(HTTP_ACCEPT_LANGUAGE=accept)
+        for name, value in cookies.items():
+            client.cookies[name] = value
+        return client.get(url)
+
+    rendered = visit()
+    assembled = visit()
+    assert not shell_served(rendered) and shell_served(assembled)
+    assert same_html(assembled) == same_html(rendered)
+    # The five forms each have this visitor's token, one token for the page.
+    tokens = set(
+        re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', assembled.content.decode())
+    )
+    assert len(tokens) == 1
+    assert assembled["Cache-Control"] == rendered["Cache-Control"]
 
 
 def test_no_stored_part_holds_a_token_or_anything_of_a_visitor(trial):

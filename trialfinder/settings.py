@@ -197,6 +197,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Only the trial page's shell, assembled from its stored parts
+        # (trialfinder/jinja2.py, trials/trial_pages.py).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [project_dir("templates/jinja2")],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "trialfinder.jinja2.environment"},
+    },
 ]
 
 # Database: SQLite under var/ unless DATABASE_URL says otherwise.

@@ -19,12 +19,14 @@ from __future__ import annotations
 import datetime
 import hashlib
 from collections.abc import Callable
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import get_script_prefix, reverse
 from django.utils import translation
 from django.utils.dateparse import parse_datetime
 
@@ -48,6 +50,26 @@ def page_fragment(key: str, render_fragment) -> str:
         html = render_fragment()
         pages.set(key, html, TIMEOUT)
     return html
+
+
+def page_kept(key: str) -> str | None:
+    """The HTML `page_fragment` keeps under `key`, or None: nothing rendered."""
+    return caches["pages"].get(key)
+
+
+def site_key(part: str, path: str, site_name: str) -> str:
+    """The key of a part every page shares (the header, the footer) in the
+    current language: the menu marks the page it links to, so those pages
+    have their own copy; every other page shares one."""
+    language, prefix = translation.get_language() or "", get_script_prefix()
+    current = path if path in _menu_paths(language, prefix) else ""
+    return f"site:{part}:{language}:{prefix}:{current}:{site_name}"
+
+
+@lru_cache(maxsize=32)
+def _menu_paths(language: str, prefix: str) -> frozenset[str]:
+    """The pages the menu marks as current (includes/nav_links.html)."""
+    return frozenset({reverse("trials:list"), reverse("trials:faq")})
 
 
 def results_fragment(request: HttpRequest, render_fragment) -> str:
@@ -123,6 +145,11 @@ def faq_fragment(render_fragment, part: str = "trial") -> str:
         html = render_fragment()
         cache.set(key, html, FAQ_TIMEOUT)
     return html
+
+
+def faq_kept(part: str = "trial") -> str | None:
+    """The FAQ `faq_fragment` keeps in the current language, or None."""
+    return cache.get(_faq_key(part, translation.get_language() or ""))
 
 
 def faq_forget() -> None:

@@ -9,15 +9,11 @@ from what it shows (see trials.pagecache), and
 page shares, and pages that are the same for every visitor (the privacy
 notice), rendered once per language and highlighted menu entry."""
 
-from functools import lru_cache
-
 from django import template
-from django.urls import get_script_prefix, reverse
-from django.utils import translation
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from trials.pagecache import faq_fragment, page_fragment
+from trials.pagecache import faq_fragment, page_fragment, site_key
 from trials.trial_pages import trial_part
 
 register = template.Library()
@@ -91,24 +87,14 @@ def keyedfragment(parser, token):
     return KeyedFragmentNode(parser.compile_filter(bits[1]), nodelist)
 
 
-@lru_cache(maxsize=32)
-def _menu_paths(language: str, prefix: str) -> frozenset[str]:
-    """The pages the menu marks as current (includes/nav_links.html)."""
-    return frozenset({reverse("trials:list"), reverse("trials:faq")})
-
-
 class SiteFragmentNode(template.Node):
     def __init__(self, part, nodelist) -> None:
         self.part, self.nodelist = part, nodelist
 
     def render(self, context) -> str:
-        language, prefix = translation.get_language() or "", get_script_prefix()
-        # The menu marks the page it links to; every other page shares one copy.
         request = context.get("request")
-        path = getattr(request, "path", "")
-        current = path if path in _menu_paths(language, prefix) else ""
         site = context.get("SITE_NAME", "")  # none on the bare 500 page
-        key = f"site:{self.part.resolve(context)}:{language}:{prefix}:{current}:{site}"
+        key = site_key(self.part.resolve(context), getattr(request, "path", ""), site)
         return mark_safe(page_fragment(key, lambda: self.nodelist.render(context)))
 
 
