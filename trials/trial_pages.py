@@ -173,17 +173,27 @@ def use_stored_parts(trial: Trial) -> None:
     trial.page_parts = PageParts(language, getattr(trial, "stored_parts", None) or {})
 
 
-def attach_parts(trials: Iterable[Trial]) -> None:
-    """Give each trial its stored parts in the current language (one query)."""
+def attach_cards(trials: Iterable[Trial]) -> None:
+    """Give each trial the card of the results lists stored for it in the
+    current language: only that part, which is all a results page shows of
+    a trial's page (the whole row of a page is tens of kilobytes). A trial
+    without a current card gets its whole row, so that the card its results
+    page renders is stored beside the other parts, not instead of them."""
     trials = list(trials)
     language = translation.get_language() or settings.LANGUAGE_CODE
-    rows = dict(
-        TrialPage.objects.current(render_version())
-        .filter(trial__in=[trial.pk for trial in trials], language=language)
-        .values_list("trial_id", "parts")
+    current = TrialPage.objects.current(render_version()).filter(language=language)
+    cards = dict(
+        current.filter(trial__in=[trial.pk for trial in trials], parts__has_key="card").values_list(
+            "trial_id", "parts__card"
+        )
+    )
+    without = [trial.pk for trial in trials if trial.pk not in cards]
+    rows = (
+        dict(current.filter(trial__in=without).values_list("trial_id", "parts")) if without else {}
     )
     for trial in trials:
-        trial.page_parts = PageParts(language, rows.get(trial.pk, {}))
+        stored = {"card": cards[trial.pk]} if trial.pk in cards else rows.get(trial.pk, {})
+        trial.page_parts = PageParts(language, stored)
 
 
 def trial_part(trial: Trial, name: str, render: Callable[[], str]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.forms.renderers import Jinja2
 from django.utils.translation import gettext_lazy as _
 
 from trials.distance import Origin, place_resolve
@@ -44,6 +45,11 @@ class QueryField(forms.CharField):
 
 
 class SearchForm(forms.Form):
+    # Django's own widget templates in Jinja2, the same HTML: the filters are
+    # on every results page, and the Django template engine took as long to
+    # render their seven plain widgets as the search took to read its page.
+    default_renderer = Jinja2()
+
     q = QueryField(
         label=_("Condition, keyword or NCT number"),
         max_length=MAX_QUERY_LENGTH,

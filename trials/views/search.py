@@ -14,7 +14,7 @@ from trials.forms import SearchForm
 from trials.models import with_site_cities
 from trials.pagecache import results_fragment
 from trials.search import Criteria, Results, nct_id_in, trials_search
-from trials.trial_pages import attach_parts, store_parts
+from trials.trial_pages import attach_cards, store_parts
 
 
 def _query_with(request: HttpRequest, **changes: str | None) -> str:
@@ -131,7 +131,7 @@ def trial_list(request: HttpRequest) -> HttpResponse:
         # Each card is a stored part of its trial's page (trials/trial_pages.py);
         # the cities are read for the cards rendered now (templates/includes/trial_card.html).
         if results:
-            attach_parts(results.trials)
+            attach_cards(results.trials)
             with_site_cities(
                 [
                     trial
