@@ -114,3 +114,24 @@ def test_it_shows_a_trial_edited_since_the_last_visit(client, sarcoma_trial):
     text = page_text(client.get("/"))
     assert "Preoperative radiotherapy for sarcoma" in text
     assert "Preoperative SBRT" not in text
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_kept_home_page_is_the_page_rendered_afresh(sarcoma_trial, language):
+    """The second visitor's page is assembled by the Jinja2 shell from the
+    content, header and footer the first visit kept (trials/shell.py): the
+    same page, with the visitor's own token in the language form."""
+    from django.test import Client
+
+    from tests.test_stored_parts import same_html
+
+    path = "/" if language == "en" else "/zh-hans/"
+    rendered = Client().get(path)
+    assembled = Client().get(path)
+    assert "trials/home.html" in [template.name for template in rendered.templates]
+    assert assembled.templates == []  # Django's templates rendered nothing
+    assert same_html(assembled) == same_html(rendered)
+    assert "Preoperative SBRT for Soft Tissue Sarcoma" in page_text(assembled)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', assembled.content.decode())
+    assert token and assembled.cookies["csrftoken"].value
+    assert assembled["Cache-Control"] == rendered["Cache-Control"]

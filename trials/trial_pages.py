@@ -42,27 +42,22 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import render
-from django.template import engines
-from django.templatetags.static import static
-from django.urls import get_script_prefix, reverse
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, to_locale
+from django.utils.translation import gettext
 
-from trialfinder.context_processors import to_html_lang
-from trials import seo
 from trials.forms import ContactForm
 from trials.forms.contact import TRIAL_PAGE_SITE_CHOICE_BYTES
 from trials.models import FaqEntry, Trial, TrialPage
 from trials.models.operations import last_sync_day, registry_data_as_of
-from trials.pagecache import faq_kept, page_kept, site_key
+from trials.pagecache import faq_kept
 from trials.prescreen import session_key
 from trials.routing import nearest_site_for
+from trials.shell import assemble
 from trials.site_list import AskedPlace, asked_place, region_of, site_listing
 
 log = logging.getLogger(__name__)
@@ -253,12 +248,13 @@ SHELL_PARTS = (
 
 def shell_page(request: HttpRequest, trial: Trial) -> HttpResponse | None:
     """The page of a published trial as most visitors ask for it, assembled
-    from its stored parts by a Jinja2 shell (templates/jinja2/trials/page.html):
-    the same HTML as templates/trials/detail.html, without walking Django's
-    template nodes around parts that are already rendered. None when a part
-    it needs is not stored or kept, or the request asks for a variant of its
-    own (a place, a country, the pre-screen answers): the full template then
-    renders the page and stores what it rendered."""
+    from its stored parts by a Jinja2 shell (trials/shell.py,
+    templates/jinja2/trials/page.html): the same HTML as
+    templates/trials/detail.html, without walking Django's template nodes
+    around parts already rendered. None when a part it needs is not stored
+    or kept, or the request asks for a variant of its own (a place, a
+    country, the pre-screen answers): the full template then renders the
+    page and stores what it rendered."""
     stored = trial.page_parts.stored
     if not trial.published or any(request.GET.get(name) for name in SITE_PARAMETERS):
         return None
@@ -268,47 +264,23 @@ def shell_page(request: HttpRequest, trial: Trial) -> HttpResponse | None:
     sites = "sites:" + region_of(request.headers.get("Accept-Language", ""))
     if any(name not in stored for name in (*SHELL_PARTS, notes, sites)):
         return None
-    site_name = settings.SITE_NAME
-    kept = {
-        name: page_kept(site_key(name, request.path, site_name))
-        for name in ("header", "footer", "trial-scripts")
-    }
-    faq = faq_kept()
-    if faq is None or None in kept.values():
-        return None
-    language = translation.get_language() or settings.LANGUAGE_CODE
     day = registry_data_as_of(updated_at=trial.updated_at, synced=last_sync_day())
     context = {
         "parts": {name: mark_safe(html) for name, html in stored.items()},
         "notes": notes,
         "sites": sites,
-        "header": mark_safe(kept["header"]),
-        "footer": mark_safe(kept["footer"]),
-        "scripts": mark_safe(kept["trial-scripts"]),
-        "faq": mark_safe(faq),
-        "site_name": site_name,
-        "addresses": _shell_addresses(language, get_script_prefix()),
-        "html_lang": to_html_lang(language),
-        "og_locale": to_locale(language),
-        "canonical": seo.canonical_url(request),
-        "alternates": seo.page_alternates(request),
         "registry_as_of": mark_safe(
             gettext('Registry data as of <time datetime="%(iso)s">%(day)s</time>.')
             % {"iso": date_format(day, "Y-m-d"), "day": escape(date_format(day, "DATE_FORMAT"))}
         ),
     }
-    # One token for the page's five forms, as the Django template's context
-    # processor gives (the Jinja2 backend's own would mask it again for each).
-    context.update(request=request, csrf_token=get_token(request))
-    return HttpResponse(engines["jinja2"].get_template("trials/page.html").render(context))
-
-
-@lru_cache(maxsize=8)
-def _shell_addresses(language: str, prefix: str) -> dict[str, str]:
-    """The shell's fixed addresses in a language, once per process: static
-    files are named by their content's hash, which the release digest covers."""
-    files = ("img/favicon.svg", "vendor/bootstrap/bootstrap.min.css", "css/site.css")
-    return {"set_language": reverse("set_language")} | {name: static(name) for name in files}
+    return assemble(
+        request,
+        "trials/page.html",
+        kept={"faq": faq_kept()},
+        site_parts=("trial-scripts",),
+        context=context,
+    )
 
 
 def render_trial_page(request: HttpRequest, trial: Trial) -> HttpResponse:

@@ -9,7 +9,8 @@ from django.views.decorators.http import require_safe
 
 from trials.models import FaqEntry, Trial
 from trials.models.trials import sees_unpublished
-from trials.pagecache import fixed_query_rows, trials_key
+from trials.pagecache import fixed_query_rows, page_kept, trials_key
+from trials.shell import assemble
 from trials.trial_pages import NOT_SHOWN, page_trial, render_trial_page
 
 # The home page shows the most recently updated recruiting trials; the list
@@ -29,8 +30,14 @@ def home(request: HttpRequest) -> HttpResponse:
         newest = _newest_recruiting().filter(pk__in=[pk for pk, _ in shown])
         return list(newest.with_card_data().defer(*NOT_SHOWN))
 
+    content_key = trials_key("home", shown)
+    # Assembled from the kept content, header and footer (trials/shell.py);
+    # rendered by Django's templates when one of them is not kept yet.
+    page = assemble(request, "trials/home.html", kept={"content": page_kept(content_key)})
+    if page is not None:
+        return page
     # The trials are read only when the content is rendered again.
-    context = {"trials": SimpleLazyObject(trials), "content_key": trials_key("home", shown)}
+    context = {"trials": SimpleLazyObject(trials), "content_key": content_key}
     return render(request, "trials/home.html", context)
 
 
