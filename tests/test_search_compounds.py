@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from tests.factories import TrialFactory
 from tests.page_text import page_text
-from trials.compounds import compounds, parts
+from trials.compounds import adjectives, compounds, parts
 from trials.models import TerminologySource, TerminologyTerm
 from trials.search import Criteria, trials_search
 from trials.understanding import query_understand, terminology_concept
@@ -31,6 +31,9 @@ def meanings(q: str) -> list[tuple[str, ...]]:
         ("胰腺癌", "Pancreatic Neoplasms"),  # pancreas + cancer (MeSH: Pancreas Cancer)
         ("肾结石", "Kidney Calculi"),  # kidney + stone
         ("结直肠癌", "Colorectal Neoplasms"),  # colon and rectum + cancer: their common parent
+        # The organ's regular adjective, when its name makes no term.
+        ("十二指肠溃疡", "Duodenal Ulcer"),  # duodenum + ulcer
+        ("卵巢囊肿", "Ovarian Cysts"),  # ovary + cyst
     ],
 )
 def test_a_compound_is_read_from_its_parts(q, meaning):
@@ -69,3 +72,12 @@ def test_without_the_dictionaries_or_the_terminology_nothing_is_composed(client,
     TerminologySource.objects.all().delete()
     assert query_understand("结直肠癌").concepts == ()
     assert client.get(LIST, {"q": "结直肠癌"}).status_code == 200
+
+
+def test_an_organ_has_its_regular_adjectives():
+    assert {"prostatic", "ovarian", "rectal", "pancreatic", "esophageal", "uterine"} <= {
+        adjective
+        for noun in ("prostate", "ovary", "rectum", "pancreas", "esophagus", "uterus")
+        for adjective in adjectives(noun)
+    }
+    assert adjectives("thyroid gland") == set()

@@ -9,8 +9,10 @@ split into a body part the dictionaries match to a MeSH anatomy descriptor
 and a disease head they match to a MeSH disease (or, in Chinese Open
 Wordnet, file under illness), and the parts' English words are combined as
 MeSH and HPO's layperson synonyms write compounds ("ovary cancer", "cancer
-of ovary", "stomach inflammation"). The word is read as that concept only
-when every combination that is a term names one and the same descriptor.
+of ovary", "stomach inflammation"), then, only if those make no term, with
+the organ's regular adjectives ("prostatic hyperplasia"). The word is read
+as that concept only when every combination that is a term names one and
+the same descriptor.
 
 Two organs sharing a last character are one coordinated name: 结直肠 is
 结肠 (colon) and 直肠 (rectum); 结直肠癌 is read as the descriptor just
@@ -42,6 +44,18 @@ MAX_COMPOUND = 8
 # terms ("Ovary Cancer", "Cancer of Ovary", "Kidney Stone") and HPO's
 # layperson synonyms ("Stomach inflammation") write them.
 PATTERNS = ("{part} {head}", "{head} of {part}", "{head} of the {part}")
+# Regular endings of English adjectives of organs: (the noun's ending, the
+# adjective's endings in its place).
+ADJECTIVE_ENDINGS = (
+    ("", ("ic", "al", "ar")),  # colon: colonic; spine: spinal (below)
+    ("e", ("ic", "al", "ine")),  # prostate: prostatic
+    ("y", ("ian", "ic", "al")),  # ovary: ovarian
+    ("um", ("al", "ic")),  # rectum: rectal; duodenum
+    ("us", ("eal", "al", "ine", "ic")),  # esophagus: esophageal; uterus: uterine
+    ("x", ("cal", "geal")),  # cervix: cervical; pharynx: pharyngeal
+    ("s", ("tic",)),  # pancreas: pancreatic
+    ("a", ("al", "ar")),  # vagina: vaginal; retina
+)
 # Chinese Open Wordnet's roots for words naming an illness.
 ILLNESS_ROOTS = {"disease", "illness", "ill health", "symptom", "injury"}
 GLOSS_RE = re.compile(r"^[a-z][a-z '\-]{1,40}$")
@@ -136,25 +150,50 @@ def _coordinated(word: str, body: dict, heads: dict) -> list[tuple[str, str, str
     return found
 
 
-def _combinations(part: str, head: str, body: dict, heads: dict) -> set[str]:
-    return {
-        term_key(pattern.format(part=name, head=head_name))
-        for name in body[part]
-        for head_name in heads[head]
-        for pattern in PATTERNS
-    }
+def adjectives(noun: str) -> set[str]:
+    """English adjectives a one-word organ name may have, by the regular
+    endings ("prostate" → prostatic, "ovary" → ovarian, "rectum" → rectal,
+    "pancreas" → pancreatic, "esophagus" → esophageal); most are no word,
+    and only a term that they make counts."""
+    if " " in noun or len(noun) < 4:
+        return set()
+    found = set()
+    for ending, replacements in ADJECTIVE_ENDINGS:
+        if noun.endswith(ending):
+            stem = noun[: len(noun) - len(ending)] if ending else noun
+            found.update(stem + replacement for replacement in replacements)
+    return found - {noun}
 
 
-def _one_descriptor(keys: set[str], known: dict) -> tuple[str, str] | None:
+def _combinations(part: str, head: str, body: dict, heads: dict) -> list[set[str]]:
+    """The keys of the terms the parts may make: the organ's own names
+    first, then its adjectives (only when its names make no term)."""
+    nouns = body[part]
+    tiers = [nouns, {adjective for noun in nouns for adjective in adjectives(noun)}]
+    return [
+        {
+            term_key(pattern.format(part=name, head=head_name))
+            for name in names
+            for head_name in heads[head]
+            for pattern in PATTERNS
+        }
+        for names in tiers
+    ]
+
+
+def _one_descriptor(tiers: list[set[str]], known: dict) -> tuple[str, str] | None:
     """The one MeSH descriptor (id, name) that the terms among these keys
-    name, None when they name none or several."""
-    found = {
-        (descriptor, meaning)
-        for key in keys
-        for meaning, descriptor, _ in known.get(key, [])
-        if descriptor
-    }
-    return found.pop() if len(found) == 1 else None
+    name, tier by tier; None when they name none or several."""
+    for keys in tiers:
+        found = {
+            (descriptor, meaning)
+            for key in keys
+            for meaning, descriptor, _ in known.get(key, [])
+            if descriptor
+        }
+        if found:
+            return found.pop() if len(found) == 1 else None
+    return None
 
 
 def compounds(words: list[str], version: object = None) -> dict[str, tuple[str, str]]:
@@ -164,13 +203,15 @@ def compounds(words: list[str], version: object = None) -> dict[str, tuple[str, 
     body, heads = parts(version)
     if not body or not heads:
         return {}
-    plain: dict[str, set[str]] = {}
-    paired: dict[str, list[tuple[set[str], set[str]]]] = {}
+    plain: dict[str, list[set[str]]] = {}
+    paired: dict[str, list[tuple[list[set[str]], list[set[str]]]]] = {}
     for word in dict.fromkeys(words):
         if len(word) > MAX_COMPOUND:
             continue
         for part, head in _splits(word, body, heads):
-            plain.setdefault(word, set()).update(_combinations(part, head, body, heads))
+            tiers = plain.setdefault(word, [set(), set()])
+            for tier, keys in zip(tiers, _combinations(part, head, body, heads), strict=True):
+                tier.update(keys)
         if word not in plain:
             for first, second, head in _coordinated(word, body, heads):
                 paired.setdefault(word, []).append(
@@ -179,15 +220,21 @@ def compounds(words: list[str], version: object = None) -> dict[str, tuple[str, 
                         _combinations(second, head, body, heads),
                     )
                 )
-    every = set().union(*plain.values(), *(a | b for pairs in paired.values() for a, b in pairs))
+    every = {
+        key
+        for tiers in [*plain.values(), *(a + b for pairs in paired.values() for a, b in pairs)]
+        for keys in tiers
+        for key in keys
+    }
     if not every:
         return {}
     known = terms_for(sorted(every))
-    found = {word: one for word, keys in plain.items() if (one := _one_descriptor(keys, known))}
+    found = {word: one for word, tiers in plain.items() if (one := _one_descriptor(tiers, known))}
     for word, pairs in paired.items():
         parents = set()
-        for first_keys, second_keys in pairs:
-            first, second = _one_descriptor(first_keys, known), _one_descriptor(second_keys, known)
+        for first_tiers, second_tiers in pairs:
+            first = _one_descriptor(first_tiers, known)
+            second = _one_descriptor(second_tiers, known)
             if first and second and first != second:
                 parents.add(_common_parent(first[0], second[0]))
         parents.discard(None)
