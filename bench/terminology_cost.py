@@ -8,7 +8,9 @@ Memory: the worker's resident set (psutil) after Django starts and one plain
 search ran, then after the English word lists and the Chinese segmenter are
 built (the only terminology held in memory: MeSH and HPO stay in the
 database). Time: trials_search() of the first page, any status, best match
-first, per query kind; the first run of each query is not counted.
+first, per query kind; the first run of each query is not counted. Then
+the understanding alone (trials/understanding.py), each run as a query the
+process has not seen.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ KINDS = {
                       '"type 2 diabetes"', '"chronic pain"'],
     "everyday": ["kids", "trouble sleeping", "help quitting smoking", "pain after surgery",
                  "healthy volunteers"],
+    "British spelling": ["tumour", "paediatric leukaemia", "oesophageal cancer",
+                         "anaemia in pregnancy", "behaviour therapy"],
+    "Chinese compound": ["胰腺癌", "十二指肠溃疡", "结直肠癌", "我妈妈有胃炎", "卵巢囊肿"],
 }  # fmt: skip
 
 
@@ -96,6 +101,23 @@ def main() -> None:
         print(f"| {kind} | {len(queries)} | {statistics.median(times):.0f} | {p95:.0f} |"
               f" {times[-1]:.0f} |")  # fmt: skip
     print(f"\nworker after the searches: {rss_mb():.0f} MB")
+    # The understanding alone, each time as a query this process has not
+    # seen (the remembered queries forgotten): its lookups, not the search.
+    from trials.understanding import query_understand
+
+    print("\n| query kind, understanding not remembered | median ms | p95 ms | max ms |")
+    print("|---|---:|---:|---:|")
+    for kind, queries in KINDS.items():
+        times = []
+        for q in queries:
+            for _ in range(args.repeat):
+                VOCABULARY.understood.clear()
+                started = time.perf_counter()
+                query_understand(q)
+                times.append((time.perf_counter() - started) * 1000)
+        times.sort()
+        p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
+        print(f"| {kind} | {statistics.median(times):.1f} | {p95:.1f} | {times[-1]:.1f} |")
 
 
 if __name__ == "__main__":

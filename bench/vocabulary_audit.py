@@ -10,6 +10,8 @@ sorts each row, with the terminology loaded (manage.py load_terminology):
 - removed, a source has it: the terminology alone reads the phrase as the
   row's meaning (trials/understanding.py terminology_gives: the same name,
   or a term of the same MeSH descriptor), so the row adds nothing;
+- removed, a British spelling ("tumour" → cancer): the search reads it as
+  its American spelling (trials/spelling.py), whose row says the same;
 - removed, a query of the old relevance bench: bench/relevance_data.py's
   lay, misspelled and Chinese queries written into the vocabulary word for
   word measure the vocabulary, not patients;
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -35,6 +38,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trialfinder.settings")
 os.environ.setdefault("DEBUG", "1")
 
 VOCABULARY = ROOT / "data/vocabulary.json"
+HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 BENCH_DATA = ROOT / "bench/relevance_data.py"
 
 # Queries of the old bench that stay in the vocabulary: everyday names of
@@ -47,14 +51,11 @@ NEEDED = {
     "慢阻肺": "the everyday Chinese short name of COPD (慢性阻塞性肺疾病)",
     "新冠肺炎": "the everyday Chinese name of COVID-19; CC-CEDICT's gloss for it is"
     " not matched to a MeSH descriptor in the shipped file",
-    "结直肠癌": "the clinical Chinese name of colorectal cancer; no source has it",
     "胶质瘤": "the clinical Chinese name of glioma; no source has it",
     "卵巢癌": "ovarian cancer; HPO's Chinese label names only epithelial ovarian"
     " carcinoma, narrower than what patients and registry records mean",
     "艾滋病": "what Chinese patients call HIV infection; the dictionaries give only"
     " AIDS, its late stage, which trials of HIV infection do not carry",
-    "leukaemia": "British spelling; MeSH lists only leukemia, and the word list knows"
-    " leukaemia as a real word, so it is never corrected",
 }
 
 
@@ -70,21 +71,42 @@ def bench_queries(text: str) -> set[str]:
     }
 
 
-def row_verdict(row: dict, queries: set[str]) -> tuple[bool, str]:
-    """(kept, why) for one vocabulary row."""
+def american(phrase: str) -> str:
+    """The phrase as the search reads it, British spellings made American
+    (trials/spelling.py american_spellings)."""
+    from trials.spelling import american_spellings
+    from trials.terminology import known_words
+
+    words = phrase.lower().split()
+    found = american_spellings(words, known_words)
+    return " ".join(found.get(word, word) for word in words)
+
+
+def row_verdict(row: dict, queries: set[str], rows: set[tuple[str, str]]) -> tuple[bool, str]:
+    """(kept, why) for one vocabulary row; `rows` are all the rows' (phrase,
+    meaning), lower case."""
     from trials.models import TerminologyTerm
     from trials.terminology import ACRONYM, term_key
     from trials.understanding import query_normalise, terminology_gives
 
     concept = terminology_gives(row["phrase"], row["meaning"])
+    if concept is None and HAN_RE.fullmatch(row["phrase"].replace(" ", "")) is None:
+        phrase = american(row["phrase"])
+        if phrase != row["phrase"].lower() and (phrase, row["meaning"].lower()) in rows:
+            # "tumour" → cancer: the search reads tumour as tumor, whose row stays.
+            return False, f"a British spelling, read as its American row ({phrase})"
     if concept is not None:
         phrase = query_normalise(row["phrase"])
         # The phrase as a term, or as an abbreviation ("copd": MeSH's COPD).
-        keys = [term_key(phrase), ACRONYM + phrase.upper()]
+        keys = [term_key(phrase), term_key(american(phrase)), ACRONYM + phrase.upper()]
         terms = TerminologyTerm.objects.filter(key__in=keys, descriptor_id__in=concept.descriptors)
         sources = sorted(set(terms.values_list("source", flat=True)))
         labels = dict(TerminologyTerm.Source.choices)
-        named = ", ".join(labels.get(s, s) for s in sources)
+        # No source lists the whole name: it is read from its parts
+        # (trials/compounds.py, 结直肠癌: colon and rectum + cancer).
+        named = ", ".join(labels.get(s, s) for s in sources) or "its parts, composed"
+        if american(phrase) != phrase.lower():
+            named += f", read as {american(phrase)}"
         return False, f"a source has it ({named}: {concept.name})"
     phrase = row["phrase"].strip().lower()
     if phrase in queries:
@@ -115,8 +137,9 @@ def main() -> None:
     )
     queries = bench_queries(BENCH_DATA.read_text(encoding="utf-8"))
     kept, reasons = [], Counter()
+    pairs = {(row["phrase"].strip().lower(), row["meaning"].strip().lower()) for row in rows}
     for row in rows:
-        keep, why = row_verdict(row, queries)
+        keep, why = row_verdict(row, queries, pairs)
         reasons["kept" if keep else "removed", why.split(" (")[0].split(":")[0]] += 1
         print(f"{'kept   ' if keep else 'removed'}  {row['phrase']} → {row['meaning']}: {why}")
         if keep:

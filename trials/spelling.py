@@ -12,6 +12,8 @@ from __future__ import annotations
 import difflib
 import functools
 import math
+import re
+from collections.abc import Callable, Iterable
 
 from django.db import connection
 
@@ -107,3 +109,103 @@ def edit_distance(a: str, b: str) -> int:
                 current[j] = min(current[j], previous2[j - 2] + 1)
         previous2, previous = previous, current
     return previous[len(b)]
+
+
+# British spellings --------------------------------------------------------
+#
+# A patient in Britain, Australia or Hong Kong writes "tumour", "oesophageal",
+# "paediatric"; MeSH and most registry records write "tumor", "esophageal",
+# "pediatric". These are the same word, so the search reads the American
+# spelling silently (no "Search instead for"): each rule below proposes a
+# candidate, and a candidate is taken only when it is a word of the
+# terminology or of the English word lists. The rules are narrow on purpose:
+# "shoe", "does", "poem", "four", "tour", "hour" and "aerobic" match none
+# of them or give no word.
+BRITISH_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    # haemorrhage, anaemia, leukaemia, paediatric, orthopaedic, aetiology;
+    # never a final "ae" (vertebrae, algae).
+    (re.compile(r"ae(?=[a-z])"), "e"),
+    # oesophagus, oedema, oestrogen, foetal, coeliac, diarrhoea, dyspnoea;
+    # never a final "oe" nor one letter before the end (shoe, canoe, does,
+    # poem) but the "-oea" of diarrhoea.
+    (re.compile(r"oe(?=[a-z]{2}|a$)"), "e"),
+    # tumour, behaviour, odour, labour, favourite; at least two letters
+    # before, so never four, tour, hour, your.
+    (re.compile(r"(?<=[a-z]{2})our(?=(s|ed|ing|al|ally|ite|ites|able|ful|less)?$)"), "or"),
+    # paralysed, analyse, immunised, hospitalisation.
+    (re.compile(r"(?<=[a-z]{2})([iy])s(?=(e|ed|es|ing|ation|ations|er|ers)$)"), r"\1z"),
+    # centre, litre, fibre, manoeuvre.
+    (re.compile(r"(?<=[a-z]{2})([tbv])re(?=s?$)"), r"\1er"),
+    # catalogue, analogue.
+    (re.compile(r"(?<=[a-z]{2})ogue(?=s?$)"), "og"),
+    # licence, defence, offence.
+    (re.compile(r"(?<=[a-z]{2})ence(?=s?$)"), "ense"),
+    # travelled, labelled, counselling, modelling.
+    (re.compile(r"(?<=[a-z]{2}[ae])ll(?=(ed|ing|er|ers)$)"), "l"),
+    # programme.
+    (re.compile(r"(?<=[a-z]{3})mme(?=s?$)"), "m"),
+    # sulphur, sulphate, sulphonylurea.
+    (re.compile(r"^sulph"), "sulf"),
+)
+BRITISH_MIN_LENGTH = 5
+# A candidate only the English lists hold (not the terminology) is taken
+# from this length on (see american_spellings).
+BRITISH_LISTED_PAIR = 8
+
+
+def british_candidates(word: str) -> list[str]:
+    """The American spellings the rules propose for a lower-case word, all
+    rules at once first ("manoeuvre" → "maneuver"), then each alone."""
+    if len(word) < BRITISH_MIN_LENGTH or not word.isascii() or not word.isalpha():
+        return []
+    singles = []
+    for pattern, replacement in BRITISH_RULES:
+        changed = pattern.sub(replacement, word)
+        if changed != word:
+            singles.append(changed)
+    if not singles:
+        return []
+    together = word
+    for pattern, replacement in BRITISH_RULES:
+        together = pattern.sub(replacement, together)
+    return list(dict.fromkeys([together, *singles]))
+
+
+def american_spellings(
+    words: Iterable[str], known: Callable[[set[str]], set[str]]
+) -> dict[str, str]:
+    """For each lower-case word with a British spelling, its American one:
+    the first candidate that is a word of the terminology (`known`, one
+    lookup for all the words: the terminology's words, plurals keyed as
+    `word_key` keys them), or a long word of the English word lists
+    ("hospitalized", "haematology"): two long words a rule apart are one
+    word spelt two ways, short ones can be two words ("timbre" is no
+    timber, "phoenix" no phenix) or a misspelling ("haert" is no hert).
+    Words no rule changes, and candidates that are no word, are left out."""
+    from trials.terminology import word_key
+
+    candidates = {word: found for word in set(words) if (found := british_candidates(word))}
+    if not candidates:
+        return {}
+    every = {c for found in candidates.values() for c in found}
+    terminology = known(every | {word_key(c) for c in every})
+    american = {}
+    for word, found in candidates.items():
+        for candidate in found:
+            if (
+                candidate in terminology
+                or word_key(candidate) in terminology
+                or (len(candidate) >= BRITISH_LISTED_PAIR and _is_english_inflected(candidate))
+            ):
+                american[word] = candidate
+                break
+    return american
+
+
+def _is_english_inflected(word: str) -> bool:
+    """An English word, or one with an -ed, -d or -ing ending ("hospitalized":
+    the lists hold hospitalize)."""
+    if is_english(word):
+        return True
+    stems = [word.removesuffix(end) for end in ("ed", "d", "ing") if word.endswith(end)]
+    return any(is_english(stem) or is_english(stem + "e") for stem in stems if len(stem) > 3)

@@ -394,4 +394,11 @@ def terminology_load(*, directory: Path = DATA_DIR, force: bool = False) -> list
         with transaction.atomic():
             done.append(f"words: {_words():,}")
             search_words_add_terminology()
+    if done and connection.vendor == "postgresql":
+        # The planner's statistics of the tables just filled: without them
+        # it guesses thousands of rows for a query's few keys and reads the
+        # whole table (200,000 terms, 20 to 40 ms) instead of their index.
+        with connection.cursor() as cursor:
+            for model in (TerminologyTerm, TerminologyWord, MeshDescriptor, MeshTreeNumber):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return done

@@ -4,15 +4,20 @@ In this order:
 1. The query is normalised: control characters dropped, full-width forms
    made plain (NFKC), Traditional Chinese made Simplified (OpenCC,
    trials/chinese.py), and bounded in length.
-2. Concepts are recognised first. Chinese runs are segmented (jieba with
+2. British spellings are read as American ("tumour", "paediatric",
+   "oesophageal": trials/spelling.py), silently: the same word.
+3. Concepts are recognised first. Chinese runs are segmented (jieba with
    THUOCL's medical words and the terminology's Chinese labels); English
    words are read as the longest phrases that staff's vocabulary
    (SearchTerm, on top: local words) or the terminology knows (MeSH entry
    terms, HPO's layperson synonyms and Chinese labels: trials/terminology.py,
    one indexed lookup for every phrase of the query). A concept is searched
    as its registry terms (MeSH descriptors, as derivedSection carries them)
-   and its nearest narrower descriptors (its family in the MeSH tree).
-3. Only then are mistyped words corrected, and only words that are not real
+   and its nearest narrower descriptors (its family in the MeSH tree). A
+   Chinese name no source lists is read from its parts, an organ and a
+   disease head that the dictionaries name (trials/compounds.py: 卵巢癌 is
+   ovary + cancer, Ovarian Neoplasms), when they name one descriptor alone.
+4. Only then are mistyped words corrected, and only words that are not real
    words (trials/spelling.py: not English, not a terminology word, not in
    the index's lexicon, not part of a concept): "kids" is never "aids".
    The corrected words are understood again, and the page offers the words
@@ -37,8 +42,9 @@ from dataclasses import dataclass, replace
 from django.db.models import Count, Max
 
 from trials import chinese
+from trials.compounds import compounds
 from trials.models import SearchTerm, SearchWord, TerminologySource
-from trials.spelling import english_words, is_english, word_corrections
+from trials.spelling import american_spellings, english_words, is_english, word_corrections
 from trials.terminology import (
     ACRONYM,
     CHINESE_SOURCES,
@@ -181,6 +187,8 @@ class _Vocabulary:
 
     def __init__(self) -> None:
         self.version: tuple | None = None
+        # The loaded terminology's files (their checksums).
+        self.terminology: tuple = ()
         self.latin: dict[tuple[str, ...], list[str]] = {}
         self.han: dict[str, list[str]] = {}
         self.words: set[str] = set()
@@ -191,7 +199,7 @@ class _Vocabulary:
 
     def current(self) -> _Vocabulary:
         version = tuple(SearchTerm.objects.aggregate(Count("pk"), Max("updated_at")).values())
-        version += tuple(
+        terminology = tuple(
             lookup_safely(
                 lambda: list(
                     TerminologySource.objects.order_by("name").values_list("checksum", flat=True)
@@ -199,10 +207,12 @@ class _Vocabulary:
                 [],
             )
         )
+        version += terminology
         if version != self.version:
             self._load()
             self.understood.clear()
             self.version = version
+            self.terminology = terminology
         return self
 
     def remembered(self, key: tuple[str, bool], understand: Callable[[], Understanding]):
@@ -267,7 +277,7 @@ def _understood(q: str, vocabulary: _Vocabulary, correct: bool) -> Understanding
     concepts: list[Concept] = []
     for run in HAN_RE.findall(q):
         concepts += _han_concepts(run, vocabulary)
-    tokens = HAN_RE.sub(" ", q).split()[:MAX_WORDS]
+    tokens = _american(HAN_RE.sub(" ", q).split()[:MAX_WORDS], vocabulary)
     found, rest, covered = _latin_concepts(tokens, vocabulary)
     corrected_from = ""
     if correct:
@@ -292,6 +302,7 @@ def query_suggestion(q: str) -> str:
     if not tokens:
         return ""
     vocabulary = VOCABULARY.current()
+    tokens = _american(tokens, vocabulary)
     _found, _rest, covered = _latin_concepts(tokens, vocabulary)
     fixed = _corrected(tokens, covered, vocabulary, real_words_too=True)
     return " ".join(fixed) if fixed != tokens else ""
@@ -306,8 +317,12 @@ def terminology_concept(phrase: str) -> Concept | None:
     if HAN_RE.fullmatch(q.replace(" ", "")):
         key = term_key(q)
         rows = terms_for([key]).get(key)
-        return _concept(q, rows) if rows else None
-    found, rest, _covered = _latin_concepts(q.split()[:MAX_WORDS], _Vocabulary())
+        if rows:
+            return _concept(q, rows)
+        composed = compounds([key], VOCABULARY.current().terminology).get(key)
+        return Concept(q, (composed[1],), (composed[0],)) if composed else None
+    empty = _Vocabulary()
+    found, rest, _covered = _latin_concepts(_american(q.split()[:MAX_WORDS], empty), empty)
     return found[0] if len(found) == 1 and not rest else None
 
 
@@ -344,6 +359,12 @@ def _han_concepts(run: str, vocabulary: _Vocabulary) -> list[Concept]:
         if len("".join(words[start:end])) <= MAX_HAN_PHRASE
     }
     known = terms_for([term_key(span) for span in spans if span not in vocabulary.han])
+    # Names read from their parts (结直肠癌: colon and rectum + cancer): what
+    # no source lists, and beside what a source reads more narrowly (卵巢癌:
+    # HPO's label is epithelial ovarian carcinoma only).
+    composed = compounds(
+        [span for span in spans if span not in vocabulary.han], vocabulary.terminology
+    )
     found, start = [], 0
     while start < len(words):
         for end in range(len(words), start, -1):
@@ -351,7 +372,10 @@ def _han_concepts(run: str, vocabulary: _Vocabulary) -> list[Concept]:
             if span in vocabulary.han:
                 found.append(Concept(span, tuple(vocabulary.han[span])))
             elif term_key(span) in known:
-                found.append(_concept(span, known[term_key(span)]))
+                found.append(_with_parts(_concept(span, known[term_key(span)]), composed.get(span)))
+            elif span in composed:
+                descriptor, name = composed[span]
+                found.append(Concept(span, (name,), (descriptor,)))
             else:
                 continue
             start = end
@@ -359,6 +383,18 @@ def _han_concepts(run: str, vocabulary: _Vocabulary) -> list[Concept]:
         else:
             start += 1
     return found
+
+
+def _with_parts(concept: Concept, composed: tuple[str, str] | None) -> Concept:
+    """A source's concept with the descriptor its parts name beside it."""
+    if composed is None or composed[0] in concept.descriptors:
+        return concept
+    descriptor, name = composed
+    return replace(
+        concept,
+        meanings=(*concept.meanings[: MAX_MEANINGS - 1], name),
+        descriptors=(*concept.descriptors[: MAX_MEANINGS - 1], descriptor),
+    )
 
 
 def _concept(phrase: str, rows: list[tuple[str, str, str]]) -> Concept:
@@ -372,6 +408,22 @@ def _concept(phrase: str, rows: list[tuple[str, str, str]]) -> Concept:
 
 def _operator(token: str) -> bool:
     return token.startswith("-") or '"' in token or token == "OR"
+
+
+def _american(tokens: list[str], vocabulary: _Vocabulary) -> list[str]:
+    """The words with British spellings read as American ("tumour" is
+    tumor, "paediatric" pediatric: trials/spelling.py american_spellings),
+    silently: the same word, not a correction. Staff's own words and words
+    after a minus or in quotes stay as typed."""
+    words = {
+        token.lower()
+        for token in tokens
+        if token.isalpha() and not _operator(token) and _key(token) not in vocabulary.words
+    }
+    american = american_spellings(words, known_words)
+    if not american:
+        return tokens
+    return [american.get(token.lower(), token) if token.isalpha() else token for token in tokens]
 
 
 def _latin_concepts(
