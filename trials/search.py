@@ -66,7 +66,7 @@ from django.db.models import BooleanField, Case, F, FloatField, Q, QuerySet, Whe
 from django.db.models.expressions import Expression, RawSQL
 
 from trials.distance import Origin, near_sites, nearest_sites, nearest_window
-from trials.models import Condition, RecruitmentStatus, Site, Trial
+from trials.models import Condition, RecruitmentStatus, Site, Trial, with_condition_names
 from trials.models.trials import CARD_FIELDS
 from trials.terminology import broader
 from trials.text_match import TextSearch, in_full_vector, match_expression, text_filter
@@ -521,11 +521,12 @@ def _page_of(
 
 
 def _cards(trials: QuerySet) -> QuerySet:
-    """What a card shows but its cities (read by the results view for the
-    cards it renders, trials/views/search.py) and nearest site
-    (trials_search() reads those for the page's trials alone), and the
-    registry concepts that say why it matched (trials/why_matched.py)."""
-    return trials.prefetch_related("conditions").only(*CARD_FIELDS, "concepts")
+    """What a card shows but its conditions and cities (read by the results
+    view for the cards it renders, trials/views/search.py: most are stored
+    parts) and nearest site (trials_search() reads those for the page's
+    trials alone), and the registry concepts that say why it matched
+    (trials/why_matched.py, with the condition names)."""
+    return trials.only(*CARD_FIELDS, "concepts")
 
 
 def loosen_hints(criteria: Criteria) -> list[str]:
@@ -577,6 +578,7 @@ def trials_search(*, criteria: Criteria, page: int = 1, as_typed: bool = False) 
         broadened = True
         rows, count, capped, has_next = _page_of(criteria, understanding, page)
     if criteria.q:
+        with_condition_names(rows)
         trials_why_matched(rows, understanding)
     if criteria.origin is not None:
         nearest_sites(rows, criteria.origin, criteria.radius_km)

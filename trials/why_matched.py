@@ -20,7 +20,7 @@ WORD_RE = re.compile(r"\w+")
 
 
 def _text(trial: Trial) -> str:
-    conditions = " ".join(c.name for c in trial.conditions.all())
+    conditions = " ".join(trial.condition_names)
     return f" {trial.brief_title} {conditions} {trial.concepts} ".lower()
 
 
@@ -47,7 +47,8 @@ def _label(concept: Concept, names: dict[str, str], chinese: bool) -> str:
 
 
 def trials_why_matched(trials: list[Trial], understanding: Understanding) -> None:
-    """Set `trial.matched` (a list of labels, maybe empty) on each trial."""
+    """Set `trial.matched` (a list of labels, maybe empty) on each trial of
+    a page read with its condition names (`with_condition_names`)."""
     chinese = (get_language() or "").startswith("zh")
     descriptors = [c.descriptors[0] for c in understanding.concepts if c.descriptors]
     names = chinese_labels(descriptors) if chinese and descriptors else {}

@@ -25,6 +25,7 @@ from .trials import (
     StudyType,
     Trial,
     age_in_days,
+    with_condition_names,
     with_site_cities,
 )
 from .vocabulary import SearchTerm, SearchWord
@@ -68,5 +69,6 @@ __all__ = [
     "TerminologyWord",
     "Trial",
     "age_in_days",
+    "with_condition_names",
     "with_site_cities",
 ]

@@ -455,6 +455,18 @@ def with_site_cities(trials: list[Trial]) -> None:
         trial.site_cities = city_names(named[trial.pk], language)
 
 
+def with_condition_names(trials: list[Trial]) -> None:
+    """Fill each trial's condition_names (the registry's names, in order) in
+    one query of names, without making a Condition object for each."""
+    through = Trial.conditions.through.objects.filter(trial__in=trials)
+    rows = through.order_by("condition__name").values_list("trial_id", "condition__name")
+    named: dict[int, list[str]] = {trial.pk: [] for trial in trials}
+    for trial_id, name in rows:
+        named[trial_id].append(name)
+    for trial in trials:
+        trial.condition_names = named[trial.pk]
+
+
 def city_names(named: Iterable[tuple[str, str | None, str]], language: str) -> list[str]:
     """The distinct cities of (English city, as staff wrote it in `language`,
     English country) triples, in order: staff's name where there is one, else

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -132,13 +133,13 @@ def trial_list(request: HttpRequest) -> HttpResponse:
         # the cities are read for the cards rendered now (templates/includes/trial_card.html).
         if results:
             attach_cards(results.trials)
-            with_site_cities(
-                [
-                    trial
-                    for trial in results.trials
-                    if shared["place_query"] or "card" not in trial.page_parts.stored
-                ]
-            )
+            rendered = [
+                trial
+                for trial in results.trials
+                if shared["place_query"] or "card" not in trial.page_parts.stored
+            ]
+            with_site_cities(rendered)
+            prefetch_related_objects(rendered, "conditions")
         html = render_to_string("trials/includes/results.html", context, request)
         if results:
             store_parts(results.trials)
