@@ -107,3 +107,18 @@ def test_an_import_puts_the_collectors_settings_back():
     summary = run(("NCT00000001.json", STUDY))
     assert summary.created == 1
     assert (gc.get_threshold(), gc.get_freeze_count()) == (before, frozen)
+
+
+def test_a_trials_long_columns_are_compressed_with_lz4(postgres):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+        )
+        if not cursor.fetchone()[0]:
+            pytest.skip("this PostgreSQL is built without LZ4: migration 0036 leaves pglz")
+        cursor.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = 'trials_trial'::regclass"
+            " AND attcompression = 'l' ORDER BY attname"
+        )
+        lz4 = [name for (name,) in cursor.fetchall()]
+    assert {"source_record", "search_vector", "description", "eligibility_criteria"} <= set(lz4)
