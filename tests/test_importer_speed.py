@@ -109,16 +109,17 @@ def test_an_import_puts_the_collectors_settings_back():
     assert (gc.get_threshold(), gc.get_freeze_count()) == (before, frozen)
 
 
-def test_a_trials_long_columns_are_compressed_with_lz4(postgres):
+def test_a_trials_long_columns_are_compressed_with_lz4_where_the_server_has_it(postgres):
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
         )
-        if not cursor.fetchone()[0]:
-            pytest.skip("this PostgreSQL is built without LZ4: migration 0036 leaves pglz")
+        has_lz4 = cursor.fetchone()[0]
         cursor.execute(
             "SELECT attname FROM pg_attribute WHERE attrelid = 'trials_trial'::regclass"
-            " AND attcompression = 'l' ORDER BY attname"
+            " AND attcompression = 'l'"
         )
-        lz4 = [name for (name,) in cursor.fetchall()]
-    assert {"source_record", "search_vector", "description", "eligibility_criteria"} <= set(lz4)
+        lz4 = {name for (name,) in cursor.fetchall()}
+    long_columns = {"source_record", "search_vector", "description", "eligibility_criteria"}
+    # Without LZ4 built in, migration 0036 leaves every column as it was.
+    assert (long_columns <= lz4) if has_lz4 else not lz4
