@@ -151,3 +151,34 @@ def test_a_trial_saved_by_django_keeps_its_search_words(postgres):
         found = trials_search(criteria=Criteria(q=words)).trials
         assert [t.brief_title for t in found] == ["Proton therapy for children"]
     assert Trial.objects.filter(search_vector__isnull=True).count() == 0
+
+
+def test_an_update_that_leaves_the_text_as_it_was_keeps_the_vectors(postgres):
+    """A re-import that changes a trial's status writes every field; the
+    vectors are then kept, not computed again (most of an import's database
+    time), and computed again as soon as a word or the vector itself changes."""
+    from tests.factories import TrialFactory
+
+    trial = TrialFactory(brief_title="Proton therapy for children", overview="Beams.")
+
+    def vectors(sql: str = "", params: tuple = ()) -> tuple[str, str]:
+        with connection.cursor() as cursor:
+            if sql:
+                cursor.execute(f"UPDATE trials_trial SET {sql} WHERE id = %s", [*params, trial.pk])
+            cursor.execute(
+                "SELECT search_vector::text, search_rank_vector::text FROM trials_trial"
+                " WHERE id = %s",
+                [trial.pk],
+            )
+            return cursor.fetchone()
+
+    # A marker the trigger would never write (these columns alone do not fire it).
+    marked = vectors("search_vector = 'marker', search_rank_vector = 'marker'")
+    assert marked == ("'marker'", "'marker'")
+    unchanged = "overall_status = 'COMPLETED', brief_title = brief_title, overview = overview"
+    assert vectors(unchanged) == marked
+    search_vector, rank_vector = vectors("overview = %s", ("Protons.",))
+    assert "'proton':1A,7" in search_vector  # the title's word, and the summary's
+    assert "'therapi':2A" in rank_vector and "marker" not in rank_vector
+    vectors("search_vector = 'marker'")
+    assert "'therapi':2A" in vectors("search_vector = NULL, overview = overview")[0]

@@ -9,6 +9,7 @@ that record and go on. Text longer than its column is cut to fit.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -40,6 +41,9 @@ CODES = {
 }
 
 
+NOTHING: dict = {}  # an absent object, read as empty (never written to)
+
+
 class InvalidRecord(Exception):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
@@ -69,20 +73,35 @@ def _kind(value) -> str:
 
 
 class _Fields:
-    """Typed reads from one object of the record, naming the path on error."""
+    """Typed reads from one object of the record, naming the path on error.
 
-    def __init__(self, data, path: str) -> None:
+    The path ("protocolSection.contactsLocationsModule.locations[3]") is
+    only spelled out for an error: a study has a few dozen objects and
+    hardly ever a wrong one.
+    """
+
+    __slots__ = ("data", "_parent", "_key", "_path")
+
+    def __init__(self, data, path: str = "", parent: _Fields | None = None, key=None) -> None:
+        self._parent, self._key, self._path = parent, key, None if parent else path
         if not isinstance(data, dict):
-            raise InvalidRecord(path, f"expected an object, got {_kind(data)}")
+            raise InvalidRecord(self.path, f"expected an object, got {_kind(data)}")
         self.data = data
-        self.path = path
+
+    @property
+    def path(self) -> str:
+        if self._path is None:
+            key = self._key
+            self._path = self._parent.at(key if isinstance(key, str) else "{}[{}]".format(*key))
+        return self._path
 
     def at(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
+        path = self.path
+        return f"{path}.{key}" if path else key
 
     def obj(self, key: str) -> _Fields:
         value = self.data.get(key)
-        return _Fields({} if value is None else value, self.at(key))
+        return _Fields(NOTHING if value is None else value, parent=self, key=key)
 
     def text(self, key: str, max_length: int | None = None) -> str:
         value = self.data.get(key)
@@ -130,7 +149,7 @@ class _Fields:
             return []
         if not isinstance(value, list):
             raise InvalidRecord(self.at(key), f"expected a list, got {_kind(value)}")
-        return [_Fields(item, f"{self.at(key)}[{index}]") for index, item in enumerate(value)]
+        return [_Fields(item, parent=self, key=(key, index)) for index, item in enumerate(value)]
 
     def code(self, key: str, choices, default: str = "") -> str:
         value = self.text(key)
@@ -173,6 +192,7 @@ def _not_future(obj: _Fields, key: str) -> datetime.date | None:
     return day
 
 
+@functools.cache
 def _max(model, name: str) -> int:
     return model._meta.get_field(name).max_length
 

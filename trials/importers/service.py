@@ -8,11 +8,13 @@ never deleted.
 
 from __future__ import annotations
 
+import gc
 import os
 import queue
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import BinaryIO, NamedTuple
 
 from django.db import connection
@@ -29,6 +31,9 @@ from .summary import ImportProgress, ImportSummary, RecordError
 from .writer import BatchWriter, Entry
 
 MAX_ABSENT_SHOWN = 10
+# Young-generation collections between two full ones while importing
+# (Python's default: 10; see _few_full_collections).
+FULL_COLLECTION_EVERY = 1000
 
 
 class _SeenIds:
@@ -108,39 +113,42 @@ def import_studies(
         summary.resumed = True
         for name, count in counts.items():
             setattr(summary, name, count)
-    reader = _BatchReader(sources, batch_size, after)
-    thread = threading.Thread(target=reader.run, name="import-reader", daemon=True)
-    # SQLite has one writer at a time anyway; and other connections could not
-    # see what a caller's open transaction has written.
-    parallel = writers > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block
-    written = _Written(summary, checkpoint)
-    pool = _WriterPool(writers, written) if parallel else None
-    writer = BatchWriter()
-    thread.start()
-    try:
-        while (message := reader.queue.get())[0] != "done":
-            kind, payload = message
-            if kind == "crash":
-                raise payload
-            elif kind == "barrier" and pool:
+    with _few_full_collections():
+        reader = _BatchReader(sources, batch_size, after)
+        thread = threading.Thread(target=reader.run, name="import-reader", daemon=True)
+        # SQLite has one writer at a time anyway; and other connections could not
+        # see what a caller's open transaction has written.
+        parallel = (
+            writers > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block
+        )
+        written = _Written(summary, checkpoint)
+        pool = _WriterPool(writers, written) if parallel else None
+        writer = BatchWriter()
+        thread.start()
+        try:
+            while (message := reader.queue.get())[0] != "done":
+                kind, payload = message
+                if kind == "crash":
+                    raise payload
+                elif kind == "barrier" and pool:
+                    pool.drain()
+                elif kind == "batch":
+                    batch = payload
+                    number = written.sent(batch)
+                    if pool and batch.entries:
+                        pool.submit(number, batch.entries)
+                    else:
+                        result = writer.write(batch.entries) if batch.entries else ImportSummary()
+                        written.done(number, result)
+                    if progress:
+                        progress(ImportProgress(batch.studies, batch.bytes_read, total))
+            if pool:
                 pool.drain()
-            elif kind == "batch":
-                batch = payload
-                number = written.sent(batch)
-                if pool and batch.entries:
-                    pool.submit(number, batch.entries)
-                else:
-                    result = writer.write(batch.entries) if batch.entries else ImportSummary()
-                    written.done(number, result)
-                if progress:
-                    progress(ImportProgress(batch.studies, batch.bytes_read, total))
-        if pool:
-            pool.drain()
-    finally:
-        reader.stop.set()
-        thread.join()
-        if pool:
-            pool.close()
+        finally:
+            reader.stop.set()
+            thread.join()
+            if pool:
+                pool.close()
     if checkpoint:
         checkpoint.clear()
     if part:
@@ -151,6 +159,27 @@ def import_studies(
         _count_absent(summary, reader.seen)
     after_import(summary)
     return summary
+
+
+@contextmanager
+def _few_full_collections() -> Iterator[None]:
+    """Python's full garbage collections made rare while importing.
+
+    The batches in flight hold about a million objects (each record's
+    dicts and lists), so every full collection walked them all: 13 for
+    20,000 studies, 4.4 s of an import's 10 s of Python. They hold no
+    reference cycles (refcounting frees them); the young generations are
+    still collected as usual, and what was alive before is frozen out of
+    the way.
+    """
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(thresholds[0], thresholds[1], max(thresholds[2], FULL_COLLECTION_EVERY))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def after_import(summary: ImportSummary) -> None:

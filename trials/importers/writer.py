@@ -13,7 +13,7 @@ import zlib
 from collections import defaultdict
 from typing import NamedTuple
 
-from django.db import DataError, IntegrityError, connection, models, reset_queries, transaction
+from django.db import DataError, IntegrityError, connection, reset_queries, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,7 @@ from trials.lexicon import search_words_adjust, search_words_counted
 from trials.models import Condition, RecruitmentStatus, Site, Trial
 
 from .mapper import MappedStudy
+from .rows import copy_links, copy_sites, copy_trials, copy_update
 from .summary import ImportSummary
 
 MAX_CONDITIONS_CACHED = 200_000
@@ -155,7 +156,7 @@ class BatchWriter:
             for trial, (pk,) in zip(trials, cursor.fetchall(), strict=True):
                 trial.pk = pk
         self._write_conditions(trials, by_id, replace=False)
-        _copy_trials(trials, by_id)
+        copy_trials(trials, by_id)
 
     def _write_conditions(
         self, trials: list[Trial], by_id: dict[str, MappedStudy], replace: bool
@@ -177,7 +178,9 @@ class BatchWriter:
         if gone:
             Link.objects.filter(pk__in=gone).delete()
         added = sorted(wanted - have.keys())
-        if added:
+        if added and connection.vendor == "postgresql":
+            copy_links(added)
+        elif added:
             Link.objects.bulk_create([Link(trial_id=t, condition_id=c) for t, c in added])
 
     def _condition_ids(self, names: set[str]) -> dict[str, int]:
@@ -331,70 +334,19 @@ def _relax_commit() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def _copy_trials(trials: list[Trial], by_id: dict[str, MappedStudy]) -> None:
-    """COPY new trials with their search_conditions and site_countries
-    (PostgreSQL-only columns, migrations 0003 and 0015)."""
-    fields = Trial._meta.concrete_fields
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    sql = f"COPY {Trial._meta.db_table} ({columns}, search_conditions, site_countries) FROM STDIN"
-    now = timezone.now()
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        with cursor.cursor.copy(sql) as copy:
-            for trial in trials:
-                trial.created_at = trial.updated_at = now
-                row = [f.get_db_prep_save(getattr(trial, f.attname), connection) for f in fields]
-                # As the trigger writes it: names sorted (C collation: by code point).
-                row.append(" ".join(sorted(by_id[trial.nct_id].conditions)))
-                # As the sites' trigger writes it, so that it finds nothing to
-                # change (a country Python upper-cases differently is corrected).
-                sites = by_id[trial.nct_id].sites
-                row.append(sorted({site["country"].upper() for site in sites if site["country"]}))
-                copy.write_row(row)
-
-
 def _update(model, objects: list, names: list[str]) -> None:
-    """Save these fields of existing rows: one UPDATE … FROM a COPY on PostgreSQL.
-
-    bulk_update writes a CASE per field with a branch per row, which grows
-    with the square of the batch.
-    """
+    """Save these fields of existing rows (on PostgreSQL: rows.copy_update)."""
     if connection.vendor != "postgresql":
         model.objects.bulk_update(objects, names, batch_size=100)
         return
-    fields = [model._meta.pk] + [model._meta.get_field(name) for name in names]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    table, scratch = model._meta.db_table, f"import_{model._meta.db_table}"
-    assignments = ", ".join(f"{quote(f.column)} = s.{quote(f.column)}" for f in fields[1:])
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        cursor.execute(
-            f"CREATE TEMP TABLE {scratch} ON COMMIT DROP"
-            f" AS SELECT {columns} FROM {table} WITH NO DATA"
-        )
-        with cursor.cursor.copy(f"COPY {scratch} ({columns}) FROM STDIN") as copy:
-            for obj in objects:
-                copy.write_row(
-                    [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
-                )
-        cursor.execute(f"UPDATE {table} t SET {assignments} FROM {scratch} s WHERE t.id = s.id")
-        cursor.execute(f"DROP TABLE {scratch}")
+    copy_update(model, objects, names)
 
 
 def _create_sites(sites: list[dict]) -> None:
     if connection.vendor != "postgresql":
         Site.objects.bulk_create([Site(**values) for values in sites])
         return
-    # COPY, without a model instance per site: a study can have hundreds.
-    fields = [Site._meta.get_field(name) for name in ["trial_id", *SITE_FIELDS]]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    json_fields = [(i, f) for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        with cursor.cursor.copy(f"COPY {Site._meta.db_table} ({columns}) FROM STDIN") as copy:
-            for values in sites:
-                row = [values[f.attname] for f in fields]
-                for index, field in json_fields:
-                    row[index] = field.get_db_prep_save(row[index], connection)
-                copy.write_row(row)
+    copy_sites(sites, SITE_FIELDS)
 
 
 def _new_conditions(names: set[str]) -> list[Condition]:
