@@ -133,6 +133,11 @@ class Criteria:
     origin: Origin | None = None
     radius_km: int = DEFAULT_RADIUS_KM
     sort: str = ""
+    # Whether an age group the words name ("kids") narrows the trials to
+    # those that take it; the results page's link turns it off.
+    ages_from_words: bool = True
+    # The ages (in days; None: no bound) the trials must take, from the words.
+    age_range: tuple[int, int | None] | None = None
 
     @property
     def effective_sort(self) -> str:
@@ -160,6 +165,9 @@ class Results:
     corrected_to: str = ""
     # Nothing matched every word: the concepts alone were searched.
     broadened: bool = False
+    # The age group the words named ("children") and those words ("kids").
+    age_group: str = ""
+    age_words: str = ""
     # Nothing matched the words as typed: "Did you mean" these words.
     suggestion: str = ""
     # A broader concept to search when nothing matched ("Skin Diseases").
@@ -241,6 +249,8 @@ def _narrowed(criteria: Criteria) -> QuerySet:
             Q(minimum_age_days__isnull=True) | Q(minimum_age_days__lte=days),
             Q(maximum_age_days__isnull=True) | Q(maximum_age_days__gte=days),
         )
+    if criteria.age_range is not None:
+        trials = trials.taking_ages(*criteria.age_range)
     if criteria.sex:
         trials = trials.filter(sex__in=["ALL", criteria.sex])
     if criteria.healthy_volunteers:
@@ -562,12 +572,23 @@ def trials_search(*, criteria: Criteria, page: int = 1, as_typed: bool = False) 
     father's hands shake" → Parkinson disease), and the page says so."""
     max_page = max(1, COUNT_CAP // PER_PAGE)
     page = min(max(page, 1), max_page)
-    understanding = query_understand(criteria.q, correct=not as_typed)
+    understanding = query_understand(
+        criteria.q, correct=not as_typed, ages=criteria.ages_from_words
+    )
+    typed = criteria.q
+    if understanding.age_group is not None:
+        group = understanding.age_group
+        criteria = replace(
+            criteria,
+            age_range=(group.minimum_days, group.maximum_days),
+            # "kids" alone: every trial that takes children.
+            q=criteria.q if understanding else "",
+        )
     rows, count, capped, has_next = _page_of(criteria, understanding, page)
     broadened = False
     suggestion = ""
-    if not count and criteria.q and not as_typed:
-        suggestion = query_suggestion(criteria.q)
+    if not count and criteria.q and not as_typed and understanding.age_group is None:
+        suggestion = query_suggestion(typed)
     if not count and understanding.concepts and understanding.rest:
         understanding = understanding.concepts_only()
         broadened = True
@@ -587,6 +608,8 @@ def trials_search(*, criteria: Criteria, page: int = 1, as_typed: bool = False) 
         page=page,
         has_next=has_next and page < max_page,
         searched=understanding.shown if criteria.q else "",
+        age_group=understanding.age_group.name if understanding.age_group else "",
+        age_words=understanding.age_words,
         corrected_from=understanding.corrected_from,
         corrected_to=understanding.words if understanding.corrected_from else "",
         broadened=broadened,
