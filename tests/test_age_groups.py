@@ -116,6 +116,12 @@ def test_the_page_says_what_was_understood_and_can_undo_it(client):
         minimum_age_days=18 * YEAR,
         maximum_age_days=80 * YEAR,
     )
+    TrialFactory(
+        brief_title="Inhaler for children",
+        concepts="Asthma",
+        minimum_age_days=6 * YEAR,
+        maximum_age_days=17 * YEAR,
+    )
     response = client.get(LIST, {"q": "kids with asthma"})
     text = page_text(response)
     assert "Showing trials that take children (“kids”)." in text
@@ -138,3 +144,20 @@ def test_without_the_files_the_words_are_searched_as_typed(monkeypatch, client):
     assert query_understand("kids").age_group is None
     assert query_understand("kids").words == "kids"
     assert client.get(LIST, {"q": "kids"}).status_code == 200
+
+
+def test_when_no_trial_for_that_age_matches_trials_of_any_age_are_shown(client):
+    TrialFactory(
+        brief_title="Cream for adults with acne",
+        concepts="Acne Vulgaris",
+        minimum_age_days=18 * YEAR,
+        maximum_age_days=80 * YEAR,
+    )
+    results = trials_search(criteria=Criteria(q="kids with acne"))
+    assert [t.brief_title for t in results.trials] == ["Cream for adults with acne"]
+    assert results.any_age
+    text = page_text(client.get(LIST, {"q": "kids with acne"}))
+    assert "No trial that takes children (“kids”) matches your words." in text
+    assert "Cream for adults with acne" in text
+    # "kids" alone names no condition: nothing of another age is shown.
+    assert trials_search(criteria=Criteria(q="kids")).trials == []

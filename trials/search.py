@@ -165,9 +165,11 @@ class Results:
     corrected_to: str = ""
     # Nothing matched every word: the concepts alone were searched.
     broadened: bool = False
-    # The age group the words named ("children") and those words ("kids").
+    # The age group the words named ("children") and those words ("kids");
+    # `any_age`: no trial for it matched, so trials of any age are shown.
     age_group: str = ""
     age_words: str = ""
+    any_age: bool = False
     # Nothing matched the words as typed: "Did you mean" these words.
     suggestion: str = ""
     # A broader concept to search when nothing matched ("Skin Diseases").
@@ -564,6 +566,24 @@ def broader_concept(understanding: Understanding) -> str:
     return ""
 
 
+def _first_found(
+    criteria: Criteria, understanding: Understanding, page: int
+) -> tuple[list[Trial], int, bool, bool, Understanding, bool]:
+    """The page for all the words; when none matches, for their concepts
+    alone, then for any one concept (`broadened`)."""
+    rows, count, capped, has_next = _page_of(criteria, understanding, page)
+    broadened = False
+    if not count and understanding.concepts and understanding.rest:
+        understanding = understanding.concepts_only()
+        broadened = True
+        rows, count, capped, has_next = _page_of(criteria, understanding, page)
+    if not count and len(understanding.concepts) > 1:
+        understanding = understanding.any_concept()
+        broadened = True
+        rows, count, capped, has_next = _page_of(criteria, understanding, page)
+    return rows, count, capped, has_next, understanding, broadened
+
+
 def trials_search(*, criteria: Criteria, page: int = 1, as_typed: bool = False) -> Results:
     """One page of results with count, what was searched and what to loosen.
 
@@ -584,19 +604,22 @@ def trials_search(*, criteria: Criteria, page: int = 1, as_typed: bool = False) 
             # "kids" alone: every trial that takes children.
             q=criteria.q if understanding else "",
         )
-    rows, count, capped, has_next = _page_of(criteria, understanding, page)
-    broadened = False
+    words = understanding
+    rows, count, capped, has_next, understanding, broadened = _first_found(
+        criteria, understanding, page
+    )
     suggestion = ""
     if not count and criteria.q and not as_typed and understanding.age_group is None:
         suggestion = query_suggestion(typed)
-    if not count and understanding.concepts and understanding.rest:
-        understanding = understanding.concepts_only()
-        broadened = True
-        rows, count, capped, has_next = _page_of(criteria, understanding, page)
-    if not count and len(understanding.concepts) > 1:
-        understanding = understanding.any_concept()
-        broadened = True
-        rows, count, capped, has_next = _page_of(criteria, understanding, page)
+    any_age = False
+    if not count and criteria.age_range is not None and criteria.q:
+        # No trial for that age matches the words ("kids with" a condition
+        # studied in adults only): the trials of any age, and the page says so.
+        criteria = replace(criteria, age_range=None)
+        any_age = True
+        rows, count, capped, has_next, understanding, broadened = _first_found(
+            criteria, words, page
+        )
     if criteria.q:
         trials_why_matched(rows, understanding)
     if criteria.origin is not None:
@@ -610,6 +633,7 @@ def trials_search(*, criteria: Criteria, page: int = 1, as_typed: bool = False) 
         searched=understanding.shown if criteria.q else "",
         age_group=understanding.age_group.name if understanding.age_group else "",
         age_words=understanding.age_words,
+        any_age=any_age,
         corrected_from=understanding.corrected_from,
         corrected_to=understanding.words if understanding.corrected_from else "",
         broadened=broadened,
