@@ -4,7 +4,11 @@ In this order:
 1. The query is normalised: control characters dropped, full-width forms
    made plain (NFKC), Traditional Chinese made Simplified (OpenCC,
    trials/chinese.py), and bounded in length.
-2. British spellings are read as American ("tumour", "paediatric",
+2. An age group the query names ("kids", "my baby", 孩子, 老人:
+   trials/age_groups.py) is taken out of the words, unless it is part of a
+   phrase the terminology knows ("baby blues", 老年痴呆); the search keeps
+   the trials that take that age. It is never a concept.
+   British spellings are read as American ("tumour", "paediatric",
    "oesophageal": trials/spelling.py), silently: the same word.
 3. Concepts are recognised first. Chinese runs are segmented (jieba with
    THUOCL's medical words and the terminology's Chinese labels); English
