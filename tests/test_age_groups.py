@@ -161,3 +161,22 @@ def test_when_no_trial_for_that_age_matches_trials_of_any_age_are_shown(client):
     assert "Cream for adults with acne" in text
     # "kids" alone names no condition: nothing of another age is shown.
     assert trials_search(criteria=Criteria(q="kids")).trials == []
+
+
+def test_alerts_read_the_age_group_as_the_search_does():
+    from trials.search import filtered_trials
+
+    TrialFactory(
+        brief_title="Inhaler for adults",
+        concepts="Asthma",
+        minimum_age_days=18 * YEAR,
+        maximum_age_days=80 * YEAR,
+    )
+    TrialFactory(
+        brief_title="Inhaler for children",
+        concepts="Asthma",
+        minimum_age_days=6 * YEAR,
+        maximum_age_days=17 * YEAR,
+    )
+    found = filtered_trials(Criteria(q="kids with asthma"))
+    assert [t.brief_title for t in found] == ["Inhaler for children"]

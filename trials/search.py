@@ -217,8 +217,22 @@ def _phase_filter(trials: QuerySet, phase: str) -> QuerySet:
 def filtered_trials(criteria: Criteria, understanding: Understanding | None = None) -> QuerySet:
     """Published trials meeting every criterion, unordered."""
     if understanding is None:
-        understanding = query_understand(criteria.q, correct=False)
+        understanding = query_understand(criteria.q, correct=False, ages=criteria.ages_from_words)
+    criteria = _for_age_group(criteria, understanding)
     return _with_words(_narrowed(criteria), criteria.q, understanding)
+
+
+def _for_age_group(criteria: Criteria, understanding: Understanding) -> Criteria:
+    """The criteria narrowed to the ages of the age group the words name
+    ("kids": trials that take children); "kids" alone searches no words."""
+    group = understanding.age_group
+    if group is None:
+        return criteria
+    return replace(
+        criteria,
+        age_range=(group.minimum_days, group.maximum_days),
+        q=criteria.q if understanding else "",
+    )
 
 
 def _with_words(trials: QuerySet, q: str, understanding: Understanding) -> QuerySet:
@@ -570,16 +584,15 @@ def _first_found(
     criteria: Criteria, understanding: Understanding, page: int
 ) -> tuple[list[Trial], int, bool, bool, Understanding, bool]:
     """The page for all the words; when none matches, for their concepts
-    alone, then for any one concept (`broadened`)."""
+    alone, then for any one concept (`broadened`: the words as typed found
+    nothing, whatever these find)."""
     rows, count, capped, has_next = _page_of(criteria, understanding, page)
-    broadened = False
+    broadened = not count
     if not count and understanding.concepts and understanding.rest:
         understanding = understanding.concepts_only()
-        broadened = True
         rows, count, capped, has_next = _page_of(criteria, understanding, page)
     if not count and len(understanding.concepts) > 1:
         understanding = understanding.any_concept()
-        broadened = True
         rows, count, capped, has_next = _page_of(criteria, understanding, page)
     return rows, count, capped, has_next, understanding, broadened
 
@@ -596,20 +609,14 @@ def trials_search(*, criteria: Criteria, page: int = 1, as_typed: bool = False) 
         criteria.q, correct=not as_typed, ages=criteria.ages_from_words
     )
     typed = criteria.q
-    if understanding.age_group is not None:
-        group = understanding.age_group
-        criteria = replace(
-            criteria,
-            age_range=(group.minimum_days, group.maximum_days),
-            # "kids" alone: every trial that takes children.
-            q=criteria.q if understanding else "",
-        )
+    criteria = _for_age_group(criteria, understanding)
     words = understanding
-    rows, count, capped, has_next, understanding, broadened = _first_found(
+    rows, count, capped, has_next, understanding, nothing_as_typed = _first_found(
         criteria, understanding, page
     )
+    broadened = nothing_as_typed and understanding is not words
     suggestion = ""
-    if not count and criteria.q and not as_typed and understanding.age_group is None:
+    if nothing_as_typed and criteria.q and not as_typed and words.age_group is None:
         suggestion = query_suggestion(typed)
     any_age = False
     if not count and criteria.age_range is not None and criteria.q:
@@ -617,9 +624,10 @@ def trials_search(*, criteria: Criteria, page: int = 1, as_typed: bool = False) 
         # studied in adults only): the trials of any age, and the page says so.
         criteria = replace(criteria, age_range=None)
         any_age = True
-        rows, count, capped, has_next, understanding, broadened = _first_found(
+        rows, count, capped, has_next, understanding, nothing_as_typed = _first_found(
             criteria, words, page
         )
+        broadened = nothing_as_typed and understanding is not words
     if criteria.q:
         trials_why_matched(rows, understanding)
     if criteria.origin is not None:
