@@ -122,6 +122,13 @@ def corpus() -> tuple[list[dict], dict[str, set[str]], set[str]]:
 
     def add(rec: dict, terms: list[str], child: bool) -> None:
         nct = rec["protocolSection"]["identificationModule"]["nctId"]
+        # Ages as the registry gives records them: studies in children take
+        # any age to 17 years, the others adults (healthy volunteers to 65).
+        ages = (None, "17 Years") if child else ("18 Years", None if terms else "65 Years")
+        eligibility = rec["protocolSection"]["eligibilityModule"]
+        for field, age in zip(("minimumAge", "maximumAge"), ages, strict=True):
+            if age:
+                eligibility[field] = age
         records.append(rec)
         for term in terms:
             by_term[term].add(nct)

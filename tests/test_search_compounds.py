@@ -34,6 +34,14 @@ def meanings(q: str) -> list[tuple[str, ...]]:
         # The organ's regular adjective, when its name makes no term.
         ("十二指肠溃疡", "Duodenal Ulcer"),  # duodenum + ulcer
         ("卵巢囊肿", "Ovarian Cysts"),  # ovary + cyst
+        # Body parts whose English is a MeSH name only read in another form
+        # (bench/zh_mesh_build.py): 膀胱 "(urinary) bladder", 骨 "bone" (Bone
+        # and Bones).
+        ("膀胱结石", "Urinary Bladder Calculi"),
+        ("骨癌", "Bone Neoplasms"),
+        # An organ's Latin or Greek adjective, as MeSH's own terms use it
+        # (lung: pulmonary).
+        ("肺栓塞", "Pulmonary Embolism"),
     ],
 )
 def test_a_compound_is_read_from_its_parts(q, meaning):
@@ -81,3 +89,31 @@ def test_an_organ_has_its_regular_adjectives():
         for adjective in adjectives(noun)
     }
     assert adjectives("thyroid gland") == set()
+
+
+def test_a_source_reads_bladder_cancer_and_its_parts_agree():
+    assert "Urinary Bladder Neoplasms" in meanings("膀胱癌")[0]
+
+
+def test_an_organ_has_the_latin_adjectives_mesh_uses():
+    assert {"hepatic"} <= adjectives("liver")
+    assert {"cardiac"} <= adjectives("heart")
+    assert {"renal"} <= adjectives("kidney")
+    assert {"pulmonary"} <= adjectives("lung")
+    assert {"gastric"} <= adjectives("stomach")
+    assert {"cerebral"} <= adjectives("brain")
+    # A plural is no adjective (MeSH's "Teeth ..." beside "Tooth ...").
+    assert "teeth" not in adjectives("tooth")
+
+
+def test_words_that_are_no_body_part_alone_stay_unread():
+    body, _heads = parts()
+    # "behind" (之后, after) and "back" (后面) are adverbs too; "cervix" is
+    # the neck as well as the uterine cervix in WordNet: none is added.
+    assert "之后" not in body and "后面" not in body
+    assert all("Neck" not in names for word, names in body.items() if word == "宫颈")
+    assert all(
+        concept.meanings != ("Buttocks",) for concept in query_understand("手术之后疼").concepts
+    )
+    # Age groups are no concept (tests/test_age_groups.py).
+    assert "孩子" not in body

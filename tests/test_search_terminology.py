@@ -33,7 +33,12 @@ def test_kids_is_never_corrected_to_aids(client):
         conditions=[ConditionFactory(name="HIV Infections")],
         concepts="HIV Infections\nAcquired Immunodeficiency Syndrome",
     )
-    TrialFactory(brief_title="Exercise for kids with asthma", concepts="Asthma")
+    TrialFactory(
+        brief_title="Exercise for kids with asthma",
+        concepts="Asthma",
+        minimum_age_days=5 * 365,
+        maximum_age_days=17 * 365,
+    )
     search_words_refresh()
     results = trials_search(criteria=Criteria(q="kids"))
     assert (results.corrected_from, results.corrected_to) == ("", "")
@@ -103,7 +108,12 @@ def test_chinese_symptoms_find_english_records_through_hpo_labels(client, q):
 
 def test_jieba_keeps_a_long_chinese_term_whole(client):
     """肾病综合征 (HPO: Nephrotic syndrome) is one word of the sentence."""
-    TrialFactory(brief_title="Rituximab in children", concepts="Nephrotic Syndrome")
+    TrialFactory(
+        brief_title="Rituximab in children",
+        concepts="Nephrotic Syndrome",
+        minimum_age_days=2 * 365,
+        maximum_age_days=17 * 365,
+    )
     TrialFactory(brief_title="Sleep study", concepts="Sleep Wake Disorders")
     assert titles("我的孩子有肾病综合征") == ["Rituximab in children"]
 

@@ -150,14 +150,27 @@ def _coordinated(word: str, body: dict, heads: dict) -> list[tuple[str, str, str
     return found
 
 
+@functools.lru_cache(maxsize=2)
+def latin_adjectives(directory: Path = DATA_DIR) -> dict[str, frozenset[str]]:
+    """The Latin or Greek adjectives of organs that MeSH's own terms use
+    (liver: hepatic, kidney: renal, heart: cardiac; bench/zh_mesh_build.py
+    derives them from descriptors such as Liver Neoplasms, entry term
+    Hepatic Neoplasms): data/terminology/mesh-organ-adjectives.tsv.gz."""
+    found: dict[str, set[str]] = {}
+    for row in _rows(directory / "mesh-organ-adjectives.tsv.gz"):
+        found.setdefault(row["organ"], set()).add(row["adjective"])
+    return {organ: frozenset(words) for organ, words in found.items()}
+
+
 def adjectives(noun: str) -> set[str]:
-    """English adjectives a one-word organ name may have, by the regular
-    endings ("prostate" → prostatic, "ovary" → ovarian, "rectum" → rectal,
-    "pancreas" → pancreatic, "esophagus" → esophageal); most are no word,
+    """English adjectives a one-word organ name may have: those MeSH's
+    terms use (liver: hepatic) and the regular endings ("prostate" →
+    prostatic, "ovary" → ovarian, "rectum" → rectal, "pancreas" →
+    pancreatic, "esophagus" → esophageal); most of the latter are no word,
     and only a term that they make counts."""
     if " " in noun or len(noun) < 4:
-        return set()
-    found = set()
+        return set(latin_adjectives().get(noun, ()))
+    found = set(latin_adjectives().get(noun, ()))
     for ending, replacements in ADJECTIVE_ENDINGS:
         if noun.endswith(ending):
             stem = noun[: len(noun) - len(ending)] if ending else noun

@@ -133,6 +133,11 @@ class Criteria:
     origin: Origin | None = None
     radius_km: int = DEFAULT_RADIUS_KM
     sort: str = ""
+    # Whether an age group the words name ("kids") narrows the trials to
+    # those that take it; the results page's link turns it off.
+    ages_from_words: bool = True
+    # The ages (in days; None: no bound) the trials must take, from the words.
+    age_range: tuple[int, int | None] | None = None
 
     @property
     def effective_sort(self) -> str:
@@ -160,6 +165,11 @@ class Results:
     corrected_to: str = ""
     # Nothing matched every word: the concepts alone were searched.
     broadened: bool = False
+    # The age group the words named ("children") and those words ("kids");
+    # `any_age`: no trial for it matched, so trials of any age are shown.
+    age_group: str = ""
+    age_words: str = ""
+    any_age: bool = False
     # Nothing matched the words as typed: "Did you mean" these words.
     suggestion: str = ""
     # A broader concept to search when nothing matched ("Skin Diseases").
@@ -207,8 +217,22 @@ def _phase_filter(trials: QuerySet, phase: str) -> QuerySet:
 def filtered_trials(criteria: Criteria, understanding: Understanding | None = None) -> QuerySet:
     """Published trials meeting every criterion, unordered."""
     if understanding is None:
-        understanding = query_understand(criteria.q, correct=False)
+        understanding = query_understand(criteria.q, correct=False, ages=criteria.ages_from_words)
+    criteria = _for_age_group(criteria, understanding)
     return _with_words(_narrowed(criteria), criteria.q, understanding)
+
+
+def _for_age_group(criteria: Criteria, understanding: Understanding) -> Criteria:
+    """The criteria narrowed to the ages of the age group the words name
+    ("kids": trials that take children); "kids" alone searches no words."""
+    group = understanding.age_group
+    if group is None:
+        return criteria
+    return replace(
+        criteria,
+        age_range=(group.minimum_days, group.maximum_days),
+        q=criteria.q if understanding else "",
+    )
 
 
 def _with_words(trials: QuerySet, q: str, understanding: Understanding) -> QuerySet:
@@ -241,6 +265,8 @@ def _narrowed(criteria: Criteria) -> QuerySet:
             Q(minimum_age_days__isnull=True) | Q(minimum_age_days__lte=days),
             Q(maximum_age_days__isnull=True) | Q(maximum_age_days__gte=days),
         )
+    if criteria.age_range is not None:
+        trials = trials.taking_ages(*criteria.age_range)
     if criteria.sex:
         trials = trials.filter(sex__in=["ALL", criteria.sex])
     if criteria.healthy_volunteers:
@@ -555,6 +581,23 @@ def broader_concept(understanding: Understanding) -> str:
     return ""
 
 
+def _first_found(
+    criteria: Criteria, understanding: Understanding, page: int
+) -> tuple[list[Trial], int, bool, bool, Understanding, bool]:
+    """The page for all the words; when none matches, for their concepts
+    alone, then for any one concept (`broadened`: the words as typed found
+    nothing, whatever these find)."""
+    rows, count, capped, has_next = _page_of(criteria, understanding, page)
+    broadened = not count
+    if not count and understanding.concepts and understanding.rest:
+        understanding = understanding.concepts_only()
+        rows, count, capped, has_next = _page_of(criteria, understanding, page)
+    if not count and len(understanding.concepts) > 1:
+        understanding = understanding.any_concept()
+        rows, count, capped, has_next = _page_of(criteria, understanding, page)
+    return rows, count, capped, has_next, understanding, broadened
+
+
 def trials_search(*, criteria: Criteria, page: int = 1, as_typed: bool = False) -> Results:
     """One page of results with count, what was searched and what to loosen.
 
@@ -563,20 +606,29 @@ def trials_search(*, criteria: Criteria, page: int = 1, as_typed: bool = False) 
     father's hands shake" → Parkinson disease), and the page says so."""
     max_page = max(1, COUNT_CAP // PER_PAGE)
     page = min(max(page, 1), max_page)
-    understanding = query_understand(criteria.q, correct=not as_typed)
-    rows, count, capped, has_next = _page_of(criteria, understanding, page)
-    broadened = False
+    understanding = query_understand(
+        criteria.q, correct=not as_typed, ages=criteria.ages_from_words
+    )
+    typed = criteria.q
+    criteria = _for_age_group(criteria, understanding)
+    words = understanding
+    rows, count, capped, has_next, understanding, nothing_as_typed = _first_found(
+        criteria, understanding, page
+    )
+    broadened = nothing_as_typed and understanding is not words
     suggestion = ""
-    if not count and criteria.q and not as_typed:
-        suggestion = query_suggestion(criteria.q)
-    if not count and understanding.concepts and understanding.rest:
-        understanding = understanding.concepts_only()
-        broadened = True
-        rows, count, capped, has_next = _page_of(criteria, understanding, page)
-    if not count and len(understanding.concepts) > 1:
-        understanding = understanding.any_concept()
-        broadened = True
-        rows, count, capped, has_next = _page_of(criteria, understanding, page)
+    if nothing_as_typed and criteria.q and not as_typed and words.age_group is None:
+        suggestion = query_suggestion(typed)
+    any_age = False
+    if not count and criteria.age_range is not None and criteria.q:
+        # No trial for that age matches the words ("kids with" a condition
+        # studied in adults only): the trials of any age, and the page says so.
+        criteria = replace(criteria, age_range=None)
+        any_age = True
+        rows, count, capped, has_next, understanding, nothing_as_typed = _first_found(
+            criteria, words, page
+        )
+        broadened = nothing_as_typed and understanding is not words
     if criteria.q:
         with_condition_names(rows)
         trials_why_matched(rows, understanding)
@@ -589,6 +641,9 @@ def trials_search(*, criteria: Criteria, page: int = 1, as_typed: bool = False) 
         page=page,
         has_next=has_next and page < max_page,
         searched=understanding.shown if criteria.q else "",
+        age_group=understanding.age_group.name if understanding.age_group else "",
+        age_words=understanding.age_words,
+        any_age=any_age,
         corrected_from=understanding.corrected_from,
         corrected_to=understanding.words if understanding.corrected_from else "",
         broadened=broadened,

@@ -317,12 +317,16 @@ def _zh_terms(path: Path, column: str, source: str) -> Iterator[tuple]:
     """A dictionary's Chinese words that name a MeSH concept: only rows the
     file matched exactly to a descriptor of the shipped MeSH (diseases,
     mental disorders, drugs, procedures), and words of two characters or
-    more, so that no single character (病, 痛) stands for a disease."""
+    more, so that no single character (病, 痛) stands for a disease. Rows
+    of an age group (tree letter M: 孩子, 老人) are never a concept: they say
+    whom a trial takes (trials/age_groups.py)."""
     names = dict(MeshDescriptor.objects.values_list("descriptor_id", "name"))
     for row in _rows(path):
         descriptor = row["mesh_exact_match"].split(";")[0]
         term = row[column].strip()
         if descriptor not in names or len(HAN_RE.findall(term)) < 2:
+            continue
+        if row.get("mesh_tree_letters") == "M":
             continue
         found = _term(term_key(term), term, names[descriptor], descriptor, source)
         if found:

@@ -4,7 +4,11 @@ In this order:
 1. The query is normalised: control characters dropped, full-width forms
    made plain (NFKC), Traditional Chinese made Simplified (OpenCC,
    trials/chinese.py), and bounded in length.
-2. British spellings are read as American ("tumour", "paediatric",
+2. An age group the query names ("kids", "my baby", 孩子, 老人:
+   trials/age_groups.py) is taken out of the words, unless it is part of a
+   phrase the terminology knows ("baby blues", 老年痴呆); the search keeps
+   the trials that take that age. It is never a concept.
+   British spellings are read as American ("tumour", "paediatric",
    "oesophageal": trials/spelling.py), silently: the same word.
 3. Concepts are recognised first. Chinese runs are segmented (jieba with
    THUOCL's medical words and the terminology's Chinese labels); English
@@ -42,6 +46,7 @@ from dataclasses import dataclass, replace
 from django.db.models import Count, Max
 
 from trials import chinese
+from trials.age_groups import AgeGroup, han_age_group, latin_age_group
 from trials.compounds import compounds
 from trials.models import SearchTerm, SearchWord, TerminologySource
 from trials.spelling import american_spellings, english_words, is_english, word_corrections
@@ -137,6 +142,10 @@ class Understanding:
     concepts: tuple[Concept, ...] = ()
     rest: str = ""
     corrected_from: str = ""
+    # An age group the query names ("kids", "老人": trials/age_groups.py),
+    # and its words as typed: whom the trials must take, not a condition.
+    age_group: AgeGroup | None = None
+    age_words: str = ""
 
     def __bool__(self) -> bool:
         return bool(self.words.strip() or self.concepts)
@@ -264,16 +273,49 @@ class _Vocabulary:
 VOCABULARY = _Vocabulary()
 
 
-def query_understand(q: str, *, correct: bool = True) -> Understanding:
-    """What the query means; see the module's docstring."""
+def query_understand(q: str, *, correct: bool = True, ages: bool = True) -> Understanding:
+    """What the query means; see the module's docstring. With `ages`, a
+    word naming an age group is read as one (trials/age_groups.py)."""
     q = query_normalise(q[:MAX_UNDERSTOOD])
     if not q:
         return Understanding()
     vocabulary = VOCABULARY.current()
-    return vocabulary.remembered((q, correct), lambda: _understood(q, vocabulary, correct))
+    return vocabulary.remembered(
+        (q, correct, ages), lambda: _understood(q, vocabulary, correct, ages)
+    )
 
 
-def _understood(q: str, vocabulary: _Vocabulary, correct: bool) -> Understanding:
+def _without_age_group(q: str, vocabulary: _Vocabulary) -> tuple[str, AgeGroup | None, str]:
+    """The query without the first age group it names ("kids with asthma"
+    → "with asthma", Child), the group and its words; a query left with
+    only little words ("my baby") is left with none. Concepts come first:
+    a word of a phrase the terminology knows ("baby blues", 老年痴呆) is
+    that phrase's, not an age group."""
+    group, words = None, ""
+    for run in HAN_RE.findall(q):
+        group, words, rest = han_age_group(run)
+        if group is not None:
+            phrases = [concept.phrase for concept in _han_concepts(run, vocabulary)]
+            group, words, rest = han_age_group(run, phrases)
+        if group is not None:
+            q = q.replace(run, rest, 1)
+            break
+    if group is None:
+        tokens = q.split()
+        group, words, rest = latin_age_group(tokens)
+        if group is not None:
+            _found, _rest, covered = _latin_concepts(tokens, vocabulary)
+            group, words, rest = latin_age_group(tokens, covered)
+        q = " ".join(rest)
+    if group is not None and all(_key(token) in NEVER_ALONE for token in q.split()):
+        q = ""
+    return " ".join(q.split()), group, words
+
+
+def _understood(q: str, vocabulary: _Vocabulary, correct: bool, ages: bool = True) -> Understanding:
+    typed, age_group, age_words = q, None, ""
+    if ages:
+        q, age_group, age_words = _without_age_group(q, vocabulary)
     concepts: list[Concept] = []
     for run in HAN_RE.findall(q):
         concepts += _han_concepts(run, vocabulary)
@@ -283,13 +325,15 @@ def _understood(q: str, vocabulary: _Vocabulary, correct: bool) -> Understanding
     if correct:
         fixed = _corrected(tokens, covered, vocabulary)
         if fixed != tokens:
-            corrected_from, tokens = q, fixed
+            corrected_from, tokens = typed, fixed
             found, rest, covered = _latin_concepts(tokens, vocabulary)
     return Understanding(
         words=" ".join(tokens),
         concepts=tuple(_with_family(found + concepts)),
         rest=" ".join(rest),
         corrected_from=corrected_from,
+        age_group=age_group,
+        age_words=age_words,
     )
 
 

@@ -58,6 +58,9 @@ class SearchForm(forms.Form):
     )
     # Set by the "search instead for" link: no word is corrected.
     as_typed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # Set by the "search all ages" link: an age group in the words ("kids")
+    # does not narrow the trials.
+    all_ages = forms.BooleanField(required=False, widget=forms.HiddenInput)
     status = forms.ChoiceField(
         label=_("Status"), choices=STATUS_CHOICES, required=False, widget=SELECT
     )
@@ -117,4 +120,5 @@ class SearchForm(forms.Form):
             origin=data.get("origin"),
             radius_km=data.get("radius") or DEFAULT_RADIUS_KM,
             sort=data.get("sort") or "",
+            ages_from_words=not data.get("all_ages"),
         )

@@ -153,6 +153,16 @@ class TrialQuerySet(models.QuerySet):
     def recruiting(self) -> TrialQuerySet:
         return self.filter(overall_status=RecruitmentStatus.RECRUITING)
 
+    def taking_ages(self, youngest: int, oldest: int | None) -> TrialQuerySet:
+        """Trials whose ages (in days; no bound when unset) overlap these:
+        trials that take some children when the ages are a child's."""
+        trials = self.all()
+        if oldest is not None:
+            trials = trials.filter(
+                Q(minimum_age_days__isnull=True) | Q(minimum_age_days__lte=oldest)
+            )
+        return trials.filter(Q(maximum_age_days__isnull=True) | Q(maximum_age_days__gte=youngest))
+
     def with_sites(self) -> TrialQuerySet:
         """The sites, primary contact first, in one more query."""
         return self.prefetch_related(sites_in_order())

@@ -128,6 +128,8 @@ def trial_list(request: HttpRequest) -> HttpResponse:
             **_wider(request, results),
             "results": results,
             "as_typed_query": as_typed_query,
+            # The same words, an age group in them not narrowing the trials.
+            "all_ages_query": _query_with(request, all_ages="1"),
         }
         # Each card is a stored part of its trial's page (trials/trial_pages.py);
         # the cities are read for the cards rendered now (templates/includes/trial_card.html).
