@@ -105,7 +105,11 @@ def test_it_never_fails_and_stores_nothing_for_invalid_posts(client, trial, valu
         if inquiry.email:
             validate_email(inquiry.email)
         else:
-            assert inquiry.emails.count() == 1  # no copy to a patient without an address
+            # No copy to a patient without an address: the study team's
+            # message, and their corrected details after a correction.
+            kinds = set(inquiry.emails.values_list("kind", flat=True))
+            assert OutgoingEmail.Kind.SITE_INQUIRY in kinds
+            assert kinds <= {OutgoingEmail.Kind.SITE_INQUIRY, OutgoingEmail.Kind.SITE_CORRECTION}
         if inquiry.phone:
             assert inquiry.phone.startswith("+")
     for email in OutgoingEmail.objects.all():
