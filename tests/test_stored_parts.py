@@ -300,3 +300,27 @@ def test_a_page_that_cannot_be_stored_is_still_served(trial, monkeypatch, caplog
     assert response.status_code == 200
     assert "Example Cancer Center" in page_text(response)
     assert "trial page parts not stored" in caplog.text
+
+
+def test_without_a_worker_one_batch_is_rendered_and_visitors_render_the_rest(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The embedded default runs tasks where they are queued: an import of
+    the registry must not wait for every recruiting trial's page. With a
+    worker, each batch queues the next."""
+    monkeypatch.setattr("trials.trial_pages.RENDER_BATCH", 2)
+    trials = [TrialFactory(overall_status=RecruitmentStatus.RECRUITING) for _ in range(3)]
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    with django_capture_on_commit_callbacks() as queued:
+        assert render_stale_pages() == 2
+    assert queued == []
+    assert not stored_parts(trials[2])
+    # The third trial's first visitor renders and stores its page.
+    assert "A study of treatment" in page_text(Client().get(trials[2].get_absolute_url()))
+    assert stored_parts(trials[2])
+
+    TrialPage.objects.all().delete()
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    with django_capture_on_commit_callbacks() as queued:
+        assert render_stale_pages() == 2
+    assert len(queued) == 1  # the next batch, for the worker

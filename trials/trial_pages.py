@@ -364,9 +364,10 @@ def _with_sites(trial: Trial) -> Trial:
     return trial
 
 
-def stale_recruiting(after_pk: int = 0, limit: int = RENDER_BATCH) -> list[int]:
+def stale_recruiting(after_pk: int = 0, limit: int | None = None) -> list[int]:
     """Published recruiting trials after `after_pk` whose page lacks a current
-    row in some language, in primary key order."""
+    row in some language, in primary key order; a batch (RENDER_BATCH) of
+    them unless `limit` says otherwise."""
     current = Q(pages__version=render_version(), pages__trial_updated_at=F("updated_at"))
     return list(
         Trial.objects.published()
@@ -375,7 +376,7 @@ def stale_recruiting(after_pk: int = 0, limit: int = RENDER_BATCH) -> list[int]:
         .annotate(current=Count("pages", filter=current))
         .filter(current__lt=len(settings.LANGUAGES))
         .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", flat=True)[: limit or RENDER_BATCH]
     )
 
 
@@ -415,7 +416,11 @@ def render_stale_pages(after_pk: int = 0) -> int:
     twice) is no longer stale and is skipped."""
     trial_ids = stale_recruiting(after_pk)
     render_pages(trial_ids)
-    if len(trial_ids) == RENDER_BATCH:
+    # Without a worker (the embedded default runs tasks where they are
+    # queued) one batch is enough: an import of the registry would otherwise
+    # wait for 60,000 trials' pages. Visitors' requests render the rest, and
+    # `manage.py render_trial_pages --wait` renders them all.
+    if len(trial_ids) == RENDER_BATCH and not settings.CELERY_TASK_ALWAYS_EAGER:
         transaction.on_commit(lambda: render_stale_pages.delay(trial_ids[-1]))
     return len(trial_ids)
 
