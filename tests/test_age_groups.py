@@ -16,6 +16,16 @@ LIST = reverse("trials:list")
 YEAR = 365
 
 
+def trial_for_ages(title: str, concepts: str, youngest: int | None, oldest: int | None):
+    """A trial of `concepts` that takes patients from `youngest` to `oldest` years."""
+    return TrialFactory(
+        brief_title=title,
+        concepts=concepts,
+        minimum_age_days=None if youngest is None else youngest * YEAR,
+        maximum_age_days=None if oldest is None else oldest * YEAR,
+    )
+
+
 def group(q: str) -> str:
     found = query_understand(q).age_group
     return found.descriptor if found else ""
@@ -72,30 +82,10 @@ def test_words_that_are_no_age_group_stay(q):
 
 
 def test_an_age_group_restricts_the_trials_to_those_that_take_it(client):
-    TrialFactory(
-        brief_title="Inhaler for children",
-        concepts="Asthma",
-        minimum_age_days=6 * YEAR,
-        maximum_age_days=17 * YEAR,
-    )
-    TrialFactory(
-        brief_title="Inhaler for adults",
-        concepts="Asthma",
-        minimum_age_days=18 * YEAR,
-        maximum_age_days=80 * YEAR,
-    )
-    TrialFactory(
-        brief_title="Sleep in children",
-        concepts="Sleep Wake Disorders",
-        minimum_age_days=2 * YEAR,
-        maximum_age_days=12 * YEAR,
-    )
-    TrialFactory(
-        brief_title="Asthma at any age",
-        concepts="Asthma",
-        minimum_age_days=None,
-        maximum_age_days=None,
-    )
+    trial_for_ages("Inhaler for children", "Asthma", 6, 17)
+    trial_for_ages("Inhaler for adults", "Asthma", 18, 80)
+    trial_for_ages("Sleep in children", "Sleep Wake Disorders", 2, 12)
+    trial_for_ages("Asthma at any age", "Asthma", None, None)
 
     def titles(q, **criteria):
         found = trials_search(criteria=Criteria(q=q, **criteria)).trials
@@ -110,18 +100,8 @@ def test_an_age_group_restricts_the_trials_to_those_that_take_it(client):
 
 
 def test_the_page_says_what_was_understood_and_can_undo_it(client):
-    TrialFactory(
-        brief_title="Inhaler for adults",
-        concepts="Asthma",
-        minimum_age_days=18 * YEAR,
-        maximum_age_days=80 * YEAR,
-    )
-    TrialFactory(
-        brief_title="Inhaler for children",
-        concepts="Asthma",
-        minimum_age_days=6 * YEAR,
-        maximum_age_days=17 * YEAR,
-    )
+    trial_for_ages("Inhaler for adults", "Asthma", 18, 80)
+    trial_for_ages("Inhaler for children", "Asthma", 6, 17)
     response = client.get(LIST, {"q": "kids with asthma"})
     text = page_text(response)
     assert "Showing trials that take children (“kids”)." in text
@@ -147,12 +127,7 @@ def test_without_the_files_the_words_are_searched_as_typed(monkeypatch, client):
 
 
 def test_when_no_trial_for_that_age_matches_trials_of_any_age_are_shown(client):
-    TrialFactory(
-        brief_title="Cream for adults with acne",
-        concepts="Acne Vulgaris",
-        minimum_age_days=18 * YEAR,
-        maximum_age_days=80 * YEAR,
-    )
+    trial_for_ages("Cream for adults with acne", "Acne Vulgaris", 18, 80)
     results = trials_search(criteria=Criteria(q="kids with acne"))
     assert [t.brief_title for t in results.trials] == ["Cream for adults with acne"]
     assert results.any_age
@@ -166,17 +141,7 @@ def test_when_no_trial_for_that_age_matches_trials_of_any_age_are_shown(client):
 def test_alerts_read_the_age_group_as_the_search_does():
     from trials.search import filtered_trials
 
-    TrialFactory(
-        brief_title="Inhaler for adults",
-        concepts="Asthma",
-        minimum_age_days=18 * YEAR,
-        maximum_age_days=80 * YEAR,
-    )
-    TrialFactory(
-        brief_title="Inhaler for children",
-        concepts="Asthma",
-        minimum_age_days=6 * YEAR,
-        maximum_age_days=17 * YEAR,
-    )
+    trial_for_ages("Inhaler for adults", "Asthma", 18, 80)
+    trial_for_ages("Inhaler for children", "Asthma", 6, 17)
     found = filtered_trials(Criteria(q="asthma kids"))
     assert [t.brief_title for t in found] == ["Inhaler for children"]
