@@ -134,4 +134,5 @@ def test_the_kept_home_page_is_the_page_rendered_afresh(sarcoma_trial, language)
     assert "Preoperative SBRT for Soft Tissue Sarcoma" in page_text(assembled)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', assembled.content.decode())
     assert token and assembled.cookies["csrftoken"].value
-    assert assembled["Cache-Control"] == rendered["Cache-Control"]
+    for header in ("Cache-Control", "Vary", "Content-Language", "Content-Security-Policy"):
+        assert assembled[header] == rendered[header]
