@@ -325,6 +325,24 @@ def age_readings(text: str) -> list[str]:
     return list(dict.fromkeys(r for r in found if r))
 
 
+def write_tsv(path: Path, header: list[str], rows) -> None:
+    """A gzipped TSV, byte for byte the same on every run (no mtime, no quoting)."""
+    with (
+        gzip.GzipFile(path, "wb", mtime=0) as raw,
+        io.TextIOWrapper(raw, encoding="utf-8", newline="") as out,
+    ):
+        writer = csv.writer(
+            out,
+            delimiter="\t",
+            lineterminator="\n",
+            quoting=csv.QUOTE_NONE,
+            quotechar=None,
+            escapechar=None,
+        )
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("cedict", type=Path)
@@ -406,56 +424,18 @@ def main() -> None:
 
     rows = kept + added_body + added_age
     rows.sort(key=lambda row: (row["zh_simplified"], row["pinyin"]))
-    with (
-        gzip.GzipFile(CEDICT_FILE, "wb", mtime=0) as raw,
-        io.TextIOWrapper(raw, encoding="utf-8", newline="") as out,
-    ):
-        writer = csv.writer(
-            out,
-            delimiter="\t",
-            lineterminator="\n",
-            quoting=csv.QUOTE_NONE,
-            quotechar=None,
-            escapechar=None,
-        )
-        writer.writerow(CEDICT_COLUMNS)
-        for row in rows:
-            writer.writerow([row[c] for c in CEDICT_COLUMNS])
-    with (
-        gzip.GzipFile(AGE_FILE, "wb", mtime=0) as raw,
-        io.TextIOWrapper(raw, encoding="utf-8", newline="") as out,
-    ):
-        writer = csv.writer(
-            out,
-            delimiter="\t",
-            lineterminator="\n",
-            quoting=csv.QUOTE_NONE,
-            quotechar=None,
-            escapechar=None,
-        )
-        writer.writerow(
-            ["word", "descriptor_id", "descriptor_name", "minimum_age_days", "maximum_age_days"]
-        )
-        for word, descriptor in sorted(ages.items()):
-            low, high = age_range(descriptor, trees)
-            writer.writerow(
-                [word, descriptor, names[descriptor], low, "" if high is None else high]
-            )
+    write_tsv(CEDICT_FILE, CEDICT_COLUMNS, ([row[c] for c in CEDICT_COLUMNS] for row in rows))
+    age_rows = []
+    for word, descriptor in sorted(ages.items()):
+        low, high = age_range(descriptor, trees)
+        age_rows.append([word, descriptor, names[descriptor], low, "" if high is None else high])
+    write_tsv(
+        AGE_FILE,
+        ["word", "descriptor_id", "descriptor_name", "minimum_age_days", "maximum_age_days"],
+        age_rows,
+    )
     adjectives_found = organ_adjectives(names, trees, irregular)
-    with (
-        gzip.GzipFile(ADJECTIVE_FILE, "wb", mtime=0) as raw,
-        io.TextIOWrapper(raw, encoding="utf-8", newline="") as out,
-    ):
-        writer = csv.writer(
-            out,
-            delimiter="\t",
-            lineterminator="\n",
-            quoting=csv.QUOTE_NONE,
-            quotechar=None,
-            escapechar=None,
-        )
-        writer.writerow(["organ", "adjective", "descriptors"])
-        writer.writerows(adjectives_found)
+    write_tsv(ADJECTIVE_FILE, ["organ", "adjective", "descriptors"], adjectives_found)
     print(f"{ADJECTIVE_FILE.name}: {len(adjectives_found)} adjectives")
     print(
         f"{CEDICT_FILE.name}: {len(kept)} rows kept, {len(added_body)} body parts"
