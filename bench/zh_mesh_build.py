@@ -27,7 +27,7 @@ lemmas of the WordNet person or group synset a name is the first sense of
 groups share is left out. A CC-CEDICT entry any of whose glosses ("the
 elderly") is one of those words, for one group alone, is added with the
 group's descriptor and tree letter M, which the terminology's loader never
-reads as a concept (trials/terminology.py `_zh_terms`). Each group's ages
+reads as a concept (trials/terminology.py `_dictionary_terms`). Each group's ages
 are MeSH's scope notes' (AGE_RANGES), widened by the groups below it in the
 tree (Child takes in Child, Preschool: 2 to 12 years).
 

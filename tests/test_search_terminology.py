@@ -207,3 +207,66 @@ def test_the_faq_page_names_the_sources_and_their_notices(client):
     assert "Courtesy of the U.S. National Library of Medicine (MeSH 2024)" in text
     assert "using the Human Phenotype Ontology (version 2025-01-16)" in text
     assert "Copyright (c) 2018 THUNLP, MIT License" in text
+
+
+@pytest.mark.parametrize(
+    ("q", "concept"),
+    [
+        ("kissing disease", "Infectious Mononucleosis"),
+        ("pinkeye", "Conjunctivitis"),
+        ("stomach flu", "Gastroenteritis"),
+        ("nettle rash", "Urticaria"),
+    ],
+)
+def test_everyday_names_wordnet_gives_find_their_concept(client, q, concept):
+    TrialFactory(brief_title="A study in adults", concepts=concept)
+    TrialFactory(brief_title="Sleep study", concepts="Sleep Wake Disorders")
+    assert titles(q) == ["A study in adults"]
+    assert f"matched: {concept}" in page_text(client.get(LIST, {"q": q}))
+
+
+def test_wordnet_names_leave_out_verbs_and_words_of_several_meanings():
+    # "flush" is also a verb; "pox" is first syphilis, then smallpox; a
+    # place name ("Cuban itch") is no patient's word.
+    wordnet = TerminologyTerm.objects.filter(source="wn-en")
+    assert wordnet.filter(term="kissing disease", meaning="Infectious Mononucleosis").exists()
+    assert not wordnet.filter(term__in=["flush", "pox", "Cuban itch", "excitation"]).exists()
+    assert not trials_search(criteria=Criteria(q="flush")).searched
+
+
+@pytest.mark.parametrize(
+    ("q", "condition"), [("hot flash", "Hot Flashes"), ("brain abscesses", "Brain Abscess")]
+)
+def test_a_singular_meets_a_plural_that_adds_es(q, condition):
+    TrialFactory(
+        brief_title="Non-hormonal therapy",
+        conditions=[ConditionFactory(name=condition)],
+        concepts=condition,
+    )
+    TrialFactory(brief_title="Sleep study", concepts="Sleep Wake Disorders")
+    results = trials_search(criteria=Criteria(q=q))
+    assert [t.brief_title for t in results.trials] == ["Non-hormonal therapy"]
+    assert condition.lower() in results.searched.lower()
+
+
+def test_a_word_no_trial_carries_is_corrected_inside_a_phrase_the_terminology_knows(client):
+    # MeSH spells one term "Body Image Disfunction": the word is the
+    # terminology's, but no trial carries it and it is no English word.
+    TrialFactory(brief_title="Tadalafil after prostatectomy", concepts="Erectile Dysfunction")
+    TrialFactory(brief_title="Sleep study", concepts="Sleep Wake Disorders")
+    search_words_refresh()
+    assert titles("erectile disfunction") == ["Tadalafil after prostatectomy"]
+    text = page_text(client.get(LIST, {"q": "erectile disfunction"}))
+    assert "Showing trials for “erectile dysfunction”." in text
+    assert "Search instead for “erectile disfunction”" in text
+    as_typed = page_text(client.get(LIST, {"q": "erectile disfunction", "as_typed": "1"}))
+    assert "Tadalafil after prostatectomy" not in as_typed
+
+
+@pytest.mark.parametrize("q", ["lids", "disfunction"])
+def test_a_word_alone_is_never_corrected_into_a_concept(q):
+    TrialFactory(brief_title="Antiretroviral study", concepts="Acquired Immunodeficiency Syndrome")
+    TrialFactory(brief_title="Tadalafil after prostatectomy", concepts="Erectile Dysfunction")
+    search_words_refresh()
+    results = trials_search(criteria=Criteria(q=q))
+    assert results.corrected_to == "" and results.trials == []

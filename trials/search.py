@@ -70,7 +70,12 @@ from trials.models import Condition, RecruitmentStatus, Site, Trial, with_condit
 from trials.models.trials import CARD_FIELDS
 from trials.terminology import broader
 from trials.text_match import TextSearch, in_full_vector, match_expression, text_filter
-from trials.understanding import Understanding, query_suggestion, query_understand
+from trials.understanding import (
+    Understanding,
+    anchored_correction,
+    query_suggestion,
+    query_understand,
+)
 from trials.why_matched import trials_why_matched
 
 NCT_RE = re.compile(r"^\s*(NCT\d{8})\s*$", re.IGNORECASE)
@@ -619,6 +624,12 @@ def trials_search(*, criteria: Criteria, page: int = 1, as_typed: bool = False) 
     suggestion = ""
     if nothing_as_typed and criteria.q and not as_typed and words.age_group is None:
         suggestion = query_suggestion(typed)
+        corrected = anchored_correction(typed, suggestion) if suggestion else None
+        if corrected is not None:
+            found = _first_found(criteria, corrected, page)
+            if found[1]:
+                rows, count, capped, has_next, understanding, _none = found
+                words, broadened, suggestion = corrected, understanding is not corrected, ""
     any_age = False
     if not count and criteria.age_range is not None and criteria.q:
         # No trial for that age matches the words ("kids with" a condition

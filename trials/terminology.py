@@ -86,12 +86,24 @@ WORD_RE = re.compile(r"\b[a-z]{3,60}\b")
 BATCH = 5000
 
 
+# Words whose plural adds "es" ("flash", "abscess", "sinus"): both forms
+# are keyed with the "e" ("flashe"), so that the singular a patient types
+# meets the plural a registry writes (MeSH's "Hot Flashes").
+ES_PLURAL_ENDINGS = ("sh", "ch", "x", "z", "ss", "us")
+# Part of each file's checksum: a change to how keys are made loads every
+# file again.
+KEY_VERSION = "2"
+
+
 def word_key(word: str) -> str:
     """A word as terms and queries are compared: lower case, no possessive,
-    singular ("sores" → "sore", "crohn's" → "crohn")."""
+    singular ("sores" → "sore", "crohn's" → "crohn", "flashes" and "flash"
+    → "flashe")."""
     word = word.lower().replace("’", "'").removesuffix("'s").replace("'", "")
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         word = word[:-1]
+    if len(word) > 3 and word.endswith(ES_PLURAL_ENDINGS):
+        word += "e"
     return word
 
 
@@ -227,7 +239,10 @@ def _rows(path: Path) -> Iterator[dict]:
 
 
 def _checksum(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The file's, and the version of how its keys are made."""
+    digest = hashlib.sha256(path.read_bytes())
+    digest.update(f"keys {KEY_VERSION}".encode())
+    return digest.hexdigest()
 
 
 TERM_FIELDS = ("key", "term", "meaning", "descriptor_id", "source")
@@ -311,24 +326,33 @@ def _hpo_terms(path: Path, column: str, source: str) -> Iterator[tuple]:
 # The Chinese word's column in each dictionary file.
 CHINESE_SOURCES = ("hpo-zh", "cow-zh", "cedict")
 ZH_COLUMNS = {"cow-zh": "zh_term", "cedict": "zh_simplified"}
+# WordNet's English names of diseases beside a MeSH term ("flu", "pinkeye"),
+# written by bench/wordnet_en_build.py.
+EN_COLUMNS = {"wn-en": "en_term"}
 
 
-def _zh_terms(path: Path, column: str, source: str) -> Iterator[tuple]:
-    """A dictionary's Chinese words that name a MeSH concept: only rows the
-    file matched exactly to a descriptor of the shipped MeSH (diseases,
-    mental disorders, drugs, procedures), and words of two characters or
-    more, so that no single character (病, 痛) stands for a disease. Rows
-    of an age group (tree letter M: 孩子, 老人) are never a concept: they say
-    whom a trial takes (trials/age_groups.py)."""
+def _dictionary_terms(path: Path, column: str, source: str) -> Iterator[tuple]:
+    """A dictionary's words that name a MeSH concept: only rows the file
+    matched exactly to a descriptor of the shipped MeSH (diseases, mental
+    disorders, drugs, procedures). A Chinese word has two characters or
+    more, so that no single character (病, 痛) stands for a disease; an
+    English abbreviation in capitals ("CVA") is keyed as MeSH's are, read
+    only as typed. Rows of an age group (tree letter M: 孩子, 老人) are never
+    a concept: they say whom a trial takes (trials/age_groups.py)."""
     names = dict(MeshDescriptor.objects.values_list("descriptor_id", "name"))
+    chinese = source in ZH_COLUMNS
     for row in _rows(path):
         descriptor = row["mesh_exact_match"].split(";")[0]
         term = row[column].strip()
-        if descriptor not in names or len(HAN_RE.findall(term)) < 2:
+        if descriptor not in names or (chinese and len(HAN_RE.findall(term)) < 2):
             continue
         if row.get("mesh_tree_letters") == "M":
             continue
-        found = _term(term_key(term), term, names[descriptor], descriptor, source)
+        if not chinese and term.isupper() and " " not in term:
+            key = ACRONYM + unicodedata.normalize("NFKC", term)
+        else:
+            key = term_key(term)
+        found = _term(key, term, names[descriptor], descriptor, source)
         if found:
             yield found
 
@@ -356,6 +380,8 @@ SOURCES = [
     # file of their own (CC BY-SA 4.0, data/terminology/NOTICE.md).
     ("cow-zh", "zh-cow-mesh.tsv.gz", "COW f75be19, WordNet 3.0", "cow-zh"),
     ("cedict-zh", "zh-cedict-mesh.tsv.gz", "CC-CEDICT 2023-11-07", "cedict"),
+    # Everyday English names WordNet gives beside a MeSH term ("flu").
+    ("wordnet-en", "wordnet-en-mesh.tsv.gz", "WordNet 3.0", "wn-en"),
     # Read by the Chinese segmenter from the file itself (trials/chinese.py);
     # its checksum is kept so the load says which list is in use.
     ("thuocl-medical", "thuocl-medical.txt.gz", "THUOCL a30ce79", "file"),
@@ -381,8 +407,9 @@ def terminology_load(*, directory: Path = DATA_DIR, force: bool = False) -> list
                 TerminologyTerm.objects.filter(source=kind).delete()
                 if kind == "mesh":
                     terms = _mesh_terms(path)
-                elif kind in ZH_COLUMNS:
-                    terms = _zh_terms(path, ZH_COLUMNS[kind], kind)
+                elif kind in ZH_COLUMNS or kind in EN_COLUMNS:
+                    column = ZH_COLUMNS.get(kind) or EN_COLUMNS[kind]
+                    terms = _dictionary_terms(path, column, kind)
                 else:
                     column = "layperson_term" if kind == "hpo-lay" else "hpo_name_zh"
                     terms = _hpo_terms(path, column, kind)

@@ -182,11 +182,9 @@ def query_normalise(q: str) -> str:
 
 
 def _key(token: str) -> str:
-    """A word as staff's vocabulary compares it: lower case, bare, singular."""
-    key = token.lower().replace("’", "'").strip(KEY_STRIP).removesuffix("'s")
-    if len(key) > 3 and key.endswith("s") and not key.endswith("ss"):
-        key = key[:-1]
-    return key
+    """A word as staff's vocabulary compares it: bare, then keyed as the
+    terminology keys it (lower case, singular)."""
+    return word_key(token.lower().strip(KEY_STRIP))
 
 
 class _Vocabulary:
@@ -350,6 +348,42 @@ def query_suggestion(q: str) -> str:
     _found, _rest, covered = _latin_concepts(tokens, vocabulary)
     fixed = _corrected(tokens, covered, vocabulary, real_words_too=True)
     return " ".join(fixed) if fixed != tokens else ""
+
+
+def anchored_correction(typed: str, suggestion: str) -> Understanding | None:
+    """The suggestion read as a correction of the typed words, when it makes
+    a phrase the terminology knows that keeps a typed word beside each word
+    it changes ("erectile disfunction" → erectile dysfunction: MeSH spells
+    one term "Body Image Disfunction", so the word is the terminology's, but
+    no trial carries it and it is no English word), and no word it changes
+    was part of a concept as typed. None otherwise: an English word is never
+    changed ("prostrate cancer" is offered as "Did you mean"), a word alone
+    never into a concept ("lids" stays lids, never aids), and a concept
+    never into another. For a query whose words as typed found nothing
+    (trials/search.py); the page offers the typed words."""
+    tokens = query_normalise(typed).split()
+    fixed = suggestion.split()
+    if len(tokens) != len(fixed) or HAN_RE.search(typed):
+        return None
+    changed = {
+        i for i, (a, b) in enumerate(zip(tokens, fixed, strict=True)) if a.lower() != b.lower()
+    }
+    if not changed or len(changed) == len(tokens):
+        return None
+    if any(is_english(tokens[i].lower()) for i in changed):
+        return None
+    as_typed = query_understand(typed, correct=False, ages=False)
+    typed_phrases = {_key(w) for c in as_typed.concepts for w in c.phrase.split()}
+    if any(_key(tokens[i]) in typed_phrases for i in changed):
+        return None
+    corrected = query_understand(suggestion, correct=False, ages=False)
+    kept = {_key(tokens[i]) for i in range(len(tokens)) if i not in changed}
+    for i in changed:
+        word = _key(fixed[i])
+        spans = [{_key(w) for w in c.phrase.split()} for c in corrected.concepts]
+        if not any(word in span and span & kept for span in spans):
+            return None
+    return replace(corrected, corrected_from=typed)
 
 
 def terminology_concept(phrase: str) -> Concept | None:
@@ -555,7 +589,12 @@ def _corrected(
     }
     if not plain:
         return tokens
-    unknown = plain - set(SearchWord.objects.filter(word__in=plain).values_list("word", flat=True))
+    # Words trials carry are no typing mistake; for a suggestion, a word
+    # only the terminology has (no trial carries it) finds nothing either.
+    indexed = SearchWord.objects.filter(word__in=plain)
+    if real_words_too:
+        indexed = indexed.filter(trials__gt=0)
+    unknown = plain - set(indexed.values_list("word", flat=True))
     if not real_words_too:
         known = known_words({word_key(word) for word in unknown} | unknown)
         unknown = {word for word in unknown if word not in known and word_key(word) not in known}

@@ -49,7 +49,8 @@ class MeshTreeNumber(models.Model):
 class TerminologyTerm(models.Model):
     """A phrase a patient or a registry may use, meaning a concept: a MeSH
     entry term, an HPO layperson synonym or Chinese label, a Chinese word of
-    Chinese Open Wordnet or CC-CEDICT matched to MeSH. `key` is the
+    Chinese Open Wordnet or CC-CEDICT or an English name of WordNet's
+    matched to MeSH. `key` is the
     phrase as the query's words are compared (trials/terminology.py
     term_key); `meaning` is what trials are searched for."""
 
@@ -59,6 +60,7 @@ class TerminologyTerm(models.Model):
         HPO_ZH = "hpo-zh", "HPO Chinese"
         COW_ZH = "cow-zh", "Chinese Open Wordnet"
         CEDICT_ZH = "cedict", "CC-CEDICT"
+        WORDNET_EN = "wn-en", "WordNet"
 
     key = models.CharField(_("key"), max_length=200)
     term = models.CharField(_("term"), max_length=250)
