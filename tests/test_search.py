@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import ConditionFactory, SiteFactory, TrialFactory
 from trials.distance import Origin, bounding_box, nearest_window
@@ -292,6 +293,40 @@ def test_the_window_is_the_newest_matches_walked_or_read_by_index(
     scope = walk_scope(_narrowed(criteria), _narrowed(Criteria()))
     window = rank_window(_narrowed(criteria), match, size, out_of_line=out_of_line, scope=scope)
     assert window == newest[:size]
+
+
+@pytest.mark.parametrize("size", [1, 3, 7, 12, 30, 61, 100])
+def test_a_quoted_phrases_window_read_among_the_newest_trials_is_the_newest_matches(postgres, size):
+    """A quoted phrase expected to match many windows is read through the
+    index among the newest trials first; whether the slices hold a window or
+    every match is read, the window is exactly the newest matches."""
+    # The newest trials have both words but not the phrase, so that a probe
+    # of the newest finds none and the index is read.
+    start = datetime.date(2020, 1, 1)
+    for day in range(120):
+        TrialFactory(brief_title=f"Pain study {day}", last_updated=start + datetime.timedelta(day))
+    for day in range(120, 320):
+        TrialFactory(
+            brief_title=f"Study of pain {day}", last_updated=start + datetime.timedelta(day)
+        )
+    TrialFactory(brief_title="Pain study undated", last_updated=None)
+    with postgres.cursor() as cursor:
+        cursor.execute("ANALYZE trials_trial")
+    criteria = Criteria(q='"pain study"', status="all")
+    phrase = filtered_trials(criteria)
+    newest = list(
+        phrase.order_by(F("last_updated").desc(nulls_last=True), "pk").values_list("pk", flat=True)
+    )
+    assert len(newest) == 121
+    match = match_expression(query_understand(criteria.q, correct=False), ranked=True)
+    scope = walk_scope(_narrowed(criteria), _narrowed(Criteria(status="all")))
+    with CaptureQueriesContext(postgres) as queries:
+        window = rank_window(_narrowed(criteria), match, size, scope=scope, positional=True)
+    assert window == newest[:size]
+    sliced = any('"last_updated" >=' in query["sql"] for query in queries)
+    # A window of a few of the matches is read through slices first; one of
+    # most of them is not.
+    assert sliced == (size <= 7) or 7 < size < 61
 
 
 def test_a_quoted_phrase_is_matched_in_titles_and_conditions(postgres):

@@ -22,6 +22,12 @@ row the index already chose: "cancer" reads its 10,000 recruiting matches
 at 160,000 studies in about 25 ms. The window is exact (the same rows as
 sorting every match by date). The window is also the count: past COUNT_CAP
 matches the page says "1,000+", and paging stops there (50 pages).
+Where a walk of the newest trials would be long (a concept's many names
+at a few percent of the registry) or the match is a quoted phrase (the
+index knows words, not their order, so each trial with every word is read
+to check it), and many windows of matches are expected, the GIN index is
+read among the newest trials only: its matches ANDed with the date index's
+newest slice, so that only those rows are read (rank_window(), _sliced()).
 
 For relevance the window also holds the 1,001 most recently updated
 matches in title, conditions, keywords or sponsor (their own GIN indexes,
@@ -69,7 +75,13 @@ from trials.distance import Origin, near_sites, nearest_sites, nearest_window
 from trials.models import Condition, RecruitmentStatus, Site, Trial, with_condition_names
 from trials.models.trials import CARD_FIELDS
 from trials.terminology import broader
-from trials.text_match import TextSearch, in_full_vector, match_expression, text_filter
+from trials.text_match import (
+    TextSearch,
+    in_full_vector,
+    match_expression,
+    quoted_phrase,
+    text_filter,
+)
 from trials.understanding import (
     Understanding,
     anchored_correction,
@@ -101,6 +113,19 @@ PROBE_HITS = 20
 # Nor is the walk probed where the planner expects it to cost more than this
 # many times the index read.
 PROBE_SLACK = 4
+# Matches are read through the GIN index among the newest trials only (a
+# slice: the index's matches ANDed with the date index's newest trials, so
+# that only those are read from the table) when more than SLICE_RATIO
+# windows of them are expected and either the match is a quoted phrase (the
+# index knows the words, not their order: each trial with every word is
+# read to check the phrase) or a walk would read more than SLICE_WALK_ROWS
+# trials testing each (a concept's many names: "hypertension" at 4% of the
+# registry). The slice holds SLICE_MARGIN times the trials expected to give
+# a window, then four times more, then every trial (bench/README.md,
+# "Search at 500,000 studies: the newest trials first").
+SLICE_RATIO = 4
+SLICE_MARGIN = 3
+SLICE_WALK_ROWS = 5 * RANK_WINDOW
 # Near a place, the trials meeting the criteria are read first through their
 # indexes, and joined with the trials near it, when they are expected to be
 # fewer than this many times those (bench/README.md, "Distance at 500,000
@@ -351,6 +376,64 @@ def walk_scope(narrowed: QuerySet, walked: QuerySet) -> WalkScope | None:
     return WalkScope(kept=kept, spread=max(every / kept, 1.0))
 
 
+# The bounds of last_updated's histogram (ANALYZE's statistics), per
+# process, for as long as the planner's estimates.
+UPDATED_BOUNDS: list[tuple[float, list]] = []
+
+
+def _updated_bounds(cursor) -> list:
+    """The trials' last_updated at ANALYZE's quantiles, oldest first ([]
+    before the table is analysed)."""
+    now = time.monotonic()
+    if UPDATED_BOUNDS and now - UPDATED_BOUNDS[0][0] < ESTIMATE_SECONDS:
+        return UPDATED_BOUNDS[0][1]
+    cursor.execute(
+        "SELECT histogram_bounds::text::date[] FROM pg_stats"
+        " WHERE tablename = %s AND attname = 'last_updated'",
+        [Trial._meta.db_table],
+    )
+    row = cursor.fetchone()
+    bounds = list(row[0]) if row and row[0] else []
+    UPDATED_BOUNDS[:] = [(now, bounds)]
+    return bounds
+
+
+def _updated_since(cursor, share: float):
+    """About the date after which `share` of the trials were updated; None
+    when the statistics cannot tell or the share is most of them."""
+    bounds = _updated_bounds(cursor)
+    if len(bounds) < 10 or share >= 0.5:
+        return None
+    return bounds[int((1 - share) * (len(bounds) - 1))]
+
+
+def _sliced(cursor, narrowed: QuerySet, match: Expression, size: int, expected: float):
+    """The window read through the index among the newest trials only, of
+    `expected` matches in all: slices of the newest trials (dated by the
+    table's statistics, matches taken as spread like the trials) expected to
+    hold SLICE_MARGIN windows, then four times as many; None when neither
+    holds a window (or the statistics cannot date a slice), so that every
+    match is read."""
+    newest = SLICE_MARGIN * size / max(expected, 1.0)
+    for part in (newest, newest * 4):
+        since = _updated_since(cursor, part)
+        if since is None:
+            return None
+        sliced = narrowed.filter(match, last_updated__gte=since)
+        ids = _index_read(cursor, sliced, size)
+        if len(ids) >= size:
+            return ids
+    return None
+
+
+def _index_read(cursor, matching: QuerySet, size: int) -> list[int]:
+    cursor.execute(
+        "SELECT id FROM trials_search_window(%s, %s) ORDER BY last_updated DESC NULLS LAST, id",
+        [_sql(matching.order_by().values_list("pk", "last_updated")), size],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
 def rank_window(
     narrowed: QuerySet,
     match: Expression,
@@ -358,6 +441,7 @@ def rank_window(
     *,
     out_of_line: bool = False,
     scope: WalkScope | None = None,
+    positional: bool = False,
 ) -> list[int]:
     """The ids of the `size` (RANK_WINDOW) most recently updated trials of
     `narrowed` that `match`, newest first, on PostgreSQL.
@@ -379,7 +463,11 @@ def rank_window(
     found too few to tell. The walk goes on only if that is expected to cost
     less than reading every match through the index. A match on the full,
     out-of-line search_vector (`out_of_line`) costs a TOAST fetch for every
-    trial walked."""
+    trial walked.
+
+    Where many windows of matches are expected and the match is
+    `positional` (a quoted phrase) or the walk would be long, the index is
+    read among the newest trials first (_sliced())."""
     size = RANK_WINDOW if size is None else size
     try:
         matches = _sql(narrowed.filter(match).order_by().values_list("pk", "last_updated"))
@@ -393,8 +481,13 @@ def rank_window(
             ratio = WALK_RATIO_OUT_OF_LINE if out_of_line else WALK_RATIO
             share = min(_estimate(cursor, matches) / kept, 1.0)
             # Not even a probe where the planner expects the walk to cost
-            # several times the index read (a rare term).
-            if _walk_cost(size, share, spread) < PROBE_SLACK * share * kept * ratio:
+            # several times the index read (a rare term), unless it expects
+            # more than a window (in the row): the probe's share then sizes
+            # the slice, where the planner's estimate of a concept's many
+            # names is often several times too low or too high.
+            walkable = _walk_cost(size, share, spread) < PROBE_SLACK * share * kept * ratio
+            probed = walkable or (share * kept > size and not out_of_line)
+            if probed:
                 walk = narrowed.annotate(search_hit=match).order_by(*NEWEST)
                 walk = walk.values_list("pk", "last_updated", "search_hit")
                 probe = max(int(PROBE * size / spread), 50)
@@ -403,16 +496,17 @@ def rank_window(
                     return ids
                 if len(ids) >= PROBE_HITS:
                     share = len(ids) / probe
-                needed = size / max(share, 1e-9)
-                if needed <= kept * 1.5 and _walk_cost(size, share, spread) < share * kept * ratio:
-                    ids = _walk(cursor, walk[: min(int(needed * 1.5), WALK_ROWS)], size)
-                    if len(ids) >= size:
-                        return ids
-        cursor.execute(
-            "SELECT id FROM trials_search_window(%s, %s) ORDER BY last_updated DESC NULLS LAST, id",
-            [matches, size],
-        )
-        return [row[0] for row in cursor.fetchall()]
+            walked = _walk_cost(size, share, spread)
+            if share * kept > SLICE_RATIO * size and (positional or walked > SLICE_WALK_ROWS):
+                ids = _sliced(cursor, narrowed, match, size, share * kept)
+                if ids is not None:
+                    return ids
+            needed = size / max(share, 1e-9)
+            if probed and needed <= kept * 1.5 and walked < share * kept * ratio:
+                ids = _walk(cursor, walk[: min(int(needed * 1.5), WALK_ROWS)], size)
+                if len(ids) >= size:
+                    return ids
+        return _index_read(cursor, narrowed.filter(match), size)
 
 
 def _walk_cost(size: int, share: float, spread: float) -> float:
@@ -458,7 +552,8 @@ def _window_for(
         out_of_line = in_full_vector(understanding)
         return rank_window(narrowed, everywhere, out_of_line=out_of_line, scope=scope), []
     ranked = match_expression(understanding, ranked=True)
-    window = rank_window(narrowed, ranked, scope=scope)
+    positional = quoted_phrase(understanding.words)
+    window = rank_window(narrowed, ranked, scope=scope, positional=positional)
     if len(window) < RANK_WINDOW and in_full_vector(understanding):
         known = set(window)
         described = rank_window(narrowed, everywhere, out_of_line=True, scope=scope)
