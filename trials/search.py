@@ -125,7 +125,7 @@ PROBE_SLACK = 4
 # "Search at 500,000 studies: the newest trials first").
 SLICE_RATIO = 4
 SLICE_MARGIN = 3
-SLICE_WALK_ROWS = 5 * RANK_WINDOW
+SLICE_WALK_ROWS = 10 * RANK_WINDOW
 # Near a place, the trials meeting the criteria are read first through their
 # indexes, and joined with the trials near it, when they are expected to be
 # fewer than this many times those (bench/README.md, "Distance at 500,000
