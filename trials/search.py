@@ -69,7 +69,7 @@ from dataclasses import dataclass, field, replace
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Case, F, FloatField, Q, QuerySet, When
-from django.db.models.expressions import Expression, RawSQL
+from django.db.models.expressions import Expression
 
 from trials.distance import Origin, near_sites, nearest_sites, nearest_window
 from trials.models import Condition, RecruitmentStatus, Site, Trial, with_condition_names
@@ -126,6 +126,9 @@ PROBE_SLACK = 4
 SLICE_RATIO = 4
 SLICE_MARGIN = 3
 SLICE_WALK_ROWS = 10 * RANK_WINDOW
+# Nor is the walk tried where the planner expects fewer trials to meet the
+# other criteria than this share of a window: it could not fill it.
+WALK_FILLS = 1.5
 # Near a place, the trials meeting the criteria are read first through their
 # indexes, and joined with the trials near it, when they are expected to be
 # fewer than this many times those (bench/README.md, "Distance at 500,000
@@ -235,6 +238,19 @@ class SiteInCountry(Expression):
     def as_sql(self, compiler, connection):
         table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
         return f"{table}.site_countries @> ARRAY[UPPER(%s)]", [self.country]
+
+
+class IdInArray(Expression):
+    """PostgreSQL: the row's id is one of `ids`, sent as one array."""
+
+    def __init__(self, ids: list[int]) -> None:
+        super().__init__(output_field=BooleanField())
+        self.ids = ids
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        column = connection.ops.quote_name(Trial._meta.pk.column)
+        return f"{table}.{column} = ANY(%s::bigint[])", [self.ids]
 
 
 def _phase_filter(trials: QuerySet, phase: str) -> QuerySet:
@@ -476,6 +492,11 @@ def rank_window(
         # `__in=[]`) has no SQL text; Django raises instead of writing one.
         return []
     with connection.cursor() as cursor:
+        # Fewer trials meet the other criteria than a window holds (with room
+        # for the estimate to be low): the walk would read them all and still
+        # fall back to the index read, which gives the same rows.
+        if scope is not None and scope.kept * WALK_FILLS < size:
+            scope = None
         if scope is not None:
             kept, spread = scope.kept, scope.spread
             ratio = WALK_RATIO_OUT_OF_LINE if out_of_line else WALK_RATIO
@@ -588,9 +609,9 @@ def _ordered(
         # the registry) is too slow: only the rank window is ordered.
         # One array parameter, not a thousand placeholders: psycopg parses
         # and quotes a query of 2,000 ids in about 17 ms of the page's CPU.
-        in_window = Trial.objects.filter(
-            pk__in=RawSQL("SELECT unnest(%s::bigint[])", (window or [],))
-        )
+        # `= ANY` reads them through the primary key, where a semi-join on
+        # unnest() hashed them and read the whole table.
+        in_window = Trial.objects.filter(IdInArray(window or []))
         if sort == "relevance":
             # Title and conditions (weight A) before the other registry
             # fields (B), before registry concepts (C); a mention only in a

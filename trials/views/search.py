@@ -140,8 +140,9 @@ def trial_list(request: HttpRequest) -> HttpResponse:
                 for trial in results.trials
                 if shared["place_query"] or "card" not in trial.page_parts.stored
             ]
-            with_site_cities(rendered)
-            prefetch_related_objects(rendered, "conditions")
+            if rendered:
+                with_site_cities(rendered)
+                prefetch_related_objects(rendered, "conditions")
         html = render_to_string("trials/includes/results.html", context, request)
         if results:
             store_parts(results.trials)
