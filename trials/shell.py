@@ -1,15 +1,17 @@
 """Pages assembled by Jinja2 from HTML already rendered.
 
-The home page and a trial's page are, for most visitors, parts rendered
-before (the header and footer every page shares, the home page's content,
-a trial's stored parts: trials/pagecache.py, trials/trial_pages.py) around
-a few things of the visitor's own (the CSRF token, the address asked for).
+The home page, a trial's page and the trial list are, for most visitors,
+parts rendered before (the header and footer every page shares, the home
+page's content, a trial's stored parts and the results' cards:
+trials/pagecache.py, trials/trial_pages.py) around a few things of the
+visitor's own (the CSRF token, the address asked for, the search).
 Django's template engine spent more time walking the nodes around those
 parts than the rest of the request took; a Jinja2 template (a faster engine
 Django supports, templates/jinja2/) assembles them instead. When any part
 is missing, the caller renders the page with Django's templates, which
 render and keep the parts for the next visitor. The two give the same HTML
-(tests/test_stored_parts.py, tests/test_views_home.py).
+(tests/test_stored_parts.py, tests/test_views_home.py,
+tests/test_views_list_shell.py).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from django.template import engines
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils import translation
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import to_locale
 
 from trialfinder.context_processors import to_html_lang
@@ -69,9 +71,49 @@ def assemble(
     return HttpResponse(engines["jinja2"].get_template(template).render(context))
 
 
+def list_page(request: HttpRequest, context: dict) -> HttpResponse | None:
+    """The trial list around its `results_part` (templates/jinja2/trials/list.html);
+    None when the header or footer is not kept."""
+    context = context | {"results_part": mark_safe(context["results_part"])}
+    return assemble(request, "trials/list.html", kept={}, context=context)
+
+
+def results_part(context: dict) -> SafeString | None:
+    """The results of a search from each trial's stored card
+    (templates/jinja2/trials/results.html); None when a card is not stored,
+    or the cards link to the searched place and name its nearest site: then
+    Django's template renders the part and stores what it rendered."""
+    results = context["results"]
+    cards = []
+    for trial in results.trials if results else []:
+        card = trial.page_parts.stored.get("card")
+        if card is None or context["place_query"] or getattr(trial, "nearest_site", None):
+            return None
+        # As Django's {% include %} of the card gives it: with its last line's end.
+        cards.append(mark_safe(card + "\n"))
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    context = context | {
+        "cards": cards,
+        "notify_address": _addresses(language, get_script_prefix())["notify_signup"],
+    }
+    return mark_safe(engines["jinja2"].get_template("trials/results.html").render(context))
+
+
 @lru_cache(maxsize=8)
 def _addresses(language: str, prefix: str) -> dict[str, str]:
     """The fixed addresses of a page in a language, once per process: static
     files are named by their content's hash (manifest storage)."""
-    files = ("img/favicon.svg", "vendor/bootstrap/bootstrap.min.css", "css/site.css")
-    return {"set_language": reverse("set_language")} | {name: static(name) for name in files}
+    files = (
+        "img/favicon.svg",
+        "vendor/bootstrap/bootstrap.min.css",
+        "css/site.css",
+        "vendor/htmx/htmx.min.js",
+        "js/places.js",
+    )
+    pages = {
+        "set_language": reverse("set_language"),
+        "list": reverse("trials:list"),
+        "place_suggest": reverse("trials:place_suggest"),
+        "notify_signup": reverse("trials:notify_signup"),
+    }
+    return pages | {name: static(name) for name in files}

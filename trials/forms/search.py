@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.forms.renderers import Jinja2
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from trials.distance import Origin, place_resolve
@@ -30,6 +31,25 @@ QUERY_TOO_LONG = _(
 )
 
 SELECT = forms.Select(attrs={"class": "form-select"})
+
+
+class KeptChoice(forms.BoundField):
+    """A filter's drop-down, rendered once per process for each choice and
+    language: every results page shows five of them, and rendering their
+    options again each time cost more than the rest of the filters. A value
+    with an error (no such choice) is rendered each time, as before."""
+
+    rendered: dict[tuple, str] = {}
+
+    def as_widget(self, widget=None, attrs=None, only_initial=False):
+        value = self.value()
+        if widget or attrs or only_initial or self.errors or not isinstance(value, str | None):
+            return super().as_widget(widget, attrs, only_initial)
+        key = (self.html_name, self.auto_id, get_language(), value)
+        html = self.rendered.get(key)
+        if html is None:
+            html = self.rendered[key] = super().as_widget()
+        return html
 
 
 def _blank(choices) -> list:
@@ -62,14 +82,26 @@ class SearchForm(forms.Form):
     # does not narrow the trials.
     all_ages = forms.BooleanField(required=False, widget=forms.HiddenInput)
     status = forms.ChoiceField(
-        label=_("Status"), choices=STATUS_CHOICES, required=False, widget=SELECT
+        label=_("Status"),
+        choices=STATUS_CHOICES,
+        required=False,
+        widget=SELECT,
+        bound_field_class=KeptChoice,
     )
     condition = forms.CharField(label=_("Condition"), max_length=300, required=False)
     phase = forms.ChoiceField(
-        label=_("Phase"), choices=_blank(Phase.choices), required=False, widget=SELECT
+        label=_("Phase"),
+        choices=_blank(Phase.choices),
+        required=False,
+        widget=SELECT,
+        bound_field_class=KeptChoice,
     )
     study_type = forms.ChoiceField(
-        label=_("Study type"), choices=_blank(StudyType.choices), required=False, widget=SELECT
+        label=_("Study type"),
+        choices=_blank(StudyType.choices),
+        required=False,
+        widget=SELECT,
+        bound_field_class=KeptChoice,
     )
     age = forms.IntegerField(label=_("Your age"), min_value=0, max_value=120, required=False)
     sex = forms.ChoiceField(
@@ -77,6 +109,7 @@ class SearchForm(forms.Form):
         choices=_blank([(Sex.FEMALE, Sex.FEMALE.label), (Sex.MALE, Sex.MALE.label)]),
         required=False,
         widget=SELECT,
+        bound_field_class=KeptChoice,
     )
     healthy_volunteers = forms.BooleanField(
         label=_("Only trials that accept healthy volunteers"), required=False
@@ -89,7 +122,11 @@ class SearchForm(forms.Form):
         label=_("Within"), choices=RADIUS_CHOICES, coerce=int, required=False
     )
     sort = forms.ChoiceField(
-        label=_("Sort by"), choices=SORT_CHOICES, required=False, widget=SELECT
+        label=_("Sort by"),
+        choices=SORT_CHOICES,
+        required=False,
+        widget=SELECT,
+        bound_field_class=KeptChoice,
     )
     page = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
 

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from trials import shell
 from trials.forms import SearchForm
 from trials.models import with_site_cities
 from trials.pagecache import results_fragment
@@ -143,7 +144,11 @@ def trial_list(request: HttpRequest) -> HttpResponse:
             if rendered:
                 with_site_cities(rendered)
                 prefetch_related_objects(rendered, "conditions")
-        html = render_to_string("trials/includes/results.html", context, request)
+        # Assembled from the stored cards; rendered by Django's template, which
+        # stores the cards, when one is missing (trials/shell.py).
+        html = shell.results_part(context)
+        if html is None:
+            html = render_to_string("trials/includes/results.html", context, request)
         if results:
             store_parts(results.trials)
         return html
@@ -158,6 +163,8 @@ def trial_list(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(results_part)
     else:
         context = {**shared, "q": criteria.q, "results_part": results_part}
-        response = render(request, "trials/list.html", context)
+        # Assembled around the kept header and footer (trials/shell.py);
+        # rendered by Django's templates, which keep them, when one is not.
+        response = shell.list_page(request, context) or render(request, "trials/list.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
