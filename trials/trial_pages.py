@@ -41,6 +41,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, F, Q
+from django.db.models.fields.json import KeyTextTransform
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -50,6 +51,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from trials.compiled_queries import rows_for_ids
 from trials.forms import ContactForm
 from trials.forms.contact import TRIAL_PAGE_SITE_CHOICE_BYTES
 from trials.models import FaqEntry, Trial, TrialPage
@@ -176,10 +178,16 @@ def attach_cards(trials: Iterable[Trial]) -> None:
     page renders is stored beside the other parts, not instead of them."""
     trials = list(trials)
     language = translation.get_language() or settings.LANGUAGE_CODE
-    current = TrialPage.objects.current(render_version()).filter(language=language)
+    version = render_version()
+    current = TrialPage.objects.current(version).filter(language=language)
+    # The card as text (->>), so that the query, compiled once per process,
+    # gives it without the ORM's conversion of a JSON value.
+    with_card = current.annotate(card=KeyTextTransform("card", "parts")).filter(card__isnull=False)
     cards = dict(
-        current.filter(trial__in=[trial.pk for trial in trials], parts__has_key="card").values_list(
-            "trial_id", "parts__card"
+        rows_for_ids(
+            ("stored cards", language, version),
+            lambda ids: with_card.filter(trial__in=ids).values_list("trial_id", "card"),
+            [trial.pk for trial in trials],
         )
     )
     without = [trial.pk for trial in trials if trial.pk not in cards]

@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from django.utils.translation import get_language, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from trials.compiled_queries import rows_for_ids
 from trials.contacts import BACKUP_CONTACT, CENTRAL_CONTACT, is_placeholder
 from trials.place_names import chinese_place_name
 from trials.translations import (
@@ -468,8 +469,12 @@ def with_site_cities(trials: list[Trial]) -> None:
 def with_condition_names(trials: list[Trial]) -> None:
     """Fill each trial's condition_names (the registry's names, in order) in
     one query of names, without making a Condition object for each."""
-    through = Trial.conditions.through.objects.filter(trial__in=trials)
-    rows = through.order_by("condition__name").values_list("trial_id", "condition__name")
+    through = Trial.conditions.through.objects.order_by("condition__name")
+    rows = rows_for_ids(
+        ("condition names",),
+        lambda ids: through.filter(trial__in=ids).values_list("trial_id", "condition__name"),
+        [trial.pk for trial in trials],
+    )
     named: dict[int, list[str]] = {trial.pk: [] for trial in trials}
     for trial_id, name in rows:
         named[trial_id].append(name)
