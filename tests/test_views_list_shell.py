@@ -54,6 +54,7 @@ def shell_assembled(path: str, **headers):
         "?q=sarcoma&status=all&phase=PHASE2&sex=FEMALE&age=40&sort=updated&country=China",
         "?q=sarcoma&healthy_volunteers=1",
         "?q=no+such+words+anywhere",
+        "?q=sarcoma+%22soft+tissue%22+-crohn%27s&country=C%C3%B4te+d%27Ivoire&place=%3Cb%3E",
         "?q=sarcoma&phase=NO_SUCH_PHASE&age=300",
         "?q=" + "sarcoma " * 50,
     ],

@@ -64,6 +64,7 @@ from __future__ import annotations
 import re
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import EmptyResultSet
@@ -241,7 +242,8 @@ class SiteInCountry(Expression):
 
 
 class IdInArray(Expression):
-    """PostgreSQL: the row's id is one of `ids`, sent as one array."""
+    """PostgreSQL: the row's id is one of `ids`, sent as one array literal
+    ('{1,2,3}': psycopg quotes one string faster than it writes a list)."""
 
     def __init__(self, ids: list[int]) -> None:
         super().__init__(output_field=BooleanField())
@@ -250,7 +252,8 @@ class IdInArray(Expression):
     def as_sql(self, compiler, connection):
         table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
         column = connection.ops.quote_name(Trial._meta.pk.column)
-        return f"{table}.{column} = ANY(%s::bigint[])", [self.ids]
+        literal = "{" + ",".join(str(int(pk)) for pk in self.ids) + "}"
+        return f"{table}.{column} = ANY(%s::bigint[])", [literal]
 
 
 def _phase_filter(trials: QuerySet, phase: str) -> QuerySet:
@@ -346,6 +349,39 @@ def _sql(query: QuerySet) -> str:
     return connection.ops.compose_sql(sql, params)
 
 
+# The SQL text of a search's reads each process keeps, by what they read
+# (`SqlKey`): the same criteria and understanding always make the same text,
+# and building it through the ORM cost more CPU than sending it.
+SQL_TEXTS: dict[tuple, str] = {}
+SQL_TEXTS_MAX = 1000
+# What a search's SQL texts are kept under, or None (not kept).
+SqlKey = tuple | None
+
+
+def _sql_kept(key: SqlKey, query: Callable[[], QuerySet]) -> str:
+    """`_sql(query())`, kept under `key`: a query that can match nothing
+    (EmptyResultSet) is never kept."""
+    if key is None:
+        return _sql(query())
+    sql = SQL_TEXTS.get(key)
+    if sql is None:
+        if len(SQL_TEXTS) >= SQL_TEXTS_MAX:
+            SQL_TEXTS.clear()
+        sql = SQL_TEXTS[key] = _sql(query())
+    return sql
+
+
+def _sql_key(criteria: Criteria, understanding: Understanding) -> SqlKey:
+    """What a search's SQL texts are kept under: its criteria and what its
+    words were understood as; none with a condition, whose ids the SQL holds
+    as the database has them now."""
+    return None if criteria.condition else (criteria, understanding)
+
+
+def _kept_as(key: SqlKey, *what: object) -> SqlKey:
+    return None if key is None else (*key, *what)
+
+
 # The planner's estimates each process remembers, and for how long: they
 # follow the tables' statistics, which ANALYZE moves slowly.
 ESTIMATES: OrderedDict[str, tuple[float, float]] = OrderedDict()
@@ -378,17 +414,20 @@ class WalkScope:
     spread: float
 
 
-def walk_scope(narrowed: QuerySet, walked: QuerySet) -> WalkScope | None:
+def walk_scope(narrowed: QuerySet, walked: QuerySet, *, key: SqlKey = None) -> WalkScope | None:
     """The scope of a walk over `walked` (the published trials of the
     search's status, in date order through an index) for the trials of
     `narrowed`; None where a filter can match nothing (it has no SQL)."""
     try:
-        narrowed_sql = _sql(narrowed.order_by().values_list("pk"))
+        narrowed_sql = _sql_kept(
+            _kept_as(key, "narrowed"), lambda: narrowed.order_by().values_list("pk")
+        )
     except EmptyResultSet:
         return None
     with connection.cursor() as cursor:
         kept = max(_estimate(cursor, narrowed_sql), 1.0)
-        every = _estimate(cursor, _sql(walked.order_by().values_list("pk")))
+        walked_sql = _sql_kept(_kept_as(key, "walked"), lambda: walked.order_by().values_list("pk"))
+        every = _estimate(cursor, walked_sql)
     return WalkScope(kept=kept, spread=max(every / kept, 1.0))
 
 
@@ -443,9 +482,14 @@ def _sliced(cursor, narrowed: QuerySet, match: Expression, size: int, expected: 
 
 
 def _index_read(cursor, matching: QuerySet, size: int) -> list[int]:
+    return _window_read(cursor, _sql(matching.order_by().values_list("pk", "last_updated")), size)
+
+
+def _window_read(cursor, matches: str, size: int) -> list[int]:
+    """The window of `matches` (their SQL text) read through the index."""
     cursor.execute(
         "SELECT id FROM trials_search_window(%s, %s) ORDER BY last_updated DESC NULLS LAST, id",
-        [_sql(matching.order_by().values_list("pk", "last_updated")), size],
+        [matches, size],
     )
     return [row[0] for row in cursor.fetchall()]
 
@@ -458,6 +502,7 @@ def rank_window(
     out_of_line: bool = False,
     scope: WalkScope | None = None,
     positional: bool = False,
+    key: SqlKey = None,
 ) -> list[int]:
     """The ids of the `size` (RANK_WINDOW) most recently updated trials of
     `narrowed` that `match`, newest first, on PostgreSQL.
@@ -483,10 +528,14 @@ def rank_window(
 
     Where many windows of matches are expected and the match is
     `positional` (a quoted phrase) or the walk would be long, the index is
-    read among the newest trials first (_sliced())."""
+    read among the newest trials first (_sliced()). `key`: what its SQL
+    texts are kept under (_sql_kept)."""
     size = RANK_WINDOW if size is None else size
     try:
-        matches = _sql(narrowed.filter(match).order_by().values_list("pk", "last_updated"))
+        matches = _sql_kept(
+            _kept_as(key, "matches", out_of_line),
+            lambda: narrowed.filter(match).order_by().values_list("pk", "last_updated"),
+        )
     except EmptyResultSet:
         # A filter that can match nothing (a condition name no trial has:
         # `__in=[]`) has no SQL text; Django raises instead of writing one.
@@ -527,7 +576,7 @@ def rank_window(
                 ids = _walk(cursor, walk[: min(int(needed * 1.5), WALK_ROWS)], size)
                 if len(ids) >= size:
                     return ids
-        return _index_read(cursor, narrowed.filter(match), size)
+        return _window_read(cursor, matches, size)
 
 
 def _walk_cost(size: int, share: float, spread: float) -> float:
@@ -567,17 +616,26 @@ def _window_for(
     mention in a description would rank below every one of them and is never
     shown, so it is not read."""
     # A walk of the newest trials reads those of the search's status.
-    scope = walk_scope(narrowed, _narrowed(Criteria(status=criteria.status)))
+    key = _sql_key(criteria, understanding)
+    scope = walk_scope(narrowed, _narrowed(Criteria(status=criteria.status)), key=key)
     everywhere = match_expression(understanding)
     if criteria.effective_sort != "relevance":
         out_of_line = in_full_vector(understanding)
-        return rank_window(narrowed, everywhere, out_of_line=out_of_line, scope=scope), []
+        everywhere_key = _kept_as(key, "everywhere")
+        window = rank_window(
+            narrowed, everywhere, out_of_line=out_of_line, scope=scope, key=everywhere_key
+        )
+        return window, []
     ranked = match_expression(understanding, ranked=True)
     positional = quoted_phrase(understanding.words)
-    window = rank_window(narrowed, ranked, scope=scope, positional=positional)
+    window = rank_window(
+        narrowed, ranked, scope=scope, positional=positional, key=_kept_as(key, "ranked")
+    )
     if len(window) < RANK_WINDOW and in_full_vector(understanding):
         known = set(window)
-        described = rank_window(narrowed, everywhere, out_of_line=True, scope=scope)
+        described = rank_window(
+            narrowed, everywhere, out_of_line=True, scope=scope, key=_kept_as(key, "everywhere")
+        )
         window += [pk for pk in described if pk not in known]
     # Trials titled with the query's own words are the strongest matches;
     # the rank window holds only the newest of the others, so they join it
@@ -585,8 +643,18 @@ def _window_for(
     titled: list[int] = []
     if understanding.words.strip():
         same_title = TextSearch(SAME_TITLE, understanding, BooleanField())
-        ids = narrowed.filter(same_title).order_by().values_list("pk", flat=True)
-        titled = list(ids[:PER_PAGE])
+
+        def titled_ids() -> QuerySet:
+            return narrowed.filter(same_title).order_by().values_list("pk")[:PER_PAGE]
+
+        try:
+            sql = _sql_kept(_kept_as(key, "titled"), titled_ids)
+        except EmptyResultSet:
+            sql = None
+        if sql is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                titled = [row[0] for row in cursor.fetchall()]
         known = set(window)
         window += [pk for pk in titled if pk not in known]
     return window, titled
