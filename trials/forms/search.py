@@ -33,23 +33,29 @@ QUERY_TOO_LONG = _(
 SELECT = forms.Select(attrs={"class": "form-select"})
 
 
-class KeptChoice(forms.BoundField):
-    """A filter's drop-down, rendered once per process for each choice and
-    language: every results page shows five of them, and rendering their
-    options again each time cost more than the rest of the filters. A value
-    with an error (no such choice) is rendered each time, as before."""
+class KeptWidget(forms.BoundField):
+    """A filter's widget, rendered once per process for each choice and
+    language: every results page shows five drop-downs and two hidden
+    coordinates, and rendering them again each time cost more than the rest
+    of the filters. A value of the visitor's own (coordinates) or with an
+    error (no such choice) is rendered each time, as before."""
 
     rendered: dict[tuple, str] = {}
 
     def as_widget(self, widget=None, attrs=None, only_initial=False):
         value = self.value()
-        if widget or attrs or only_initial or self.errors or not isinstance(value, str | None):
+        if widget or attrs or only_initial or self.errors or not self._one_of_a_few(value):
             return super().as_widget(widget, attrs, only_initial)
         key = (self.html_name, self.auto_id, get_language(), value)
         html = self.rendered.get(key)
         if html is None:
             html = self.rendered[key] = super().as_widget()
         return html
+
+    def _one_of_a_few(self, value) -> bool:
+        if value is None:
+            return True
+        return isinstance(self.field, forms.ChoiceField) and isinstance(value, str)
 
 
 def _blank(choices) -> list:
@@ -86,7 +92,7 @@ class SearchForm(forms.Form):
         choices=STATUS_CHOICES,
         required=False,
         widget=SELECT,
-        bound_field_class=KeptChoice,
+        bound_field_class=KeptWidget,
     )
     condition = forms.CharField(label=_("Condition"), max_length=300, required=False)
     phase = forms.ChoiceField(
@@ -94,14 +100,14 @@ class SearchForm(forms.Form):
         choices=_blank(Phase.choices),
         required=False,
         widget=SELECT,
-        bound_field_class=KeptChoice,
+        bound_field_class=KeptWidget,
     )
     study_type = forms.ChoiceField(
         label=_("Study type"),
         choices=_blank(StudyType.choices),
         required=False,
         widget=SELECT,
-        bound_field_class=KeptChoice,
+        bound_field_class=KeptWidget,
     )
     age = forms.IntegerField(label=_("Your age"), min_value=0, max_value=120, required=False)
     sex = forms.ChoiceField(
@@ -109,15 +115,27 @@ class SearchForm(forms.Form):
         choices=_blank([(Sex.FEMALE, Sex.FEMALE.label), (Sex.MALE, Sex.MALE.label)]),
         required=False,
         widget=SELECT,
-        bound_field_class=KeptChoice,
+        bound_field_class=KeptWidget,
     )
     healthy_volunteers = forms.BooleanField(
         label=_("Only trials that accept healthy volunteers"), required=False
     )
     country = forms.CharField(label=_("Country"), max_length=80, required=False)
     place = forms.CharField(label=_("Near (city)"), max_length=200, required=False)
-    lat = forms.FloatField(min_value=-90, max_value=90, required=False, widget=forms.HiddenInput)
-    lon = forms.FloatField(min_value=-180, max_value=180, required=False, widget=forms.HiddenInput)
+    lat = forms.FloatField(
+        min_value=-90,
+        max_value=90,
+        required=False,
+        widget=forms.HiddenInput,
+        bound_field_class=KeptWidget,
+    )
+    lon = forms.FloatField(
+        min_value=-180,
+        max_value=180,
+        required=False,
+        widget=forms.HiddenInput,
+        bound_field_class=KeptWidget,
+    )
     radius = forms.TypedChoiceField(
         label=_("Within"), choices=RADIUS_CHOICES, coerce=int, required=False
     )
@@ -126,7 +144,7 @@ class SearchForm(forms.Form):
         choices=SORT_CHOICES,
         required=False,
         widget=SELECT,
-        bound_field_class=KeptChoice,
+        bound_field_class=KeptWidget,
     )
     page = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
 
