@@ -627,16 +627,28 @@ def _window_for(
         )
         return window, []
     ranked = match_expression(understanding, ranked=True)
-    positional = quoted_phrase(understanding.words)
-    window = rank_window(
-        narrowed, ranked, scope=scope, positional=positional, key=_kept_as(key, "ranked")
-    )
-    if len(window) < RANK_WINDOW and in_full_vector(understanding):
-        known = set(window)
-        described = rank_window(
-            narrowed, everywhere, out_of_line=True, scope=scope, key=_kept_as(key, "everywhere")
+
+    def read_described() -> list[int]:
+        everywhere_key = _kept_as(key, "everywhere")
+        return rank_window(narrowed, everywhere, out_of_line=True, scope=scope, key=everywhere_key)
+
+    described = None
+    if in_full_vector(understanding) and _fits_window(scope) and _excludes_nothing(understanding):
+        # Fewer trials meet the criteria than a window holds: the matches
+        # anywhere are read first. When they fit the window they are every
+        # match, the ranked ones among them, which need no read of their own.
+        described = read_described()
+    if described is not None and len(described) < RANK_WINDOW:
+        window = described
+    else:
+        positional = quoted_phrase(understanding.words)
+        window = rank_window(
+            narrowed, ranked, scope=scope, positional=positional, key=_kept_as(key, "ranked")
         )
-        window += [pk for pk in described if pk not in known]
+        if len(window) < RANK_WINDOW and in_full_vector(understanding):
+            known = set(window)
+            described = read_described() if described is None else described
+            window += [pk for pk in described if pk not in known]
     # Trials titled with the query's own words are the strongest matches;
     # the rank window holds only the newest of the others, so they join it
     # whatever their age.
@@ -658,6 +670,20 @@ def _window_for(
         known = set(window)
         window += [pk for pk in titled if pk not in known]
     return window, titled
+
+
+def _fits_window(scope: WalkScope | None) -> bool:
+    """Whether the planner expects fewer trials to meet the criteria than a
+    window holds (with room for the estimate to be low)."""
+    return scope is not None and scope.kept * WALK_FILLS < RANK_WINDOW
+
+
+def _excludes_nothing(understanding: Understanding) -> bool:
+    """Whether the words leave no word out ("-pediatric"): then every trial
+    matching in search_rank_vector matches in search_vector, which is that
+    vector and the summary and description
+    (trials/sql/functions/trials_trial_search_vector.sql)."""
+    return "-" not in understanding.words and "-" not in understanding.rest
 
 
 def _uses_window(criteria: Criteria) -> bool:
