@@ -67,9 +67,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, Case, F, FloatField, Q, QuerySet, When
+from django.db.models import BooleanField, Case, F, FloatField, OuterRef, Q, QuerySet, When
 from django.db.models.expressions import Expression
 
 from trials.distance import Origin, near_sites, nearest_sites, nearest_window
@@ -745,7 +746,8 @@ def _page_of(
             ratio=NEAR_RATIO_OUT_OF_LINE if out_of_line else NEAR_RATIO,
         )
         found, ids = len(window), window[start : start + PER_PAGE + 1]
-        rows = sorted(_cards(Trial.objects.filter(pk__in=ids)), key=lambda t: ids.index(t.pk))
+        cards = _cards(Trial.objects.filter(pk__in=ids), named=bool(criteria.q))
+        rows = sorted(cards, key=lambda t: ids.index(t.pk))
     else:
         narrowed = _narrowed(criteria)
         filtered = _with_words(narrowed, criteria.q, understanding)
@@ -757,17 +759,23 @@ def _page_of(
         else:
             found = filtered.order_by()[:RANK_WINDOW].count()
             ordered = _ordered(filtered, criteria, understanding)
-        rows = list(_cards(ordered)[start : start + PER_PAGE + 1])
+        rows = list(_cards(ordered, named=bool(criteria.q))[start : start + PER_PAGE + 1])
     return rows[:PER_PAGE], min(found, COUNT_CAP), found > COUNT_CAP, len(rows) > PER_PAGE
 
 
-def _cards(trials: QuerySet) -> QuerySet:
+def _cards(trials: QuerySet, *, named: bool = False) -> QuerySet:
     """What a card shows but its conditions and cities (read by the results
     view for the cards it renders, trials/views/search.py: most are stored
     parts) and nearest site (trials_search() reads those for the page's
     trials alone), and the registry concepts that say why it matched
-    (trials/why_matched.py, with the condition names)."""
-    return trials.only(*CARD_FIELDS, "concepts")
+    (trials/why_matched.py, with the condition names: `named`, read in the
+    same query on PostgreSQL, as with_condition_names() reads them)."""
+    cards = trials.only(*CARD_FIELDS, "concepts")
+    if named and is_postgresql():
+        through = Trial.conditions.through.objects.filter(trial=OuterRef("pk"))
+        names = through.order_by("condition__name").values("condition__name")
+        cards = cards.annotate(condition_names=ArraySubquery(names))
+    return cards
 
 
 def loosen_hints(criteria: Criteria) -> list[str]:
@@ -851,7 +859,7 @@ def trials_search(*, criteria: Criteria, page: int = 1, as_typed: bool = False) 
         )
         broadened = nothing_as_typed and understanding is not words
     if criteria.q:
-        with_condition_names(rows)
+        with_condition_names([row for row in rows if not hasattr(row, "condition_names")])
         trials_why_matched(rows, understanding)
     if criteria.origin is not None:
         nearest_sites(rows, criteria.origin, criteria.radius_km)
