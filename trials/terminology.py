@@ -120,9 +120,13 @@ def term_key(text: str) -> str:
 
 def lookup_safely(lookup: Callable[[], T], empty: T) -> T:
     """A terminology lookup that gives `empty` when the tables are missing
-    (migration not applied) or unreadable, in a savepoint so that the
-    request's transaction goes on."""
+    (migration not applied) or unreadable. Inside a transaction it runs in a
+    savepoint, so that the transaction goes on; a request outside one (pages
+    run in autocommit) needs none, and saves the savepoint's two round trips
+    on each lookup."""
     try:
+        if not connection.in_atomic_block:
+            return lookup()
         with transaction.atomic():
             return lookup()
     except DatabaseError:
