@@ -30,10 +30,18 @@ Usage (idempotent: the same file byte for byte on every run):
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 
-from zh_mesh_build import DATA, index_words, norm, read_mesh, read_wordnet, singular, write_tsv
+from zh_mesh_build import (
+    DATA,
+    index_words,
+    norm,
+    noun_synsets,
+    read_mesh,
+    read_wordnet,
+    singular,
+    write_tsv,
+)
 
 WORDNET_FILE = DATA / "wordnet-en-mesh.tsv.gz"
 HPO_LAY_FILE = DATA / "hpo-layperson.tsv.gz"
@@ -49,19 +57,8 @@ COLUMNS = [
 
 
 def cased_lemmas(directory: Path) -> dict[str, list[str]]:
-    """Each noun synset's lemmas as WordNet writes them ("Lyme_disease")."""
-    lemmas = {}
-    for line in (
-        (directory / "data.noun").read_text(encoding="utf-8", errors="replace").splitlines()
-    ):
-        if line.startswith("  "):
-            continue
-        head = line.split(" | ")[0].split()
-        count = int(head[3], 16)
-        lemmas[head[0]] = [
-            re.sub(r"\([a-z]+\)$", "", head[4 + 2 * i]).replace("_", " ") for i in range(count)
-        ]
-    return lemmas
+    """Each noun synset's lemmas as WordNet writes them ("Lyme disease")."""
+    return {offset: lemmas for offset, (_lexfile, lemmas) in noun_synsets(directory).items()}
 
 
 def tree_letters(numbers: list[str]) -> set[str]:

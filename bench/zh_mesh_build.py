@@ -131,9 +131,9 @@ def read_mesh() -> tuple[dict[str, str], dict[str, list[str]], dict[str, set[str
     return names, trees, terms
 
 
-def read_wordnet(directory: Path) -> tuple[dict, dict[str, list[str]], dict[str, str]]:
-    """Noun synsets (lexicographer file, lemmas), each lemma's senses in
-    WordNet's order (most frequent first), and the irregular plurals."""
+def noun_synsets(directory: Path) -> dict[str, tuple[int, list[str]]]:
+    """Each noun synset's lexicographer file and lemmas as WordNet writes
+    them ("Lyme disease"), by offset."""
     synsets = {}
     for line in (
         (directory / "data.noun").read_text(encoding="utf-8", errors="replace").splitlines()
@@ -145,7 +145,17 @@ def read_wordnet(directory: Path) -> tuple[dict, dict[str, list[str]], dict[str,
         lemmas = [
             re.sub(r"\([a-z]+\)$", "", head[4 + 2 * i]).replace("_", " ") for i in range(count)
         ]
-        synsets[head[0]] = (int(head[1]), [norm(lemma) for lemma in lemmas])
+        synsets[head[0]] = (int(head[1]), lemmas)
+    return synsets
+
+
+def read_wordnet(directory: Path) -> tuple[dict, dict[str, list[str]], dict[str, str]]:
+    """Noun synsets (lexicographer file, lemmas), each lemma's senses in
+    WordNet's order (most frequent first), and the irregular plurals."""
+    synsets = {
+        offset: (lexfile, [norm(lemma) for lemma in lemmas])
+        for offset, (lexfile, lemmas) in noun_synsets(directory).items()
+    }
     senses = {}
     for line in (directory / "index.noun").read_text(encoding="utf-8").splitlines():
         if line.startswith("  "):
