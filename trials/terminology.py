@@ -327,12 +327,12 @@ def _hpo_terms(path: Path, column: str, source: str) -> Iterator[tuple]:
             yield found
 
 
-# The Chinese word's column in each dictionary file.
+# The sources whose words are Chinese.
 CHINESE_SOURCES = ("hpo-zh", "cow-zh", "cedict")
-ZH_COLUMNS = {"cow-zh": "zh_term", "cedict": "zh_simplified"}
-# WordNet's English names of diseases beside a MeSH term ("flu", "pinkeye"),
-# written by bench/wordnet_en_build.py.
-EN_COLUMNS = {"wn-en": "en_term"}
+# The word's column in each dictionary file; WordNet's English names of
+# diseases beside a MeSH term ("pinkeye") are written by
+# bench/wordnet_en_build.py.
+DICTIONARY_COLUMNS = {"cow-zh": "zh_term", "cedict": "zh_simplified", "wn-en": "en_term"}
 
 
 def _dictionary_terms(path: Path, column: str, source: str) -> Iterator[tuple]:
@@ -344,7 +344,7 @@ def _dictionary_terms(path: Path, column: str, source: str) -> Iterator[tuple]:
     only as typed. Rows of an age group (tree letter M: 孩子, 老人) are never
     a concept: they say whom a trial takes (trials/age_groups.py)."""
     names = dict(MeshDescriptor.objects.values_list("descriptor_id", "name"))
-    chinese = source in ZH_COLUMNS
+    chinese = source in CHINESE_SOURCES
     for row in _rows(path):
         descriptor = row["mesh_exact_match"].split(";")[0]
         term = row[column].strip()
@@ -411,9 +411,8 @@ def terminology_load(*, directory: Path = DATA_DIR, force: bool = False) -> list
                 TerminologyTerm.objects.filter(source=kind).delete()
                 if kind == "mesh":
                     terms = _mesh_terms(path)
-                elif kind in ZH_COLUMNS or kind in EN_COLUMNS:
-                    column = ZH_COLUMNS.get(kind) or EN_COLUMNS[kind]
-                    terms = _dictionary_terms(path, column, kind)
+                elif kind in DICTIONARY_COLUMNS:
+                    terms = _dictionary_terms(path, DICTIONARY_COLUMNS[kind], kind)
                 else:
                     column = "layperson_term" if kind == "hpo-lay" else "hpo_name_zh"
                     terms = _hpo_terms(path, column, kind)
