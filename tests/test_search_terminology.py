@@ -118,6 +118,28 @@ def test_jieba_keeps_a_long_chinese_term_whole(client):
     assert titles("我的孩子有肾病综合征") == ["Rituximab in children"]
 
 
+def test_a_chinese_disorder_named_without_its_suffix_finds_its_concept(client):
+    """HPO writes 甲状腺功能减退症 (Hypothyroidism); a patient writes it
+    without 症, alone or in a sentence."""
+    TrialFactory(brief_title="Levothyroxine dosing", concepts="Hypothyroidism")
+    TrialFactory(brief_title="Sleep study", concepts="Sleep Wake Disorders")
+    assert titles("甲状腺功能减退") == ["Levothyroxine dosing"]
+    assert titles("我妈妈有甲状腺功能减退") == ["Levothyroxine dosing"]
+    assert "matched: Hypothyroidism" in page_text(client.get(LIST, {"q": "甲状腺功能减退"}))
+
+
+def test_letters_typed_in_another_order_are_read_as_the_word_they_spell(client):
+    """ "chrons" is two edits from both crohns and chronic; the one of the same
+    letters wins, though more trials say chronic."""
+    TrialFactory(brief_title="Ustekinumab for Crohn's disease", concepts="Crohn Disease")
+    for number in range(3):
+        TrialFactory(brief_title=f"Chronic pain study {number}", concepts="Chronic Pain")
+    search_words_refresh()
+    assert titles("chrons disease") == ["Ustekinumab for Crohn's disease"]
+    text = page_text(client.get(LIST, {"q": "chrons disease"}))
+    assert "Search instead for “chrons disease”" in text
+
+
 def test_a_broader_concept_brings_trials_indexed_under_its_family(db):
     """Varicella Zoster Virus Infection is the concept; a trial indexed only
     under its narrower Herpes Zoster (no ancestors) is found, below the trial

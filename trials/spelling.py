@@ -69,12 +69,15 @@ def word_corrections(word: str, limit: int = 5) -> list[str]:
             cursor.execute("SELECT word, trials, alike FROM trials_words_one_edit(%s)", [word])
             candidates = cursor.fetchall()
             if allowed > 1 and not any(edit_distance(word, o) <= 1 for o, *_ in candidates):
+                # Beside the words that share a delete with it (two edits:
+                # "chrons" and "crohns" both lose an "h" to "crons"), which
+                # few trigrams may share.
                 cursor.execute(
                     "SELECT word, trials, similarity(word, %s) AS alike FROM trials_searchword"
                     " WHERE word %% %s ORDER BY alike DESC, trials DESC LIMIT %s",
                     [word, word, CANDIDATES],
                 )
-                candidates = cursor.fetchall()
+                candidates += cursor.fetchall()
     else:
         # SQLite: the embedded default holds a few thousand words; those of
         # about the same length are compared in Python.
@@ -85,14 +88,23 @@ def word_corrections(word: str, limit: int = 5) -> list[str]:
             (other, trials, difflib.SequenceMatcher(None, word, other).ratio())
             for other, trials in near
         ]
-    scored = []
+    scored = {}
+    letters = sorted(word)
     for other, trials, alike in candidates:
         edits = edit_distance(word, other)
         if other != word and edits <= allowed:
-            # A word trials carry before one only the terminology has
-            # ("hart" is heart, not HAART).
-            scored.append((-edits, trials > 0, math.log10(1 + trials) + 3 * alike, other))
-    return [other for *_, other in sorted(scored, reverse=True)[:limit]]
+            # Among as many edits, the typed letters in another order first
+            # ("chrons" is crohns, though more trials say chronic); then a
+            # word trials carry before one only the terminology has ("hart"
+            # is heart, not HAART).
+            scored[other] = (
+                -edits,
+                sorted(other) == letters,
+                trials > 0,
+                math.log10(1 + trials) + 3 * alike,
+                other,
+            )
+    return [other for *_, other in sorted(scored.values(), reverse=True)[:limit]]
 
 
 def edit_distance(a: str, b: str) -> int:

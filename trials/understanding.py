@@ -68,6 +68,10 @@ UNPRINTABLE_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufef
 KEY_STRIP = "\"'“”‘’.,;:!?()[]{}<>*"
 MAX_PHRASE_WORDS = 6
 MAX_HAN_PHRASE = 12
+# Chinese names a disorder with or without its suffix 症 ("disorder"):
+# 甲状腺功能减退 is HPO's 甲状腺功能减退症, 焦虑 is 焦虑症. A name of two
+# characters or more that no source lists as typed is looked up with it.
+DISORDER_SUFFIX = "症"
 # Only this much of a query is understood (the form asks for less).
 MAX_UNDERSTOOD = 500
 MAX_WORDS = 40
@@ -453,7 +457,13 @@ def _han_concepts(run: str, vocabulary: _Vocabulary) -> list[Concept]:
         for end in range(start + 1, len(words) + 1)
         if len("".join(words[start:end])) <= MAX_HAN_PHRASE
     }
-    known = terms_for([term_key(span) for span in spans if span not in vocabulary.han])
+    looked_up = [span for span in spans if span not in vocabulary.han]
+    suffixed = {
+        span: term_key(span + DISORDER_SUFFIX)
+        for span in looked_up
+        if len(span) >= 2 and not span.endswith(DISORDER_SUFFIX)
+    }
+    known = terms_for([term_key(span) for span in looked_up] + list(suffixed.values()))
     # Names read from their parts (结直肠癌: colon and rectum + cancer): what
     # no source lists, and beside what a source reads more narrowly (卵巢癌:
     # HPO's label is epithelial ovarian carcinoma only).
@@ -471,6 +481,8 @@ def _han_concepts(run: str, vocabulary: _Vocabulary) -> list[Concept]:
             elif span in composed:
                 descriptor, name = composed[span]
                 found.append(Concept(span, (name,), (descriptor,)))
+            elif suffixed.get(span) in known:
+                found.append(_concept(span, known[suffixed[span]]))
             else:
                 continue
             start = end
