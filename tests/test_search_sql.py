@@ -182,3 +182,40 @@ def test_an_update_that_leaves_the_text_as_it_was_keeps_the_vectors(postgres):
     assert "'therapi':2A" in rank_vector and "marker" not in rank_vector
     vectors("search_vector = 'marker'")
     assert "'therapi':2A" in vectors("search_vector = NULL, overview = overview")[0]
+
+
+def test_a_concepts_names_as_one_tsquery_match_the_same_trials_as_every_name(postgres):
+    """trials_tsquery_any leaves out names another name's words cover; on
+    every text, it matches exactly when the OR of every name's
+    plainto_tsquery does."""
+    from trials.text_match import any_of
+
+    concepts = [
+        ["cancer", "Neoplasms", "Cysts", "Neoplasms by Site", "Neoplasms, Experimental"],
+        ["breast cancer", "Breast Neoplasms", "Triple Negative Breast Neoplasms", "Breast Cancer"],
+        ["Crohn's disease", "crohns", "Crohn Disease", "Disease, Crohn's", "ileitis"],
+        ["the", "of the", "hypertension", "High Blood Pressure", "Blood Pressure, High"],
+    ]
+    texts = [
+        "Neoplasms by site of origin",
+        "A site study of blood pressure",
+        "Triple negative breast neoplasm",
+        "Breast imaging",
+        "High blood pressure in adults",
+        "Ileitis and Crohn's",
+        "cancer",
+        "the of and",
+    ]
+    with connection.cursor() as cursor:
+        for names in concepts:
+            simplified = any_of(tuple(names))
+            every = " || ".join(["plainto_tsquery('english', %s)"] * len(names))
+            for text in texts:
+                cursor.execute(
+                    "SELECT to_tsvector('english', %s) @@ %s::tsquery,"
+                    f" to_tsvector('english', %s) @@ ({every})",
+                    [text, simplified, text, *names],
+                )
+                fewer, all_names = cursor.fetchone()
+                assert fewer == all_names, (names, text)
+    assert any_of(("cancer", "Neoplasms", "Neoplasms by Site")) == "'cancer' | 'neoplasm'"

@@ -9,6 +9,7 @@ summary.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from django.db import connection
@@ -19,10 +20,15 @@ from trials.models import Trial
 from trials.understanding import Understanding
 
 
-def tsquery(understanding: Understanding) -> tuple[str, list[str]]:
+def tsquery(understanding: Understanding, *, matching: bool = False) -> tuple[str, list[str]]:
     """The tsquery SQL of what a query means, and its parameters: the words
     as typed (websearch syntax: quotes, OR, minus) or, concept by concept,
-    any of the concept's meanings together with the words no concept took."""
+    any of the concept's meanings together with the words no concept took.
+
+    `matching`: for which trials match, not how they rank: each concept's
+    names as one tsquery without the names another's words cover
+    (trials/sql/functions/trials_tsquery_any.sql), the same trials. A rank
+    keeps every name, as ts_rank weighs each word of the query."""
     parts, params = [], []
     if understanding.words.strip():
         parts.append("websearch_to_tsquery('english', %s)")
@@ -31,6 +37,10 @@ def tsquery(understanding: Understanding) -> tuple[str, list[str]]:
         groups = []
         for concept in understanding.concepts:
             alternatives = concept.alternatives
+            if matching:
+                groups.append("%s::tsquery")
+                params.append(any_of(alternatives))
+                continue
             groups.append(
                 "(" + " || ".join(["plainto_tsquery('english', %s)"] * len(alternatives)) + ")"
             )
@@ -42,6 +52,16 @@ def tsquery(understanding: Understanding) -> tuple[str, list[str]]:
     return "(" + (" || ".join(parts) or "''::tsquery") + ")", params
 
 
+@functools.lru_cache(maxsize=4096)
+def any_of(alternatives: tuple[str, ...]) -> str:
+    """The tsquery, as text, matching any of a concept's names
+    (trials/sql/functions/trials_tsquery_any.sql): asked of the database
+    once per process and concept, as its stemmer knows the words."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT trials_tsquery_any(%s::text[])::text", [list(alternatives)])
+        return cursor.fetchone()[0]
+
+
 class TextSearch(Expression):
     """SQL on one of migration 0003's search columns of the query's Trial table.
 
@@ -49,15 +69,17 @@ class TextSearch(Expression):
     own alias: the expression stays right inside subqueries, too. The
     template's {tsquery} is what the query means; {words} its words."""
 
-    def __init__(self, template: str, understanding: Understanding, output_field) -> None:
+    def __init__(
+        self, template: str, understanding: Understanding, output_field, *, matching: bool = False
+    ) -> None:
         super().__init__(output_field=output_field)
-        self.template, self.understanding = template, understanding
+        self.template, self.understanding, self.matching = template, understanding, matching
 
     def as_sql(self, compiler, connection):
         table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
         if "{words}" in self.template:
             return self.template.format(table=table, words="%s"), [self.understanding.words]
-        query, params = tsquery(self.understanding)
+        query, params = tsquery(self.understanding, matching=self.matching)
         return self.template.format(table=table, tsquery=query), params
 
 
@@ -91,7 +113,9 @@ def match_expression(understanding: Understanding, *, ranked: bool = False) -> E
     full search_vector."""
     full = in_full_vector(understanding) and not ranked
     column = "search_vector" if full else "search_rank_vector"
-    return TextSearch(f"{{table}}.{column} @@ {{tsquery}}", understanding, BooleanField())
+    return TextSearch(
+        f"{{table}}.{column} @@ {{tsquery}}", understanding, BooleanField(), matching=True
+    )
 
 
 def _word_q(word: str) -> Q:

@@ -35,6 +35,7 @@ FUNCTIONS = (
     "trials_nearest",
     "trials_word_deletes",
     "trials_words_one_edit",
+    "trials_tsquery_any",
 )
 TRIGGERS = (
     "trials_trial_search_vector",
