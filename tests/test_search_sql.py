@@ -219,3 +219,55 @@ def test_a_concepts_names_as_one_tsquery_match_the_same_trials_as_every_name(pos
                 fewer, all_names = cursor.fetchone()
                 assert fewer == all_names, (names, text)
     assert any_of(("cancer", "Neoplasms", "Neoplasms by Site")) == "'cancer' | 'neoplasm'"
+
+
+def every_name(understanding) -> tuple[str, list[str]]:
+    """A query's tsquery with every name of each concept, as it was written
+    before trials_tsquery_any."""
+    parts, params = [], []
+    if understanding.words.strip():
+        parts.append("websearch_to_tsquery('english', %s)")
+        params.append(understanding.words)
+    if understanding.concepts:
+        groups = []
+        for concept in understanding.concepts:
+            names = concept.alternatives
+            groups.append("(" + " || ".join(["plainto_tsquery('english', %s)"] * len(names)) + ")")
+            params += names
+        if understanding.rest.strip():
+            groups.append("websearch_to_tsquery('english', %s)")
+            params.append(understanding.rest)
+        parts.append("(" + " && ".join(groups) + ")")
+    return "(" + " || ".join(parts) + ")", params
+
+
+def test_a_querys_tsquery_matches_as_one_with_every_name(postgres):
+    """text_match.tsquery (a concept's names as one tsquery, plain typed
+    words read as one more name) matches the same texts as the query with
+    every name of every concept."""
+    from trials.text_match import tsquery
+    from trials.understanding import Concept, Understanding
+
+    cancer = Concept("cancer", ("Neoplasms", "Neoplasms by Site"))
+    pain = Concept("pain", ("Pain", "Chronic Pain"))
+    understandings = [
+        Understanding(words="cancer", concepts=(cancer,)),
+        Understanding(words="cancer -smoking", concepts=(cancer,)),
+        Understanding(words='"lung cancer"', concepts=(cancer,), rest="lung"),
+        Understanding(words="cancer pain", concepts=(cancer, pain)),
+        Understanding(words="cancer or pain", concepts=(cancer,)),
+        Understanding(words="", concepts=(cancer,)),
+    ]
+    texts = ["Neoplasms by site", "cancer and smoking", "lung cancer", "chronic pain", "pain"]
+    with connection.cursor() as cursor:
+        for understanding in understandings:
+            matching, matching_params = tsquery(understanding)
+            full, full_params = every_name(understanding)
+            for text in texts:
+                cursor.execute(
+                    f"SELECT to_tsvector('english', %s) @@ {matching},"
+                    f" to_tsvector('english', %s) @@ {full}",
+                    [text, *matching_params, text, *full_params],
+                )
+                fewer, every = cursor.fetchone()
+                assert fewer == every, (understanding, text)

@@ -20,36 +20,41 @@ from trials.models import Trial
 from trials.understanding import Understanding
 
 
-def tsquery(understanding: Understanding, *, matching: bool = False) -> tuple[str, list[str]]:
+def tsquery(understanding: Understanding) -> tuple[str, list[str]]:
     """The tsquery SQL of what a query means, and its parameters: the words
     as typed (websearch syntax: quotes, OR, minus) or, concept by concept,
     any of the concept's meanings together with the words no concept took.
 
-    `matching`: for which trials match, not how they rank: each concept's
-    names as one tsquery without the names another's words cover
-    (trials/sql/functions/trials_tsquery_any.sql), the same trials. A rank
-    keeps every name, as ts_rank weighs each word of the query."""
+    Each concept's names are one tsquery without the names another name's
+    words cover (`any_of`), and plain typed words beside a single concept are
+    one more of its names: the same trials match as with every name, and
+    the rank weighs only the words that make a trial match (not "site" of
+    "Neoplasms by Site")."""
+    words = understanding.words.strip()
+    if len(understanding.concepts) == 1 and not understanding.rest.strip():
+        if words and PLAIN_WORDS_RE.fullmatch(words) and "or" not in words.lower().split():
+            # Plain words (no quotes, OR or minus), read as websearch reads
+            # them: one more name of the concept.
+            return "%s::tsquery", [any_of((words, *understanding.concepts[0].alternatives))]
     parts, params = [], []
-    if understanding.words.strip():
+    if words:
         parts.append("websearch_to_tsquery('english', %s)")
         params.append(understanding.words)
     if understanding.concepts:
         groups = []
         for concept in understanding.concepts:
-            alternatives = concept.alternatives
-            if matching:
-                groups.append("%s::tsquery")
-                params.append(any_of(alternatives))
-                continue
-            groups.append(
-                "(" + " || ".join(["plainto_tsquery('english', %s)"] * len(alternatives)) + ")"
-            )
-            params += alternatives
+            groups.append("%s::tsquery")
+            params.append(any_of(concept.alternatives))
         if understanding.rest.strip():
             groups.append("websearch_to_tsquery('english', %s)")
             params.append(understanding.rest)
         parts.append("(" + " && ".join(groups) + ")")
     return "(" + (" || ".join(parts) or "''::tsquery") + ")", params
+
+
+# Words websearch_to_tsquery reads as plainto_tsquery does: letters, digits
+# and spaces only.
+PLAIN_WORDS_RE = re.compile(r"[^\W_]+(?: [^\W_]+)*")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -69,17 +74,15 @@ class TextSearch(Expression):
     own alias: the expression stays right inside subqueries, too. The
     template's {tsquery} is what the query means; {words} its words."""
 
-    def __init__(
-        self, template: str, understanding: Understanding, output_field, *, matching: bool = False
-    ) -> None:
+    def __init__(self, template: str, understanding: Understanding, output_field) -> None:
         super().__init__(output_field=output_field)
-        self.template, self.understanding, self.matching = template, understanding, matching
+        self.template, self.understanding = template, understanding
 
     def as_sql(self, compiler, connection):
         table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
         if "{words}" in self.template:
             return self.template.format(table=table, words="%s"), [self.understanding.words]
-        query, params = tsquery(self.understanding, matching=self.matching)
+        query, params = tsquery(self.understanding)
         return self.template.format(table=table, tsquery=query), params
 
 
@@ -113,9 +116,7 @@ def match_expression(understanding: Understanding, *, ranked: bool = False) -> E
     full search_vector."""
     full = in_full_vector(understanding) and not ranked
     column = "search_vector" if full else "search_rank_vector"
-    return TextSearch(
-        f"{{table}}.{column} @@ {{tsquery}}", understanding, BooleanField(), matching=True
-    )
+    return TextSearch(f"{{table}}.{column} @@ {{tsquery}}", understanding, BooleanField())
 
 
 def _word_q(word: str) -> Q:
