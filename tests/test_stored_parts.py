@@ -34,8 +34,10 @@ def trial():
 
 
 def stored_parts(trial, language: str = "en") -> dict:
+    """The parts stored for the trial's page, its card (a column of its own)
+    among them."""
     page = TrialPage.objects.filter(trial=trial, language=language).first()
-    return page.parts if page else {}
+    return {**page.parts, **({"card": page.card} if page.card else {})} if page else {}
 
 
 def token_for(html: str, form_id: str) -> str:
@@ -273,6 +275,25 @@ def test_a_results_card_is_a_stored_part(trial, settings):
     assert page_text(Client().get("/trials/")) == page_text(first)
     with translation.override("en"):
         assert trial.brief_title in stored_parts(trial)["card"]
+    # A visit to the trial's page, which renders parts of its own, keeps it.
+    Client().get(trial.get_absolute_url() + "?site_page=2")
+    Client().get(trial.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert trial.brief_title in stored_parts(trial)["card"]
+    assert "card" not in TrialPage.objects.get(trial=trial, language="en").parts
+
+
+def test_a_card_of_an_older_state_of_the_trial_is_never_shown(trial, settings):
+    settings.SEARCH_RESULTS_CACHE_SECONDS = 0
+    trial.overall_status = RecruitmentStatus.RECRUITING
+    trial.save()
+    Client().get("/trials/")
+    trial.refresh_from_db()
+    trial.brief_title = "A kinder radiotherapy schedule"
+    trial.save()
+    Client().get(trial.get_absolute_url())  # stores the page's other parts first
+    text = page_text(Client().get("/trials/"))
+    assert "A kinder radiotherapy schedule" in text
+    assert "A kinder radiotherapy schedule" in stored_parts(trial)["card"]
 
 
 def test_a_conditions_new_chinese_name_shows_at_once(trial):

@@ -41,7 +41,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, F, Q
-from django.db.models.fields.json import KeyTextTransform
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -140,7 +139,19 @@ def page_trial(nct_id: str, *, unpublished: bool = False) -> Trial | None:
     trial = rows[0]
     if isinstance(trial.stored_parts, str):
         trial.stored_parts = json.loads(trial.stored_parts)
+    if trial.stored_parts is not None:
+        trial.stored_parts = with_card(trial.stored_parts, trial.stored_card)
     return trial
+
+
+# A page's card is stored in a column of its own (TrialPage.card), and is a
+# part as any other to the code that renders and shows it.
+CARD = "card"
+
+
+def with_card(parts: dict[str, str], card: str) -> dict[str, str]:
+    """A row's parts with its card among them, if it has one."""
+    return {**parts, CARD: card} if card else parts
 
 
 @lru_cache(maxsize=4)
@@ -153,13 +164,15 @@ def _page_sql(vendor: str, unpublished: bool) -> str:
 
     fields = ", ".join(f"t.{column(trial, name)}" for name in ("id", *PAGE_FIELDS))
     published = "" if unpublished else f" AND t.{column(trial, 'published')}"
+    # At most one row joins: one page per trial and language.
     return (
-        f"SELECT {fields}, (SELECT p.{column(page, 'parts')} FROM {quote(page.db_table)} p"
-        f" WHERE p.{column(page, 'trial')} = t.{column(trial, 'id')}"
+        f"SELECT {fields}, p.{column(page, 'parts')} AS stored_parts,"
+        f" p.{column(page, 'card')} AS stored_card"
+        f" FROM {quote(trial.db_table)} t LEFT JOIN {quote(page.db_table)} p"
+        f" ON p.{column(page, 'trial')} = t.{column(trial, 'id')}"
         f" AND p.{column(page, 'language')} = %s AND p.{column(page, 'version')} = %s"
-        f" AND p.{column(page, 'trial_updated_at')} = t.{column(trial, 'updated_at')})"
-        " AS stored_parts"
-        f" FROM {quote(trial.db_table)} t WHERE t.{column(trial, 'nct_id')} = %s{published}"
+        f" AND p.{column(page, 'trial_updated_at')} = t.{column(trial, 'updated_at')}"
+        f" WHERE t.{column(trial, 'nct_id')} = %s{published}"
     )
 
 
@@ -180,22 +193,27 @@ def attach_cards(trials: Iterable[Trial]) -> None:
     language = translation.get_language() or settings.LANGUAGE_CODE
     version = render_version()
     current = TrialPage.objects.current(version).filter(language=language)
-    # The card as text (->>), so that the query, compiled once per process,
-    # gives it without the ORM's conversion of a JSON value.
-    with_card = current.annotate(card=KeyTextTransform("card", "parts")).filter(card__isnull=False)
+    carded = current.exclude(card="")
     cards = dict(
         rows_for_ids(
             ("stored cards", language, version),
-            lambda ids: with_card.filter(trial__in=ids).values_list("trial_id", "card"),
+            lambda ids: carded.filter(trial__in=ids).values_list("trial_id", "card"),
             [trial.pk for trial in trials],
         )
     )
     without = [trial.pk for trial in trials if trial.pk not in cards]
     rows = (
-        dict(current.filter(trial__in=without).values_list("trial_id", "parts")) if without else {}
+        {
+            pk: with_card(parts, card)
+            for pk, parts, card in current.filter(trial__in=without).values_list(
+                "trial_id", "parts", "card"
+            )
+        }
+        if without
+        else {}
     )
     for trial in trials:
-        stored = {"card": cards[trial.pk]} if trial.pk in cards else rows.get(trial.pk, {})
+        stored = {CARD: cards[trial.pk]} if trial.pk in cards else rows.get(trial.pk, {})
         trial.page_parts = PageParts(language, stored)
 
 
@@ -209,17 +227,23 @@ def trial_part(trial: Trial, name: str, render: Callable[[], str]) -> str:
 
 def store_parts(trials: Iterable[Trial]) -> int:
     """Store the parts these trials' pages rendered this time; how many rows."""
-    rows = [
-        TrialPage(
-            trial=trial,
-            language=parts.language,
-            version=render_version(),
-            trial_updated_at=trial.updated_at,
-            parts={**parts.stored, **parts.added},
+    rows = []
+    for trial in trials:
+        parts = getattr(trial, "page_parts", None)
+        if parts is None or not parts.added:
+            continue
+        every = {**parts.stored, **parts.added}
+        card = every.pop(CARD, "")
+        rows.append(
+            TrialPage(
+                trial=trial,
+                language=parts.language,
+                version=render_version(),
+                trial_updated_at=trial.updated_at,
+                parts=every,
+                card=card,
+            )
         )
-        for trial in trials
-        if (parts := getattr(trial, "page_parts", None)) is not None and parts.added
-    ]
     if not rows:
         return 0
     try:
@@ -230,7 +254,7 @@ def store_parts(trials: Iterable[Trial]) -> int:
                 rows,
                 update_conflicts=True,
                 unique_fields=["trial", "language"],
-                update_fields=["version", "trial_updated_at", "parts", "rendered_at"],
+                update_fields=["version", "trial_updated_at", "parts", "card", "rendered_at"],
             )
     except DatabaseError:
         log.warning("trial page parts not stored", exc_info=True)

@@ -26,6 +26,9 @@ class TrialPage(models.Model):
     # {"part[:variant]": "<html>"}, the parts named in templates/trials/detail.html
     # and the card of the results (templates/includes/trial_card.html).
     parts = models.JSONField(default=dict)
+    # The card of the results lists, apart from the other parts: a results
+    # page reads twenty cards, not twenty whole pages (tens of kilobytes each).
+    card = models.TextField(blank=True, default="")
     rendered_at = models.DateTimeField(auto_now=True)
 
     objects = TrialPageQuerySet.as_manager()
