@@ -28,7 +28,9 @@ class TrialPage(models.Model):
     parts = models.JSONField(default=dict)
     # The card of the results lists, apart from the other parts: a results
     # page reads twenty cards, not twenty whole pages (tens of kilobytes each).
-    card = models.TextField(blank=True, default="")
+    # A default in the database too: the release before this column stores
+    # its pages without it while both run.
+    card = models.TextField(blank=True, default="", db_default="")
     rendered_at = models.DateTimeField(auto_now=True)
 
     objects = TrialPageQuerySet.as_manager()
