@@ -9,8 +9,9 @@ import re
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from tests.admin_forms import faq_answer_changed
 from tests.factories import ConditionFactory, PrescreenQuestionFactory, SiteFactory, TrialFactory
@@ -345,3 +346,21 @@ def test_without_a_worker_one_batch_is_rendered_and_visitors_render_the_rest(
     with django_capture_on_commit_callbacks() as queued:
         assert render_stale_pages() == 2
     assert len(queued) == 1  # the next batch, for the worker
+
+
+def test_the_release_before_the_card_column_still_stores_its_pages(trial):
+    """During a deployment the release before writes its rows without
+    naming the card column; the database fills it in."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO trials_trialpage (trial_id, language, version, trial_updated_at, parts,"
+            " rendered_at) VALUES (%s, 'en', 'the release before', %s, %s, %s)",
+            [
+                trial.pk,
+                trial.updated_at,
+                json.dumps({"card": "<li>A card of the release before</li>"}),
+                timezone.now(),
+            ],
+        )
+    assert TrialPage.objects.get(trial=trial, language="en").card == ""
+    assert "release before" not in page_text(Client().get(trial.get_absolute_url()))
