@@ -23,11 +23,11 @@ class TrialPage(models.Model):
     language = models.CharField(max_length=16)
     version = models.CharField(max_length=32)
     trial_updated_at = models.DateTimeField()
-    # {"part[:variant]": "<html>"}, the parts named in templates/trials/detail.html
-    # and the card of the results (templates/includes/trial_card.html).
+    # {"part[:variant]": "<html>"}, the parts named in templates/trials/detail.html.
     parts = models.JSONField(default=dict)
-    # The card of the results lists, apart from the other parts: a results
-    # page reads twenty cards, not twenty whole pages (tens of kilobytes each).
+    # The card of the results lists (templates/includes/trial_card.html), apart
+    # from the other parts: a results page reads twenty cards, not twenty
+    # whole pages (tens of kilobytes each).
     # A default in the database too: the release before this column stores
     # its pages without it while both run.
     card = models.TextField(blank=True, default="", db_default="")

@@ -11,8 +11,8 @@
 -- reads, and the planner estimates every branch. At 5,000 studies,
 -- "cancer" with its concept's ten names took 1.6 ms in the index and 2.5 ms
 -- to plan; the same matches with the four names that count, 0.1 ms each
--- (bench/README.md). IMMUTABLE: the planner folds a call with constant
--- arguments into its tsquery once, when planning.
+-- (bench/README.md). Each web process asks for a concept's tsquery once
+-- (trials/text_match.py any_of) and writes it into its queries as a value.
 --
 -- Source of truth: change it here and add a migration that re-applies it
 -- (trials/sql/README.md).
