@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from tests.admin_forms import faq_answer_changed
@@ -18,6 +19,7 @@ from tests.factories import ConditionFactory, PrescreenQuestionFactory, SiteFact
 from tests.page_text import page_text
 from trials.condition_names import condition_names_refresh
 from trials.models import FaqEntry, Inquiry, RecruitmentStatus, SearchTerm, TrialPage
+from trials.prescreen import ANSWERED_COOKIE
 from trials.trial_pages import render_stale_pages, render_version
 
 pytestmark = pytest.mark.django_db
@@ -193,6 +195,35 @@ def test_a_visitor_with_answers_in_their_session_sees_their_own_box(trial):
     assert "You may not meet these criteria" not in page_text(
         Client().get(trial.get_absolute_url())
     )
+
+
+def test_answering_a_prescreen_leaves_a_cookie_that_holds_no_answer(trial):
+    question = PrescreenQuestionFactory(trial=trial)
+    patient = Client()
+    patient.post(f"/trials/{trial.nct_id}/prescreen/", {"age": "45", f"q{question.pk}": "yes"})
+    cookie = patient.cookies[ANSWERED_COOKIE]
+    assert cookie.value == "1"
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    # Clearing the answers shows the questions again, on the stored page.
+    patient.post(f"/trials/{trial.nct_id}/prescreen/", {"clear": "1"})
+    assert "You may not meet these criteria" not in page_text(patient.get(trial.get_absolute_url()))
+
+
+def test_a_visitor_with_a_session_and_no_answers_gets_the_stored_page_unread(
+    trial, django_assert_num_queries
+):
+    PrescreenQuestionFactory(trial=trial)
+    Client().get(trial.get_absolute_url())
+    anonymous = Client()
+    with CaptureQueriesContext(connection) as plain:
+        expected = page_text(anonymous.get(trial.get_absolute_url()))
+    visitor = Client()
+    session = visitor.session
+    session["visited"] = True
+    session.save()
+    # Their session is never read: the page costs what an anonymous one does.
+    with django_assert_num_queries(len(plain)):
+        assert page_text(visitor.get(trial.get_absolute_url())) == expected
 
 
 def test_an_admin_edit_shows_at_once(trial):

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +33,33 @@ DAYS_PER_YEAR = 365
 
 def session_key(trial: Trial) -> str:
     return f"prescreen:{trial.pk}"
+
+
+# Set beside the session when a patient answers a pre-screen; it holds no
+# answer and no trial. A trial page reads the session (a database query) only
+# for a browser that has it: most visitors with a session cookie (a contact
+# form sent, a language chosen, staff) have answered nothing, and their pages
+# are the stored ones.
+ANSWERED_COOKIE = "tf_prescreen"
+
+
+def answered_cookie_set(response: HttpResponse) -> None:
+    response.set_cookie(
+        ANSWERED_COOKIE,
+        "1",
+        max_age=settings.SESSION_COOKIE_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def saved_answers(request: HttpRequest, trial: Trial) -> dict | None:
+    """This browser's answers to the trial's pre-screen, None when it has none;
+    the session is read only when the browser has answered a pre-screen."""
+    if not request.COOKIES.get(ANSWERED_COOKIE):
+        return None
+    return request.session.get(session_key(trial)) or None
 
 
 @dataclass(frozen=True)

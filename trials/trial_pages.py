@@ -56,7 +56,7 @@ from trials.forms.contact import TRIAL_PAGE_SITE_CHOICE_BYTES
 from trials.models import FaqEntry, Trial, TrialPage
 from trials.models.operations import last_sync_day, registry_data_as_of
 from trials.pagecache import faq_kept
-from trials.prescreen import session_key
+from trials.prescreen import saved_answers
 from trials.routing import nearest_site_for
 from trials.shell import assemble
 from trials.site_list import AskedPlace, asked_place, region_of, site_listing
@@ -290,7 +290,7 @@ def shell_page(request: HttpRequest, trial: Trial) -> HttpResponse | None:
     stored = trial.page_parts.stored
     if not trial.published or any(request.GET.get(name) for name in SITE_PARAMETERS):
         return None
-    if request.session.get(session_key(trial)):
+    if saved_answers(request, trial):
         return None  # the pre-screen box shows this patient's answers
     notes = "notes:" + ("mine" if request.COOKIES.get("tf_notes") else "none")
     sites = "sites:" + region_of(request.headers.get("Accept-Language", ""))

@@ -3,7 +3,7 @@
 from django import template
 from django.utils.safestring import mark_safe
 
-from trials.prescreen import prescreen_panel, session_key
+from trials.prescreen import prescreen_panel, saved_answers
 from trials.trial_pages import trial_part
 
 register = template.Library()
@@ -17,14 +17,14 @@ def prescreen_box(context, trial):
     Before a patient answers, the box is the same for everyone who reads the
     trial in this language: rendered once per trial update (the questions
     are edited with the trial)."""
-    session = context["request"].session
+    request = context["request"]
 
     def render(stored_part: bool = False) -> str:
-        box = context.new(prescreen_panel(session=session, trial=trial))
+        box = context.new(prescreen_panel(session=request.session, trial=trial))
         box["csrf_token"] = context.get("csrf_token")
         box["stored_part"] = stored_part
         return context.template.engine.get_template(TEMPLATE).render(box)
 
-    if session.get(session_key(trial)):
+    if saved_answers(request, trial):
         return render()
     return mark_safe(trial_part(trial, "prescreen", lambda: render(stored_part=True)))

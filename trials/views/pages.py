@@ -47,10 +47,11 @@ def _newest_recruiting() -> QuerySet:
 
 @require_safe
 def trial_detail(request: HttpRequest, nct_id: str, slug: str = "") -> HttpResponse:
-    # The trial and its page's stored parts in one query (trials/trial_pages.py);
-    # staff see unpublished trials too.
-    trial = page_trial(nct_id.upper(), unpublished=sees_unpublished(request.user))
-    if trial is None:
+    # The trial and its page's stored parts in one query (trials/trial_pages.py).
+    # Staff see unpublished trials too: who is asking (the session, a query) is
+    # read only for an unpublished trial.
+    trial = page_trial(nct_id.upper(), unpublished=True)
+    if trial is None or not (trial.published or sees_unpublished(request.user)):
         raise Http404
     # One address per trial: lowercase NCT numbers and slugged links all land here.
     canonical = trial.get_absolute_url()

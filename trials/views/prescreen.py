@@ -6,12 +6,13 @@ from django.views.decorators.http import require_POST
 
 from trials.forms import PrescreenForm
 from trials.models import Trial
-from trials.prescreen import prescreen_panel, prescreen_save, session_key
+from trials.prescreen import answered_cookie_set, prescreen_panel, prescreen_save, session_key
 
 
 @require_POST
 def prescreen(request: HttpRequest, nct_id: str) -> HttpResponse:
     trial = get_object_or_404(Trial.objects.visible_to(request.user), nct_id=nct_id.upper())
+    saved = False
     if "clear" in request.POST:
         request.session.pop(session_key(trial), None)
     else:
@@ -19,8 +20,13 @@ def prescreen(request: HttpRequest, nct_id: str) -> HttpResponse:
         # Only characters no answer may hold (NUL) make it invalid: nothing is kept.
         if form.is_valid():
             prescreen_save(session=request.session, trial=trial, answers=form.answers())
+            saved = True
     if request.htmx:
         context = prescreen_panel(session=request.session, trial=trial)
-        return render(request, "trials/includes/prescreen.html", context)
-    # Without JavaScript: back to the trial page, scrolled to the answer.
-    return redirect(trial.get_absolute_url() + "#prescreen")
+        response = render(request, "trials/includes/prescreen.html", context)
+    else:
+        # Without JavaScript: back to the trial page, scrolled to the answer.
+        response = redirect(trial.get_absolute_url() + "#prescreen")
+    if saved:
+        answered_cookie_set(response)
+    return response
