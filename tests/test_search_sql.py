@@ -272,3 +272,97 @@ def test_a_querys_tsquery_matches_as_one_with_every_name(postgres):
                 )
                 fewer, every = cursor.fetchone()
                 assert fewer == every, (understanding, text)
+
+
+def test_what_a_tsquery_requires_is_read_from_its_text():
+    from trials.text_match import Required, required_of
+
+    assert required_of("'type' <-> '2' <-> 'diabet'") == Required(("type 2", "2 diabet"))
+    assert required_of("'lung' <-> 'cancer' & !'smoke' & 'x'") == Required(
+        ("lung cancer",), ("'x'",)
+    )
+    # A stop word between two words: the phrase's words two apart, no pair.
+    assert required_of("'cancer' <2> 'lung' <-> 'cell'") == Required(("lung cell",))
+    # An OR at the top, a NOT, a prefix, weights or parentheses require nothing.
+    assert required_of("'lung' <-> 'cancer' | 'breast' <-> 'cancer'") == Required()
+    assert required_of("!( 'lung' <-> 'cancer' ) & 'x'") == Required((), ("'x'",))
+    assert required_of("'lung':* <-> 'cancer'") == Required()
+    assert required_of("'a' & ( 'b' | 'c' )") == Required((), ("'a'",))
+    # Quotes and backslashes inside a lexeme, as PostgreSQL writes them.
+    assert required_of("'o''brien' <-> 'syndrom'") == Required(("o'brien syndrom",))
+    assert required_of("") == Required()
+
+
+def test_a_quoted_phrase_read_through_its_word_pairs_finds_the_same_trials(postgres):
+    """The phrase's read (text_match.phrase_match: the trials with its word
+    pairs, then the tsquery) gives exactly the trials the tsquery does."""
+    from tests.factories import ConditionFactory, TrialFactory
+    from trials.models import Trial
+    from trials.text_match import match_expression, phrase_match
+    from trials.understanding import Understanding
+
+    titles = [
+        "Insulin in Type 2 Diabetes",
+        "Diabetes, Type 2, and exercise",
+        "Type 1 diabetes and 2 new devices",
+        "Small-cell lung cancer after smoking",
+        "Non-small cell lung cancer in people who never smoked",
+        "Cancer of the lung",
+        "Lung cancer screening",
+        "O'Brien syndrome registry",
+    ]
+    for title in titles:
+        TrialFactory(brief_title=title)
+    # A pair across two fields: the vector's positions run on from the title
+    # into the conditions, as the phrase operator reads them.
+    TrialFactory(brief_title="A study of lung", conditions=[ConditionFactory(name="Cancer pain")])
+    queries = [
+        '"type 2 diabetes"',
+        '"type 2 diabetes" insulin',
+        '"lung cancer" -smoking',
+        '"lung cancer" -"small cell"',
+        '"small-cell lung cancer"',
+        '"cancer of the lung"',
+        '"lung cancer" screening',
+        '"lung cancer" or "type 2 diabetes"',
+        '"o\'brien syndrome"',
+        '"lung',
+    ]
+    for words in queries:
+        understanding = Understanding(words=words)
+        expected = set(Trial.objects.filter(match_expression(understanding, ranked=True)))
+        read_by = phrase_match(understanding)
+        if read_by is None:
+            # An OR, words apart (a stop word between) or one word: no pair.
+            assert words in ('"lung cancer" or "type 2 diabetes"', '"cancer of the lung"', '"lung')
+            continue
+        assert set(Trial.objects.filter(read_by)) == expected, words
+    lung_cancer = Trial.objects.filter(phrase_match(Understanding(words='"lung cancer"')))
+    assert {trial.brief_title for trial in lung_cancer} == {
+        "Small-cell lung cancer after smoking",
+        "Non-small cell lung cancer in people who never smoked",
+        "Lung cancer screening",
+        "A study of lung",
+    }
+
+
+def test_a_quoted_phrase_is_read_through_the_word_pairs_index(postgres):
+    from trials.models import Trial
+    from trials.text_match import phrase_match
+    from trials.understanding import Understanding
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " WHERE c.relname = 'trials_trial_phrase_pairs'"
+        )
+        assert cursor.fetchone() == (True,)
+        sql, params = (
+            Trial.objects.filter(phrase_match(Understanding(words='"type 2 diabetes"')))
+            .values_list("pk")
+            .query.sql_with_params()
+        )
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "trials_trial_phrase_pairs" in plan

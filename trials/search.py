@@ -81,6 +81,7 @@ from trials.text_match import (
     TextSearch,
     in_full_vector,
     match_expression,
+    phrase_match,
     quoted_phrase,
     text_filter,
 )
@@ -503,6 +504,7 @@ def rank_window(
     out_of_line: bool = False,
     scope: WalkScope | None = None,
     positional: bool = False,
+    read_by: Expression | None = None,
     key: SqlKey = None,
 ) -> list[int]:
     """The ids of the `size` (RANK_WINDOW) most recently updated trials of
@@ -529,14 +531,23 @@ def rank_window(
 
     Where many windows of matches are expected and the match is
     `positional` (a quoted phrase) or the walk would be long, the index is
-    read among the newest trials first (_sliced()). `key`: what its SQL
-    texts are kept under (_sql_kept)."""
+    read among the newest trials first (_sliced()). `read_by`: the same
+    matches as `match`, written for the index reads (a quoted phrase's
+    word pairs: text_match.phrase_match()); the walk and the planner's
+    estimate take `match`. `key`: what its SQL texts are kept under
+    (_sql_kept)."""
     size = RANK_WINDOW if size is None else size
     try:
         matches = _sql_kept(
             _kept_as(key, "matches", out_of_line),
             lambda: narrowed.filter(match).order_by().values_list("pk", "last_updated"),
         )
+        reads = matches
+        if read_by is not None:
+            reads = _sql_kept(
+                _kept_as(key, "reads", out_of_line),
+                lambda: narrowed.filter(read_by).order_by().values_list("pk", "last_updated"),
+            )
     except EmptyResultSet:
         # A filter that can match nothing (a condition name no trial has:
         # `__in=[]`) has no SQL text; Django raises instead of writing one.
@@ -569,7 +580,7 @@ def rank_window(
                     share = len(ids) / probe
             walked = _walk_cost(size, share, spread)
             if share * kept > SLICE_RATIO * size and (positional or walked > SLICE_WALK_ROWS):
-                ids = _sliced(cursor, narrowed, match, size, share * kept)
+                ids = _sliced(cursor, narrowed, read_by or match, size, share * kept)
                 if ids is not None:
                     return ids
             needed = size / max(share, 1e-9)
@@ -577,7 +588,7 @@ def rank_window(
                 ids = _walk(cursor, walk[: min(int(needed * 1.5), WALK_ROWS)], size)
                 if len(ids) >= size:
                     return ids
-        return _window_read(cursor, matches, size)
+        return _window_read(cursor, reads, size)
 
 
 def _walk_cost(size: int, share: float, spread: float) -> float:
@@ -624,7 +635,12 @@ def _window_for(
         out_of_line = in_full_vector(understanding)
         everywhere_key = _kept_as(key, "everywhere")
         window = rank_window(
-            narrowed, everywhere, out_of_line=out_of_line, scope=scope, key=everywhere_key
+            narrowed,
+            everywhere,
+            out_of_line=out_of_line,
+            scope=scope,
+            read_by=phrase_match(understanding),
+            key=everywhere_key,
         )
         return window, []
     ranked = match_expression(understanding, ranked=True)
@@ -644,7 +660,12 @@ def _window_for(
     else:
         positional = quoted_phrase(understanding.words)
         window = rank_window(
-            narrowed, ranked, scope=scope, positional=positional, key=_kept_as(key, "ranked")
+            narrowed,
+            ranked,
+            scope=scope,
+            positional=positional,
+            read_by=phrase_match(understanding) if positional else None,
+            key=_kept_as(key, "ranked"),
         )
         if len(window) < RANK_WINDOW and in_full_vector(understanding):
             known = set(window)

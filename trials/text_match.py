@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
@@ -95,6 +96,111 @@ WORD_RE = re.compile(r"\w+")
 def quoted_phrase(words: str) -> bool:
     """Whether the query holds a quoted phrase of two or more words."""
     return any(len(WORD_RE.findall(part)) > 1 for part in QUOTED_RE.findall(words))
+
+
+# A tsquery's text, as PostgreSQL writes it: quoted lexemes (a quote
+# doubled, a backslash escaped; a suffix of weights or a prefix star), the
+# phrase operators, and & | ! ( ).
+TSQUERY_TOKEN_RE = re.compile(r"'(?:[^'\\]|''|\\.)*'(?::[*A-D]+)?|<->|<\d+>|[&|!()]")
+NEXT_TO = "<->"
+
+
+@dataclass(frozen=True)
+class Required:
+    """What every trial a tsquery matches has: pairs of lexemes side by side
+    ("lung cancer") and single lexemes (their tsquery text, "'x'")."""
+
+    pairs: tuple[str, ...] = ()
+    lexemes: tuple[str, ...] = ()
+
+
+def required_of(tsquery_text: str) -> Required:
+    """Of a tsquery's text, the pairs and lexemes every match has: those of
+    its top-level AND's terms that are a plain lexeme or a phrase of plain
+    lexemes ('type' <-> '2' <-> 'diabet'). Anything else (an OR at the top,
+    a NOT, parentheses, a prefix or weights) requires nothing here: the
+    tsquery itself is still checked on every trial read."""
+    tokens = TSQUERY_TOKEN_RE.findall(tsquery_text)
+    depth, terms, term = 0, [], []
+    for token in tokens:
+        depth += {"(": 1, ")": -1}.get(token, 0)
+        if depth == 0 and token == "|":
+            return Required()
+        if depth == 0 and token == "&":
+            terms.append(term)
+            term = []
+        else:
+            term.append(token)
+    terms.append(term)
+    pairs, lexemes = [], []
+    for term in terms:
+        words = term[::2]
+        if not words or any(not _plain_lexeme(word) for word in words):
+            continue
+        operators = term[1::2]
+        if any(not (op == NEXT_TO or re.fullmatch(r"<\d+>", op)) for op in operators):
+            continue
+        if not operators:
+            lexemes.append(words[0])
+        for first, op, second in zip(words, operators, words[1:], strict=False):
+            if op == NEXT_TO:
+                pairs.append(f"{_lexeme(first)} {_lexeme(second)}")
+    return Required(tuple(dict.fromkeys(pairs)), tuple(dict.fromkeys(lexemes)))
+
+
+def _plain_lexeme(token: str) -> bool:
+    return token.startswith("'") and token.endswith("'") and len(token) > 1
+
+
+def _lexeme(token: str) -> str:
+    return re.sub(r"''|\\(.)", lambda m: m.group(1) or "'", token[1:-1])
+
+
+@functools.lru_cache(maxsize=4096)
+def phrase_required(words: str) -> Required:
+    """What every trial the typed words (websearch syntax) match has, as the
+    database's parser reads them (asked once per process and words)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT websearch_to_tsquery('english', %s)::text", [words])
+        return required_of(cursor.fetchone()[0])
+
+
+class PhraseSearch(Expression):
+    """A quoted phrase's match for reading through the indexes
+    (trials/search.py rank_window): the trials with the phrase's word pairs
+    side by side (trials/sql/functions/trials_adjacent_pairs.sql, its GIN
+    index) and its other plain words (the words' GIN index), then the whole
+    tsquery checked on each of those. The check is written so that no index
+    takes it (`IS TRUE`): an index that answers a phrase only approximately
+    makes PostgreSQL check every condition again on each trial it reads,
+    the pairs' function included."""
+
+    def __init__(self, understanding: Understanding, required: Required) -> None:
+        super().__init__(output_field=BooleanField())
+        self.understanding, self.required = understanding, required
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        vector = f"{table}.search_rank_vector"
+        query, params = tsquery(self.understanding)
+        sql = f"trials_adjacent_pairs({vector}) @> %s::text[]"
+        params = [list(self.required.pairs), *params]
+        if self.required.lexemes:
+            sql += f" AND {vector} @@ %s::tsquery"
+            params.insert(1, " & ".join(self.required.lexemes))
+        return f"({sql} AND ({vector} @@ {query}) IS TRUE)", params
+
+
+def phrase_match(understanding: Understanding) -> Expression | None:
+    """The match to read a quoted phrase's trials through the indexes by
+    (PhraseSearch), or None when the query requires no word pair: it
+    holds no quoted phrase, or concepts, or an OR."""
+    if understanding.concepts or not quoted_phrase(understanding.words):
+        return None
+    required = phrase_required(understanding.words)
+    if not required.pairs:
+        return None
+    return PhraseSearch(understanding, required)
 
 
 def in_full_vector(understanding: Understanding) -> bool:

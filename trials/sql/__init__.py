@@ -36,6 +36,7 @@ FUNCTIONS = (
     "trials_word_deletes",
     "trials_words_one_edit",
     "trials_tsquery_any",
+    "trials_adjacent_pairs",
 )
 TRIGGERS = (
     "trials_trial_search_vector",
