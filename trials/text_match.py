@@ -80,11 +80,16 @@ class TextSearch(Expression):
         self.template, self.understanding = template, understanding
 
     def as_sql(self, compiler, connection):
-        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        table = _trial_table(compiler)
         if "{words}" in self.template:
             return self.template.format(table=table, words="%s"), [self.understanding.words]
         query, params = tsquery(self.understanding)
         return self.template.format(table=table, tsquery=query), params
+
+
+def _trial_table(compiler) -> str:
+    """The query's own alias of the Trial table (it may be a subquery's)."""
+    return compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
 
 
 # A quoted phrase of two or more words; an unclosed quote runs to the end,
@@ -180,8 +185,7 @@ class PhraseSearch(Expression):
         self.understanding, self.required = understanding, required
 
     def as_sql(self, compiler, connection):
-        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
-        vector = f"{table}.search_rank_vector"
+        vector = f"{_trial_table(compiler)}.search_rank_vector"
         query, params = tsquery(self.understanding)
         sql = f"trials_adjacent_pairs({vector}) @> %s::text[]"
         params = [list(self.required.pairs), *params]

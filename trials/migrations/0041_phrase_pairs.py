@@ -4,7 +4,7 @@ function, and a GIN index of it on PostgreSQL.
 
 The index is built CONCURRENTLY, outside a transaction, so that the trials
 table keeps taking writes (an import, staff's edits) while it is built:
-about two minutes at 500,000 studies (bench/README.md, "Quoted phrases
+51 s and 117 MB at 500,000 studies (bench/README.md, "Quoted phrases
 through their word pairs"). A build that failed leaves an invalid index,
 which IF NOT EXISTS would keep: it is dropped first. SQLite has neither;
 its search does not read them.
