@@ -4,8 +4,9 @@ one process: what a visitor's session costs the page.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tf_main \\
         .venv/bin/python bench/session_cpu.py [--requests 600] [--rounds 3]
 
-Production settings (DEBUG off, manifest static files: run collectstatic
-first, as bench/load_bench.py does). A random published trial on each
+Production settings as bench/page_cpu.py sets them (DEBUG off, manifest
+static files: run collectstatic first, as bench/load_bench.py does; Redis
+unset). A random published trial on each
 request (seeded, the same walk for both), through Django's test client and
 every middleware, after one pass over the same trials to warm the process
 and store their pages. "with a session" sends the cookie of a real
@@ -18,14 +19,13 @@ two trees, copy this file into the other tree's bench/ and run it there.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import secrets
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.page_cpu import production_environment  # noqa: E402
 
 
 def main() -> None:
@@ -33,15 +33,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=600)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL"):
-        raise SystemExit("set DATABASE_URL (the pages are measured on PostgreSQL)")
-    os.environ.update(
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="*",
-        DJANGO_SETTINGS_MODULE="trialfinder.settings",
-        LOG_LEVEL="WARNING",
-    )
+    production_environment()
     import django
 
     django.setup()
@@ -60,7 +52,7 @@ def main() -> None:
     session.create()
 
     def measure(with_session: bool) -> tuple[float, float, float]:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_LANGUAGE="en")
         if with_session:
             client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
         walk = random.Random(1).choices(urls, k=args.requests)
