@@ -120,17 +120,18 @@ class PageParts:
 PAGE_FIELDS = ("nct_id", "slug", "brief_title", "published", "overall_status", "updated_at")
 
 
-def page_trial(nct_id: str, *, unpublished: bool = False) -> Trial | None:
-    """The trial with this NCT number and the stored parts of its page in the
-    current language (`stored_parts`, None when there are none for this state
-    of the trial and this release), in one query; only the fields the page
-    reads besides the parts, the rest on demand. `unpublished`: staff's view.
+def page_trial(nct_id: str) -> Trial | None:
+    """The trial with this NCT number, published or not (the view decides who
+    sees it), and the stored parts of its page in the current language
+    (`stored_parts`, None when there are none for this state of the trial and
+    this release), in one query; only the fields the page reads besides the
+    parts, the rest on demand.
 
     Plain SQL, written once per process: building the same query through the
     ORM on every request costs more CPU than the database spends answering it."""
     rows = list(
         Trial.objects.raw(
-            _page_sql(connection.vendor, unpublished),
+            _page_sql(connection.vendor),
             [translation.get_language() or settings.LANGUAGE_CODE, render_version(), nct_id],
         )
     )
@@ -155,7 +156,7 @@ def with_card(parts: dict[str, str], card: str) -> dict[str, str]:
 
 
 @lru_cache(maxsize=4)
-def _page_sql(vendor: str, unpublished: bool) -> str:
+def _page_sql(vendor: str) -> str:
     quote = connection.ops.quote_name
     trial, page = Trial._meta, TrialPage._meta
 
@@ -163,7 +164,6 @@ def _page_sql(vendor: str, unpublished: bool) -> str:
         return quote(meta.get_field(name).column)
 
     fields = ", ".join(f"t.{column(trial, name)}" for name in ("id", *PAGE_FIELDS))
-    published = "" if unpublished else f" AND t.{column(trial, 'published')}"
     # At most one row joins: one page per trial and language.
     return (
         f"SELECT {fields}, p.{column(page, 'parts')} AS stored_parts,"
@@ -172,7 +172,7 @@ def _page_sql(vendor: str, unpublished: bool) -> str:
         f" ON p.{column(page, 'trial')} = t.{column(trial, 'id')}"
         f" AND p.{column(page, 'language')} = %s AND p.{column(page, 'version')} = %s"
         f" AND p.{column(page, 'trial_updated_at')} = t.{column(trial, 'updated_at')}"
-        f" WHERE t.{column(trial, 'nct_id')} = %s{published}"
+        f" WHERE t.{column(trial, 'nct_id')} = %s"
     )
 
 

@@ -50,7 +50,7 @@ def trial_detail(request: HttpRequest, nct_id: str, slug: str = "") -> HttpRespo
     # The trial and its page's stored parts in one query (trials/trial_pages.py).
     # Staff see unpublished trials too: who is asking (the session, a query) is
     # read only for an unpublished trial.
-    trial = page_trial(nct_id.upper(), unpublished=True)
+    trial = page_trial(nct_id.upper())
     if trial is None or not (trial.published or sees_unpublished(request.user)):
         raise Http404
     # One address per trial: lowercase NCT numbers and slugged links all land here.
